@@ -1,0 +1,1106 @@
+"""The Google Sheets backend, over gspread's low-level HTTP client.
+
+Every operation makes a small, constant number of requests whatever the
+number of rows:
+
+* ``read``: the spreadsheet's metadata, then one ``values.batchGet`` of the
+  Enquiries, Settings, Lists and meta tabs (UNFORMATTED_VALUE, SERIAL_NUMBER);
+* ``apply``: one check read (the same ``values.batchGet``) and one atomic
+  ``spreadsheets.batchUpdate`` that writes the computed columns, ID fills,
+  owned tabs (created when missing) and meta together;
+* ``create``: metadata, one read to see which tabs are empty, one batchUpdate;
+* ``append``: one batchUpdate (after the read the engine does anyway).
+
+Values are written with ``updateCells``: a ``stringValue`` is never parsed, so
+owner text that starts with ``=``, ``+``, ``-`` or ``@`` stays text.  Only a
+:class:`~sheetcrm.model.Formula` becomes a ``formulaValue``.
+
+Requests go through :class:`~sheetcrm.backends.retry.RetryPolicy`, so any
+``gspread.Client`` works (tests pass one wired to a fake API), and every vendor
+error leaves as a :mod:`sheetcrm.errors` exception with one plain sentence.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+import gspread
+import requests
+from google.auth import exceptions as auth_exceptions
+from gspread.exceptions import APIError, NoValidUrlKeyFound
+from gspread.utils import absolute_range_name, extract_id_from_url
+
+from ..errors import (
+    AuthError,
+    BackendError,
+    ConcurrentEdit,
+    InputError,
+    NotATracker,
+    SheetCRMError,
+    TrackerNotFound,
+    WriteFailed,
+)
+from ..model import (
+    Cell,
+    CellValue,
+    Changes,
+    Chart,
+    Formula,
+    Grid,
+    Snapshot,
+    TabContent,
+    ids_match,
+)
+from ..template import Column, Style, Tab, Template, load_template
+from .retry import RetryPolicy
+
+T = TypeVar("T")
+
+READ_PARAMS: dict[str, str] = {
+    "valueRenderOption": "UNFORMATTED_VALUE",
+    "dateTimeRenderOption": "SERIAL_NUMBER",
+    "majorDimension": "ROWS",
+}
+#: The tabs a read takes, by template kind.
+READ_KINDS = ("enquiries", "settings", "lists", "meta")
+#: Fields written on a computed or owned cell: value and look, nothing else.
+CELL_FIELDS = "userEnteredValue,userEnteredFormat"
+SHEETS_EPOCH = dt.datetime(1899, 12, 30)
+LOCALE = "en_GB"
+DEFAULT_TIMEZONE = "Africa/Kampala"
+#: A new tab's minimum grid, as Google makes one: room for the owner to add rows.
+MIN_ROWS = 200
+MIN_COLS = 26
+CHART_SIZE = (480, 300)  # pixels: readable on a phone, two fit a laptop screen
+
+_URL = re.compile(r"^https?://docs\.google\.com/spreadsheets/", re.IGNORECASE)
+_KEY = re.compile(r"^[A-Za-z0-9_-]{25,}$")
+
+
+def spreadsheet_key(target: str) -> str:
+    """The spreadsheet key from a full URL or a bare key."""
+    target = target.strip()
+    if _URL.match(target):
+        try:
+            return str(extract_id_from_url(target))
+        except NoValidUrlKeyFound:
+            raise InputError(
+                f"{target} does not contain a spreadsheet key: copy the whole address from "
+                "the browser while the sheet is open"
+            ) from None
+    if _KEY.match(target):
+        return target
+    raise InputError(
+        f"{target!r} is neither a Google Sheets link nor a spreadsheet key: copy the address "
+        "from the browser while the sheet is open"
+    )
+
+
+@dataclass
+class SheetInfo:
+    """What the metadata says about one tab."""
+
+    sheet_id: int
+    title: str
+    index: int
+    rows: int
+    cols: int
+    hidden: bool = False
+    chart_ids: list[int] = field(default_factory=list)
+
+
+class GoogleBackend:
+    """A tracker in a Google spreadsheet."""
+
+    def __init__(
+        self,
+        spreadsheet: str,
+        *,
+        client: gspread.Client | None = None,
+        credentials: Path | None = None,
+        retry: RetryPolicy | None = None,
+        account_email: str | None = None,
+        warn: Callable[[str], None] | None = None,
+    ) -> None:
+        """Remember where the sheet is; no request is made until it is used.
+
+        ``account_email`` names the account in the "not shared" message when
+        ``client`` is given ready-made; with ``credentials`` it is read from
+        the key file.  ``warn`` receives the key-file permission warning.
+        """
+        self.key = spreadsheet_key(spreadsheet)
+        self._client = client
+        self._credentials = credentials
+        self._retry = retry or RetryPolicy()
+        self._email = account_email
+        self._warn = warn
+        self._title: str | None = None
+        self._sheets: dict[str, SheetInfo] | None = None
+        self._read_grids: dict[str, Grid] | None = None
+
+    @classmethod
+    def create_spreadsheet(
+        cls,
+        title: str,
+        *,
+        client: gspread.Client | None = None,
+        credentials: Path | None = None,
+        retry: RetryPolicy | None = None,
+    ) -> GoogleBackend:
+        """Create a new, empty spreadsheet in the signed-in account's Drive (init --create).
+
+        Works with an OAuth sign-in; Google gives service accounts no Drive
+        space, so for them this stops with a message saying what to do instead.
+        """
+        maker = cls("x" * 44, client=client, credentials=credentials, retry=retry)
+        what = f"creating the Google sheet {title!r}"
+        try:
+            data = maker._call(what, lambda http: http.request(
+                "post", "https://www.googleapis.com/drive/v3/files",
+                json={"name": title, "mimeType": "application/vnd.google-apps.spreadsheet"},
+                params={"supportsAllDrives": True},
+            ).json())
+        except AuthError:
+            if maker.account_email:
+                raise AuthError(
+                    f"The service account {maker.account_email} cannot create sheets of its own: "
+                    "create an empty sheet at https://sheets.new, share it with that address "
+                    "as an editor and run `sheetcrm init` with its link"
+                ) from None
+            raise AuthError(
+                f"Google refused to create the sheet {title!r}: enable the Google Drive API for "
+                "your project and run `sheetcrm auth` again"
+            ) from None
+        backend = cls(str(data["id"]), client=maker._client, retry=retry,
+                      account_email=maker._email)
+        backend._title = title
+        return backend
+
+    @classmethod
+    def looks_like_google(cls, target: str) -> bool:
+        """Whether ``target`` is a Google Sheets URL or key rather than a file path."""
+        target = target.strip()
+        if _URL.match(target):
+            return True
+        return bool(_KEY.match(target)) and not Path(target).suffix
+
+    @property
+    def label(self) -> str:
+        """The sheet's title once known, else its key."""
+        return f"Google sheet {self._title!r}" if self._title else f"Google sheet {self.key}"
+
+    @property
+    def account_email(self) -> str | None:
+        """The service account's address, when known."""
+        return self._email
+
+    # ------------------------------------------------------------------ plumbing
+
+    def _http(self) -> Any:
+        if self._client is None:
+            from .google_auth import build_client
+
+            self._client, loaded = build_client(self._credentials, warn=self._warn)
+            self._email = self._email or loaded.email
+        if self._email is None:
+            auth = getattr(self._client.http_client, "auth", None)
+            email = getattr(auth, "service_account_email", None)
+            self._email = email if isinstance(email, str) else None
+        return self._client.http_client
+
+    def _call(self, what: str, fn: Callable[[Any], T]) -> T:
+        """Run one API request with bounded retries; translate every vendor error."""
+        try:
+            http = self._http()
+            return self._retry.call(lambda: fn(http), what=what)
+        except SheetCRMError:
+            raise
+        except APIError as exc:
+            raise self._api_error(exc, what) from None
+        except auth_exceptions.RefreshError:
+            raise AuthError(
+                f"Google refused the credentials{self._credentials_name()} while {what}: the "
+                "key may have been deleted or the sign-in withdrawn; create a new key or run "
+                "`sheetcrm auth` again"
+            ) from None
+        except auth_exceptions.GoogleAuthError:
+            raise AuthError(
+                f"The Google credentials{self._credentials_name()} could not be used while "
+                f"{what}: download a new service-account key"
+            ) from None
+        except requests.RequestException:
+            raise BackendError(
+                f"Cannot reach Google Sheets while {what}: check the internet connection"
+            ) from None
+
+    def _credentials_name(self) -> str:
+        return f" in {self._credentials}" if self._credentials else ""
+
+    def _api_error(self, exc: APIError, what: str) -> SheetCRMError:
+        status = exc.response.status_code if exc.response is not None else exc.code
+        message = str(exc.error.get("message", "")) if isinstance(exc.error, Mapping) else ""
+        reason = str(exc.error.get("status", "")) if isinstance(exc.error, Mapping) else ""
+        if status == 404:
+            return TrackerNotFound(
+                f"No Google sheet with the key {self.key} exists (or it was deleted): copy the "
+                "link again from the browser's address bar"
+            )
+        if status == 403:
+            lowered = message.lower()
+            if "has not been used" in lowered or "is disabled" in lowered or (
+                reason == "PERMISSION_DENIED" and "api" in lowered and "enable" in lowered
+            ):
+                return AuthError(
+                    "The Google Sheets API is not enabled for the Google Cloud project of these "
+                    "credentials: enable it under APIs & Services, Library, Google Sheets API"
+                )
+            if self._email:
+                return AuthError(
+                    f"The sheet is not shared with {self._email}: open it in Google Sheets, "
+                    "click Share and add that address as an editor"
+                )
+            return AuthError(
+                f"Google refused access to the sheet {self.key}: open it in Google Sheets, "
+                "click Share and add the account sheetcrm uses as an editor"
+            )
+        if status == 401:
+            return AuthError(
+                f"Google did not accept the credentials{self._credentials_name()}: create a new "
+                "service-account key or run `sheetcrm auth` again"
+            )
+        if status == 400 and what.startswith("writing"):
+            return WriteFailed(
+                f"Google Sheets refused the changes to {self.label} ({message.rstrip('.')}); "
+                "nothing was written: run the command again, and report it if it keeps failing"
+            )
+        return BackendError(
+            f"Google Sheets answered HTTP {status} while {what} ({message.rstrip('.')}): "
+            "run the command again later"
+        )
+
+    def _metadata(self, what: str) -> dict[str, SheetInfo]:
+        data = self._call(what, lambda http: http.fetch_sheet_metadata(self.key))
+        props = data.get("properties", {})
+        self._title = str(props.get("title") or self.key)
+        sheets: dict[str, SheetInfo] = {}
+        for position, sheet in enumerate(data.get("sheets", [])):
+            p = sheet.get("properties", {})
+            grid = p.get("gridProperties", {})
+            charts = [int(c["chartId"]) for c in sheet.get("charts", []) if "chartId" in c]
+            info = SheetInfo(
+                sheet_id=int(p.get("sheetId", 0)),
+                title=str(p.get("title", "")),
+                index=int(p.get("index", position)),
+                rows=int(grid.get("rowCount", 1000)),
+                cols=int(grid.get("columnCount", 26)),
+                hidden=bool(p.get("hidden", False)),
+                chart_ids=charts,
+            )
+            sheets[info.title] = info
+        self._sheets = sheets
+        return sheets
+
+    def _batch_get(self, names: Sequence[str], what: str) -> dict[str, Grid]:
+        if not names:
+            return {}
+        ranges = [absolute_range_name(n) for n in names]
+        data = self._call(
+            what, lambda http: http.values_batch_get(self.key, list(ranges), dict(READ_PARAMS))
+        )
+        value_ranges = data.get("valueRanges", [])
+        grids: dict[str, Grid] = {}
+        for i, name in enumerate(names):
+            vr = value_ranges[i] if i < len(value_ranges) else {}
+            grids[name] = [list(row) for row in vr.get("values", [])]
+        return grids
+
+    def _batch_update(self, body_requests: list[dict[str, Any]], what: str) -> None:
+        if body_requests:
+            self._call(
+                what, lambda http: http.batch_update(self.key, {"requests": body_requests})
+            )
+
+    def _forget(self) -> None:
+        # Tab ids, chart ids and the read values go stale after any write.
+        self._sheets = None
+        self._read_grids = None
+
+    def _read_names(self, template: Template, sheets: Mapping[str, SheetInfo]) -> list[str]:
+        names = [template.tab(kind).name for kind in READ_KINDS]
+        return [n for n in names if n in sheets]
+
+    def _not_a_tracker(self, template: Template) -> NotATracker:
+        return NotATracker(
+            f"{self.label} is not a sheetcrm tracker: it has no {template.enquiries.name!r} tab "
+            "(check the link, or run `sheetcrm init` on an empty sheet)"
+        )
+
+    # ------------------------------------------------------------------ read
+
+    def read(self) -> Snapshot:
+        """Read the Enquiries, Settings, Lists and meta tabs: two requests."""
+        template = load_template()
+        sheets = self._metadata("reading the tracker")
+        if template.enquiries.name not in sheets:
+            raise self._not_a_tracker(template)
+        grids = self._batch_get(
+            self._read_names(template, sheets), f"reading {self.label}"
+        )
+        self._read_grids = grids
+        ordered = sorted(sheets.values(), key=lambda s: s.index)
+        return Snapshot(tabs=grids, tab_names=[s.title for s in ordered])
+
+    # ------------------------------------------------------------------ apply
+
+    def apply(self, changes: Changes) -> None:
+        """Check the sheet did not move since it was read, then write everything in one request."""
+        template = load_template()
+        enquiries = template.enquiries.name
+        meta_name = template.tab("meta").name
+        sheets = self._sheets if self._sheets is not None else self._metadata("reading")
+        if enquiries not in sheets:
+            raise self._not_a_tracker(template)
+        names = self._read_names(template, sheets)
+        check = self._batch_get(names, f"checking {self.label} before writing")
+        grid = check.get(enquiries, [])
+        columns = _header_index(grid[0] if grid else [])
+        id_header = template.column("id").header
+        id_col = columns.get(_norm(id_header))
+        if id_col is None:
+            raise NotATracker(
+                f"{self.label}: row 1 of the {enquiries} tab has no {id_header!r} column: put "
+                "the header back, spelt exactly like that"
+            )
+        ids_now = [_at(row, id_col) for row in grid[1:]]
+        moved = not ids_match(changes.expected_ids, ids_now)
+        if not moved and self._read_grids is not None:
+            moved = any(
+                _trimmed(self._read_grids.get(n, [])) != _trimmed(check.get(n, [])) for n in names
+            )
+        if moved:
+            self._forget()
+            raise ConcurrentEdit(
+                f"{self.label} changed while sheetcrm was refreshing it (rows were added, moved "
+                "or edited): nothing was written"
+            )
+
+        plan = _Plan(sheets)
+        enq = sheets[enquiries]
+        styles = template.styles
+        self._plan_computed(plan, enq, grid, columns, changes.computed, styles)
+        for row, new_id in sorted(changes.id_fills.items()):
+            if row >= 2 and _blank(_at(grid[row - 1], id_col) if row - 1 < len(grid) else None):
+                plan.writes.append(_update_cells(enq.sheet_id, row - 1, id_col, [[Cell(new_id)]],
+                                                 styles, fields="userEnteredValue"))
+        for name, content in changes.tabs.items():
+            self._plan_owned_tab(plan, name, content, styles, hidden=False)
+        if changes.meta:
+            meta_grid = check.get(meta_name, [])
+            rows = [[_at(r, 0), _at(r, 1)] for r in meta_grid]
+            where = {_text(r[0]): i for i, r in enumerate(rows) if _text(r[0])}
+            for key, value in changes.meta.items():
+                if key in where:
+                    rows[where[key]][1] = value
+                else:
+                    where[key] = len(rows)
+                    rows.append([key, value])
+            info = plan.sheet(meta_name, rows=len(rows), cols=2, hidden=True)
+            cells = [[Cell(v) for v in r] for r in rows]
+            plan.writes.append(_update_cells(info.sheet_id, 0, 0, cells, styles,
+                                             fields="userEnteredValue", end_row=len(rows),
+                                             end_col=2))
+        self._batch_update(plan.requests(), f"writing the refresh to {self.label}")
+        self._forget()
+
+    def _plan_computed(
+        self,
+        plan: _Plan,
+        enq: SheetInfo,
+        grid: Grid,
+        columns: dict[str, int],
+        computed: Mapping[str, Sequence[Cell]],
+        styles: Mapping[str, Style],
+    ) -> None:
+        used_cols = max((len(r) for r in grid), default=0)
+        next_col = used_cols
+        places: dict[str, int] = {}
+        for header in computed:
+            col = columns.get(_norm(header))
+            if col is None:
+                col = next_col
+                next_col += 1
+                plan.writes.append(_update_cells(enq.sheet_id, 0, col, [[Cell(header, "header")]],
+                                                 styles))
+            places[header] = col
+        longest = max((len(c) for c in computed.values()), default=0)
+        plan.grow(enq, rows=1 + longest, cols=next_col)
+        used_rows = len(grid)
+        for header, cells in computed.items():
+            col = places[header]
+            if cells:
+                plan.writes.append(
+                    _update_cells(enq.sheet_id, 1, col, [[c] for c in cells], styles)
+                )
+            # Rows below the computed ones may still show an old value (a row
+            # was deleted since the last refresh): clear their values only.
+            start = 1 + len(cells)
+            if used_rows > start:
+                plan.writes.append(_clear(enq.sheet_id, start, used_rows, col, col + 1))
+
+    def _plan_owned_tab(
+        self,
+        plan: _Plan,
+        name: str,
+        content: TabContent,
+        styles: Mapping[str, Style],
+        *,
+        hidden: bool,
+    ) -> None:
+        height = len(content.rows)
+        width = max((len(r) for r in content.rows), default=0)
+        info = plan.sheet(name, rows=height, cols=width, hidden=hidden,
+                          freeze_rows=content.freeze_rows)
+        for chart_id in info.chart_ids:
+            plan.writes.append({"deleteEmbeddedObject": {"objectId": chart_id}})
+        rows_total = max(info.rows, height)
+        cols_total = max(info.cols, width)
+        plan.writes.append(
+            _update_cells(info.sheet_id, 0, 0, content.rows, styles,
+                          fields=CELL_FIELDS + ",note", end_row=rows_total, end_col=cols_total)
+        )
+        if not plan.is_new(name):
+            plan.writes.append(_freeze(info.sheet_id, content.freeze_rows, 0))
+        for col, width_chars in sorted(content.widths.items()):
+            plan.writes.append(_width(info.sheet_id, col - 1, width_chars))
+        for chart in content.charts:
+            plan.writes.append(_add_chart(info.sheet_id, chart))
+
+    # ------------------------------------------------------------------ append
+
+    def append(self, rows: Sequence[Mapping[str, CellValue]]) -> list[int]:
+        """Insert the enquiries below the last used row in one atomic request."""
+        if not rows:
+            return []
+        template = load_template()
+        enquiries = template.enquiries.name
+        sheets = self._sheets if self._sheets is not None else self._metadata("reading")
+        if enquiries not in sheets:
+            raise self._not_a_tracker(template)
+        if self._read_grids is not None and enquiries in self._read_grids:
+            grid = self._read_grids[enquiries]
+        else:
+            grid = self._batch_get([enquiries], f"reading {self.label}")[enquiries]
+        header = grid[0] if grid else []
+        columns = _header_index(header)
+        for row in rows:
+            for key in row:
+                if _norm(key) not in columns:
+                    raise InputError(
+                        f"{self.label}: the {enquiries} tab has no {key!r} column: put the "
+                        "header back on row 1, spelt exactly like that"
+                    )
+        computed = {_norm(c.header) for c in template.computed_columns()}
+        typed = [i for i, h in enumerate(header) if _norm(h) not in computed]
+        last = 1
+        for r, line in enumerate(grid[1:], start=2):
+            if any(not _blank(_at(line, i)) for i in typed):
+                last = r
+        width = max(len(header), max((columns[_norm(k)] + 1 for r in rows for k in r), default=0))
+        cells: list[list[Cell]] = []
+        for record in rows:
+            new_row = [Cell(None) for _ in range(width)]
+            for key, value in record.items():
+                new_row[columns[_norm(key)]] = Cell(value)
+            cells.append(new_row)
+        enq = sheets[enquiries]
+        styles = template.styles
+        # Inserting fresh rows (rather than writing into the empty ones) means
+        # a row the owner typed since the read is pushed down, never overwritten.
+        body: list[dict[str, Any]] = [{
+            "insertDimension": {
+                "range": {"sheetId": enq.sheet_id, "dimension": "ROWS",
+                          "startIndex": last, "endIndex": last + len(rows)},
+                "inheritFromBefore": last > 1,
+            }
+        }]
+        if width > enq.cols:
+            body.insert(0, _append_dimension(enq.sheet_id, "COLUMNS", width - enq.cols))
+        body.append(_update_cells(enq.sheet_id, last, 0, cells, styles, fields="userEnteredValue"))
+        # A date-time needs a date format to show as one; set it on those cells only.
+        for col in range(width):
+            column_cells = [line[col] for line in cells]
+            if any(isinstance(c.value, dt.date | dt.time) for c in column_cells):
+                dated = [[Cell(c.value, style=_default_style(c.value))] for c in column_cells]
+                body.append(_update_cells(enq.sheet_id, last, col, dated, styles,
+                                          fields="userEnteredFormat.numberFormat"))
+        self._batch_update(body, f"writing the new enquiries to {self.label}")
+        self._forget()
+        return list(range(last + 1, last + 1 + len(rows)))
+
+    # ------------------------------------------------------------------ create
+
+    def create(self, template: Template, contents: Mapping[str, TabContent]) -> None:
+        """Format an empty spreadsheet as a tracker: three requests in all."""
+        sheets = self._metadata("opening the sheet")
+        existing = self._batch_get(list(sheets), f"reading {self.label}")
+        template_names = [t.name for t in template.tabs] + [
+            n for n in contents if n not in {t.name for t in template.tabs}
+        ]
+        for name in template_names:
+            if name in sheets and _trimmed(existing.get(name, [])):
+                raise InputError(
+                    f"{self.label} already has a {name!r} tab with data, so sheetcrm will not "
+                    "set it up again: use an empty sheet for a new tracker, or run `sheetcrm "
+                    "refresh` on this one"
+                )
+        plan = _Plan(sheets)
+        styles = template.styles
+        tabs_by_name = {t.name: t for t in template.tabs}
+        for position, name in enumerate(template_names):
+            tab = tabs_by_name.get(name)
+            if tab is not None and tab.kind == "enquiries":
+                self._plan_enquiries(plan, template, tab, contents, position)
+                continue
+            content = contents.get(name, TabContent(rows=[]))
+            hidden = tab.hidden if tab is not None else False
+            height = max(len(content.rows) + 100, MIN_ROWS)
+            width = max(max((len(r) for r in content.rows), default=0) + 2, MIN_COLS)
+            info = plan.sheet(name, rows=height, cols=width, hidden=hidden,
+                              freeze_rows=content.freeze_rows, index=position, exact=True)
+            if content.rows:
+                plan.writes.append(_update_cells(info.sheet_id, 0, 0, content.rows, styles,
+                                                 fields=CELL_FIELDS))
+            for col, width_chars in sorted(content.widths.items()):
+                plan.writes.append(_width(info.sheet_id, col - 1, width_chars))
+            for chart in content.charts:
+                plan.writes.append(_add_chart(info.sheet_id, chart))
+        # The blank first tab of a new spreadsheet ("Sheet1") goes; tabs with data stay.
+        for name, info in sheets.items():
+            if name not in template_names and not _trimmed(existing.get(name, [])):
+                plan.deletes.append({"deleteSheet": {"sheetId": info.sheet_id}})
+        timezone = _setting(contents, template, "timezone") or DEFAULT_TIMEZONE
+        plan.writes.append({
+            "updateSpreadsheetProperties": {
+                "properties": {"locale": LOCALE, "timeZone": timezone, "autoRecalc": "HOUR"},
+                "fields": "locale,timeZone,autoRecalc",
+            }
+        })
+        self._batch_update(plan.requests(), f"writing the new tracker to {self.label}")
+        self._forget()
+
+    def _plan_enquiries(
+        self,
+        plan: _Plan,
+        template: Template,
+        tab: Tab,
+        contents: Mapping[str, TabContent],
+        position: int,
+    ) -> None:
+        columns = tab.columns
+        rows = template.rows
+        info = plan.sheet(tab.name, rows=rows + 1, cols=max(len(columns), MIN_COLS),
+                          hidden=tab.hidden, freeze_rows=tab.freeze_rows,
+                          freeze_cols=tab.freeze_cols, index=position, exact=True)
+        sid = info.sheet_id
+        styles = template.styles
+        header_cells = [
+            {**_cell_data(Cell(c.header, "header"), styles), **({"note": c.note} if c.note else {})}
+            for c in columns
+        ]
+        plan.writes.append({
+            "updateCells": {
+                "start": {"sheetId": sid, "rowIndex": 0, "columnIndex": 0},
+                "rows": [{"values": header_cells}],
+                "fields": "userEnteredValue,userEnteredFormat,note",
+            }
+        })
+        data = {"sheetId": sid, "startRowIndex": 1, "endRowIndex": rows + 1}
+        for i, col in enumerate(columns):
+            plan.writes.append(_width(sid, i, col.width))
+            fmt = _format(styles.get(col.style) if col.style else None)
+            if fmt:
+                plan.writes.append({
+                    "repeatCell": {
+                        "range": {**data, "startColumnIndex": i, "endColumnIndex": i + 1},
+                        "cell": {"userEnteredFormat": fmt},
+                        "fields": "userEnteredFormat",
+                    }
+                })
+            rule = _validation(col, i)
+            if rule is not None:
+                plan.writes.append({
+                    "setDataValidation": {
+                        "range": {**data, "startColumnIndex": i, "endColumnIndex": i + 1},
+                        "rule": rule,
+                    }
+                })
+            if col.role == "computed":
+                plan.writes.append({
+                    "addProtectedRange": {
+                        "protectedRange": {
+                            "range": {"sheetId": sid, "startColumnIndex": i,
+                                      "endColumnIndex": i + 1},
+                            "description": f"{col.header}: written by sheetcrm on every refresh",
+                            "warningOnly": True,
+                        }
+                    }
+                })
+        plan.writes.append({
+            "addProtectedRange": {
+                "protectedRange": {
+                    "range": {"sheetId": sid, "startRowIndex": 0, "endRowIndex": 1},
+                    "description": "Headers: sheetcrm finds each column by its name",
+                    "warningOnly": True,
+                }
+            }
+        })
+        letters = {c.key: _letters(i + 1) for i, c in enumerate(columns)}
+        sla_ref = _sla_reference(contents, template)
+        for n, cf in enumerate(tab.conditional_formats):
+            formula = template.cf_formula(cf, letters, 2, sla_ref)
+            plan.writes.append({
+                "addConditionalFormatRule": {
+                    "index": n,
+                    "rule": {
+                        "ranges": [{**data, "startColumnIndex": 0,
+                                    "endColumnIndex": len(columns)}],
+                        "booleanRule": {
+                            "condition": {"type": "CUSTOM_FORMULA",
+                                          "values": [{"userEnteredValue": "=" + formula}]},
+                            "format": _cf_format(styles.get(cf.style)),
+                        },
+                    },
+                }
+            })
+
+
+# ---------------------------------------------------------------------- planning
+
+
+class _Plan:
+    """The requests of one batchUpdate, with tab creation and resizing first."""
+
+    def __init__(self, sheets: Mapping[str, SheetInfo]) -> None:
+        self.sheets = dict(sheets)
+        self.structure: list[dict[str, Any]] = []
+        self.writes: list[dict[str, Any]] = []
+        self.deletes: list[dict[str, Any]] = []
+        self._new: set[str] = set()
+        self._next_id = max((s.sheet_id for s in sheets.values()), default=0) + 1
+
+    def is_new(self, name: str) -> bool:
+        """Whether this batch adds the tab."""
+        return name in self._new
+
+    def sheet(
+        self,
+        name: str,
+        *,
+        rows: int,
+        cols: int,
+        hidden: bool,
+        freeze_rows: int = 0,
+        freeze_cols: int = 0,
+        index: int | None = None,
+        exact: bool = False,
+    ) -> SheetInfo:
+        """The tab ``name``, added (or, with ``exact``, reshaped) so it holds rows x cols."""
+        grid = {
+            "rowCount": max(rows, 1),
+            "columnCount": max(cols, 1),
+            "frozenRowCount": freeze_rows,
+            "frozenColumnCount": freeze_cols,
+        }
+        info = self.sheets.get(name)
+        if info is None:
+            sheet_id = self._next_id
+            self._next_id += 1
+            if not exact:
+                grid["rowCount"] = max(rows + 100, MIN_ROWS)
+                grid["columnCount"] = max(cols + 2, MIN_COLS)
+            props: dict[str, Any] = {"sheetId": sheet_id, "title": name, "hidden": hidden,
+                                     "gridProperties": grid}
+            if index is not None:
+                props["index"] = index
+            self.structure.append({"addSheet": {"properties": props}})
+            info = SheetInfo(sheet_id, name, index if index is not None else len(self.sheets),
+                             grid["rowCount"], grid["columnCount"], hidden)
+            self.sheets[name] = info
+            self._new.add(name)
+        elif exact:
+            props = {"sheetId": info.sheet_id, "hidden": hidden, "gridProperties": grid}
+            fields = ["hidden", "gridProperties"]
+            if index is not None:
+                props["index"] = index
+                fields.append("index")
+            self.structure.append({
+                "updateSheetProperties": {"properties": props, "fields": ",".join(fields)}
+            })
+            info.rows, info.cols, info.hidden = grid["rowCount"], grid["columnCount"], hidden
+        else:
+            self.grow(info, rows=rows, cols=cols)
+        return info
+
+    def grow(self, info: SheetInfo, *, rows: int, cols: int) -> None:
+        """Append rows or columns so the tab's grid holds rows x cols."""
+        if rows > info.rows:
+            self.structure.append(_append_dimension(info.sheet_id, "ROWS", rows - info.rows))
+            info.rows = rows
+        if cols > info.cols:
+            self.structure.append(_append_dimension(info.sheet_id, "COLUMNS", cols - info.cols))
+            info.cols = cols
+
+    def requests(self) -> list[dict[str, Any]]:
+        """Every request in a safe order."""
+        return self.structure + self.writes + self.deletes
+
+
+def _append_dimension(sheet_id: int, dimension: str, length: int) -> dict[str, Any]:
+    return {"appendDimension": {"sheetId": sheet_id, "dimension": dimension, "length": length}}
+
+
+def _freeze(sheet_id: int, rows: int, cols: int) -> dict[str, Any]:
+    return {
+        "updateSheetProperties": {
+            "properties": {"sheetId": sheet_id,
+                           "gridProperties": {"frozenRowCount": rows, "frozenColumnCount": cols}},
+            "fields": "gridProperties.frozenRowCount,gridProperties.frozenColumnCount",
+        }
+    }
+
+
+def _width(sheet_id: int, col0: int, chars: float) -> dict[str, Any]:
+    # Template widths are Excel character widths; 7 px a character plus padding.
+    return {
+        "updateDimensionProperties": {
+            "range": {"sheetId": sheet_id, "dimension": "COLUMNS",
+                      "startIndex": col0, "endIndex": col0 + 1},
+            "properties": {"pixelSize": round(chars * 7 + 5)},
+            "fields": "pixelSize",
+        }
+    }
+
+
+def _update_cells(
+    sheet_id: int,
+    row0: int,
+    col0: int,
+    rows: Sequence[Sequence[Cell]],
+    styles: Mapping[str, Style],
+    *,
+    fields: str = CELL_FIELDS,
+    end_row: int | None = None,
+    end_col: int | None = None,
+) -> dict[str, Any]:
+    """An updateCells request; with end_row/end_col, cells of the range not in rows are cleared."""
+    body: dict[str, Any] = {
+        "rows": [{"values": [_cell_data(c, styles) for c in line]} for line in rows],
+        "fields": fields,
+    }
+    if end_row is None or end_col is None:
+        body["start"] = {"sheetId": sheet_id, "rowIndex": row0, "columnIndex": col0}
+    else:
+        body["range"] = {"sheetId": sheet_id, "startRowIndex": row0, "endRowIndex": end_row,
+                         "startColumnIndex": col0, "endColumnIndex": end_col}
+    return {"updateCells": body}
+
+
+def _clear(sheet_id: int, row0: int, row1: int, col0: int, col1: int) -> dict[str, Any]:
+    return {
+        "updateCells": {
+            "range": {"sheetId": sheet_id, "startRowIndex": row0, "endRowIndex": row1,
+                      "startColumnIndex": col0, "endColumnIndex": col1},
+            "fields": "userEnteredValue",
+        }
+    }
+
+
+# ---------------------------------------------------------------------- cells
+
+
+def serial(value: dt.datetime | dt.date | dt.time) -> float:
+    """A date-time as a Sheets serial number (days since 30/12/1899, time as a fraction)."""
+    if isinstance(value, dt.datetime):
+        naive = value.replace(tzinfo=None)  # the core hands over local wall-clock time
+        return (naive - SHEETS_EPOCH) / dt.timedelta(days=1)
+    if isinstance(value, dt.date):
+        return float((value - SHEETS_EPOCH.date()).days)
+    seconds = value.hour * 3600 + value.minute * 60 + value.second + value.microsecond / 1e6
+    return seconds / 86400
+
+
+def extended_value(value: CellValue | Formula) -> dict[str, Any] | None:
+    """The Sheets ExtendedValue for a cell value; None for an empty cell.
+
+    Text is always a stringValue, which Sheets never parses: only a
+    :class:`Formula` becomes a formula.
+    """
+    if value is None or value == "":
+        return None
+    if isinstance(value, Formula):
+        return {"formulaValue": value.text}
+    if isinstance(value, bool):
+        return {"boolValue": value}
+    if isinstance(value, int | float):
+        if isinstance(value, float) and not math.isfinite(value):
+            return {"stringValue": str(value)}
+        return {"numberValue": value}
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return {"numberValue": serial(value)}
+    return {"stringValue": str(value)}
+
+
+def _default_style(value: Any) -> str | None:
+    if isinstance(value, dt.datetime):
+        return "datetime"
+    if isinstance(value, dt.date):
+        return "date"
+    if isinstance(value, dt.time):
+        return "time"
+    return None
+
+
+_DEFAULT_FORMATS = {"datetime": "dd/mm/yyyy hh:mm", "date": "dd/mm/yyyy", "time": "hh:mm"}
+
+
+def _cell_data(cell: Cell, styles: Mapping[str, Style]) -> dict[str, Any]:
+    data: dict[str, Any] = {}
+    value = extended_value(cell.value)
+    if value is not None:
+        data["userEnteredValue"] = value
+    style = styles.get(cell.style) if cell.style else None
+    fmt = _format(style)
+    if "numberFormat" not in fmt:
+        kind = _default_style(cell.value)
+        if kind is not None:
+            fmt["numberFormat"] = number_format(_DEFAULT_FORMATS[kind])
+    if cell.link:
+        text = dict(fmt.get("textFormat", {}))
+        text["link"] = {"uri": cell.link}
+        fmt["textFormat"] = text
+    if fmt:
+        data["userEnteredFormat"] = fmt
+    return data
+
+
+def number_format(code: str) -> dict[str, str]:
+    """An Excel number format code as a Sheets NumberFormat."""
+    lowered = code.lower()
+    if code == "@":
+        return {"type": "TEXT", "pattern": "@"}
+    if "%" in code:
+        kind = "PERCENT"
+    elif ("y" in lowered or "d" in lowered) and "h" in lowered:
+        kind = "DATE_TIME"
+    elif "y" in lowered or "d" in lowered:
+        kind = "DATE"
+    elif "h" in lowered or "s" in lowered:
+        kind = "TIME"
+    else:
+        kind = "NUMBER"
+    return {"type": kind, "pattern": code}
+
+
+def colour(hex_colour: str) -> dict[str, float]:
+    """#RRGGBB as a Sheets Color (0-1 floats)."""
+    h = hex_colour.lstrip("#")
+    return {k: round(int(h[i:i + 2], 16) / 255, 4) for k, i in (("red", 0), ("green", 2),
+                                                                ("blue", 4))}
+
+
+def _format(style: Style | None) -> dict[str, Any]:
+    if style is None:
+        return {}
+    fmt: dict[str, Any] = {}
+    text: dict[str, Any] = {}
+    if style.bold:
+        text["bold"] = True
+    if style.italic:
+        text["italic"] = True
+    if style.underline:
+        text["underline"] = True
+    if style.size:
+        text["fontSize"] = int(style.size)
+    if style.font_colour:
+        text["foregroundColor"] = colour(style.font_colour)
+    if text:
+        fmt["textFormat"] = text
+    if style.fill:
+        fmt["backgroundColor"] = colour(style.fill)
+    if style.wrap:
+        fmt["wrapStrategy"] = "WRAP"
+    if style.number_format:
+        fmt["numberFormat"] = number_format(style.number_format)
+    return fmt
+
+
+def _cf_format(style: Style | None) -> dict[str, Any]:
+    # A conditional format may only set colours, bold, italic and strikethrough.
+    fmt = _format(style)
+    out: dict[str, Any] = {}
+    if "backgroundColor" in fmt:
+        out["backgroundColor"] = fmt["backgroundColor"]
+    text = {k: v for k, v in fmt.get("textFormat", {}).items()
+            if k in ("bold", "italic", "foregroundColor")}
+    if text:
+        out["textFormat"] = text
+    return out
+
+
+def _validation(col: Column, index: int) -> dict[str, Any] | None:
+    v = col.validation
+    if v is None:
+        return None
+    rule: dict[str, Any]
+    if v.kind == "list" and v.source:
+        source = v.source if v.source.startswith("=") else "=" + v.source
+        rule = {"condition": {"type": "ONE_OF_RANGE", "values": [{"userEnteredValue": source}]},
+                "showCustomUi": True}
+    elif v.kind == "list":
+        rule = {"condition": {"type": "ONE_OF_LIST",
+                              "values": [{"userEnteredValue": x} for x in v.values]},
+                "showCustomUi": True}
+    else:
+        cell = f"{_letters(index + 1)}2"
+        lo = v.min if v.min is not None else 0
+        checks = [f"ISNUMBER({cell})", f"{cell}=INT({cell})", f"{cell}>={lo}"]
+        if v.max is not None:
+            checks.append(f"{cell}<={v.max}")
+        rule = {
+            "condition": {"type": "CUSTOM_FORMULA",
+                          "values": [{"userEnteredValue": f"=AND({','.join(checks)})"}]},
+            "inputMessage": f"A whole number from {lo} to {v.max}" if v.max is not None
+            else f"A whole number from {lo}",
+        }
+    # Not strict: a wrong value gets a warning triangle, never a lost entry.
+    rule["strict"] = False
+    return rule
+
+
+def _add_chart(sheet_id: int, chart: Chart) -> dict[str, Any]:
+    def block(col: int) -> dict[str, Any]:
+        return {"sheetId": sheet_id, "startRowIndex": chart.first_row - 1,
+                "endRowIndex": chart.last_row, "startColumnIndex": col - 1, "endColumnIndex": col}
+
+    bar = chart.kind == "bar"
+    value_axis = "BOTTOM_AXIS" if bar else "LEFT_AXIS"
+    axes: list[dict[str, Any]] = []
+    if chart.y_axis_title:
+        axes.append({"position": value_axis, "title": chart.y_axis_title})
+    spec = {
+        "title": chart.title,
+        "basicChart": {
+            "chartType": "BAR" if bar else "LINE",
+            "legendPosition": "BOTTOM_LEGEND",
+            "axis": axes,
+            "headerCount": 1,
+            "domains": [{"domain": {"sourceRange": {"sources": [block(chart.first_col)]}}}],
+            "series": [
+                {"series": {"sourceRange": {"sources": [block(c)]}}, "targetAxis": value_axis}
+                for c in range(chart.first_col + 1, chart.last_col + 1)
+            ],
+        },
+    }
+    position = {
+        "overlayPosition": {
+            "anchorCell": {"sheetId": sheet_id, "rowIndex": chart.anchor_row - 1,
+                           "columnIndex": chart.anchor_col - 1},
+            "widthPixels": CHART_SIZE[0],
+            "heightPixels": CHART_SIZE[1],
+        }
+    }
+    return {"addChart": {"chart": {"spec": spec, "position": position}}}
+
+
+# ---------------------------------------------------------------------- helpers
+
+
+def _letters(index: int) -> str:
+    from ..template import column_letter
+
+    return column_letter(index)
+
+
+def _norm(value: Any) -> str:
+    return value.strip().casefold() if isinstance(value, str) else ""
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value).strip()
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _at(row: Sequence[CellValue], i: int) -> CellValue:
+    return row[i] if i < len(row) else None
+
+
+def _header_index(header: Sequence[CellValue]) -> dict[str, int]:
+    """Normalised header -> 0-based column (the first, when a header repeats)."""
+    out: dict[str, int] = {}
+    for i, value in enumerate(header):
+        key = _norm(value)
+        if key and key not in out:
+            out[key] = i
+    return out
+
+
+def _trimmed(grid: Grid) -> list[list[CellValue]]:
+    rows = [list(r) for r in grid]
+    for r in rows:
+        while r and (r[-1] is None or r[-1] == ""):
+            r.pop()
+    while rows and not rows[-1]:
+        rows.pop()
+    return rows
+
+
+def _find_label(content: TabContent | None, label: str) -> tuple[int, int] | None:
+    """(row0, col0) of the cell just right of ``label`` on a labelled tab."""
+    if content is None:
+        return None
+    want = label.strip().casefold()
+    for r, line in enumerate(content.rows):
+        for c, cell in enumerate(line):
+            if isinstance(cell.value, str) and cell.value.strip().casefold() == want:
+                return r, c + 1
+    return None
+
+
+def _setting(contents: Mapping[str, TabContent], template: Template, key: str) -> str | None:
+    settings_tab = template.tab("settings")
+    spec = next((s for s in settings_tab.settings if s.key == key), None)
+    content = contents.get(settings_tab.name)
+    place = _find_label(content, spec.label) if spec else None
+    if place is None or content is None:
+        return None
+    r, c = place
+    line = content.rows[r]
+    value = line[c].value if c < len(line) else None
+    return str(value).strip() if isinstance(value, str) and value.strip() else None
+
+
+def _sla_reference(contents: Mapping[str, TabContent], template: Template) -> str:
+    """The SLA hours cell for a conditional format, through INDIRECT.
+
+    Sheets conditional formats cannot refer to another tab directly; INDIRECT
+    with the address as text is the documented way round.
+    """
+    settings_tab = template.tab("settings")
+    spec = next((s for s in settings_tab.settings if s.key == "sla_hours"), None)
+    place = _find_label(contents.get(settings_tab.name), spec.label) if spec else None
+    if place is None:
+        # No Settings content: fall back to the template default so the rule still works.
+        default = spec.default if spec else 4
+        return str(default)
+    r, c = place
+    address = f"{absolute_range_name(settings_tab.name)}!${_letters(c + 1)}${r + 1}"
+    return f'INDIRECT("{address}")'

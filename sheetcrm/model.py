@@ -1,0 +1,156 @@
+"""Plain data shared by the core, the engine and the backends.
+
+Nothing here does I/O or imports a spreadsheet library, so the rules can be
+tested on their own and every backend speaks the same language.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+#: A raw value as a spreadsheet cell holds it.  Backends return these from
+#: ``read`` without interpretation; the core (``sheetcrm.cells``) reads them.
+CellValue = str | int | float | bool | dt.datetime | dt.date | dt.time | None
+
+#: A grid of raw values: ``grid[0]`` is row 1 of the tab.  Trailing empty
+#: cells and rows may be trimmed (Google does), so rows can be ragged.
+Grid = list[list[CellValue]]
+
+Status = Literal["pending", "contacted", "converted", "lost"]
+STATUSES: tuple[Status, ...] = ("pending", "contacted", "converted", "lost")
+
+SlaState = Literal["due", "overdue", "met", "missed", "unknown"]
+
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The business calendar and rules, as held on the tracker's Settings tab."""
+
+    timezone: str = "Africa/Kampala"
+    country: str = "UG"
+    currency: str = "UGX"
+    sla_hours: float = 4.0
+    follow_up_days: tuple[int, ...] = (2, 4, 7)
+    #: Opening hours per weekday, Monday = 0; ``None`` means closed all day.
+    opening_hours: Mapping[int, tuple[dt.time, dt.time] | None] = field(
+        default_factory=lambda: {
+            0: (dt.time(8), dt.time(18)),
+            1: (dt.time(8), dt.time(18)),
+            2: (dt.time(8), dt.time(18)),
+            3: (dt.time(8), dt.time(18)),
+            4: (dt.time(8), dt.time(18)),
+            5: (dt.time(9), dt.time(14)),
+            6: None,
+        }
+    )
+    extra_closed_dates: frozenset[dt.date] = frozenset()
+    extra_open_dates: frozenset[dt.date] = frozenset()
+    business_name: str = ""
+
+    @property
+    def sla_minutes(self) -> int:
+        """The first-response target in business minutes."""
+        return round(self.sla_hours * 60)
+
+
+@dataclass(frozen=True)
+class Formula:
+    """A formula from sheetcrm's own template code, such as ``=COUNTIF(...)``.
+
+    Only code creates these.  Text from users is always a plain ``str`` and
+    every backend stores a ``str`` as text, even when it begins with ``=``,
+    ``+``, ``-`` or ``@``: that is the defence against formula injection.
+    """
+
+    text: str  # including the leading "="
+
+
+@dataclass(frozen=True)
+class Cell:
+    """A value to write, with an optional named style from the template and a link."""
+
+    value: CellValue | Formula
+    style: str | None = None
+    link: str | None = None
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A native chart on an owned tab, drawn from a block of that tab's cells.
+
+    Rows and columns are 1-based and inclusive.  The first row of the block
+    holds the series names; the first column holds the categories.
+    """
+
+    kind: Literal["bar", "line"]
+    title: str
+    first_row: int
+    last_row: int
+    first_col: int
+    last_col: int
+    anchor_row: int
+    anchor_col: int
+    y_axis_title: str = ""
+    percent: bool = False
+
+
+@dataclass
+class TabContent:
+    """A whole tab that sheetcrm owns and rewrites on every refresh (Summary, Today)."""
+
+    rows: list[list[Cell]]
+    widths: Mapping[int, float] = field(default_factory=dict)  # 1-based column -> width
+    charts: list[Chart] = field(default_factory=list)
+    freeze_rows: int = 0
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Everything a refresh needs, read in one pass."""
+
+    #: Tab name -> raw grid, for every tab that exists in the tracker.
+    tabs: Mapping[str, Grid]
+    #: Names of every tab, in order, including ones we did not read.
+    tab_names: Sequence[str] = ()
+
+
+@dataclass
+class Changes:
+    """What a refresh writes: only the columns and tabs sheetcrm owns.
+
+    Backends locate columns by header on the Enquiries tab at write time, so an
+    owner who reorders columns between read and write cannot make a value land
+    in the wrong column.  ``expected_ids`` is the ID column as it was read (one
+    entry per data row, starting at row 2); a backend that can see concurrent
+    edits must compare it with the sheet just before writing and raise
+    :class:`~sheetcrm.errors.ConcurrentEdit` if it moved.
+    """
+
+    #: Header -> one Cell per data row, starting at row 2.  Rows beyond the
+    #: list that hold old computed values must be cleared.
+    computed: dict[str, list[Cell]]
+    #: Row number -> new ID, only for rows whose ID cell was blank when read.
+    id_fills: dict[int, str]
+    expected_ids: list[CellValue]
+    #: Owned tabs replaced whole.
+    tabs: dict[str, TabContent]
+    #: Key/value pairs on the hidden meta tab (next ID, last refresh, template version).
+    meta: dict[str, str]
+
+
+def ids_match(expected: Sequence[CellValue], now: Sequence[CellValue]) -> bool:
+    """Whether the ID column still reads as it did (blank and "" count alike).
+
+    Rows added below the ones read do not count as a move.
+    """
+
+    def norm(v: CellValue) -> CellValue:
+        return None if v is None or (isinstance(v, str) and not v.strip()) else v
+
+    padded = list(now) + [None] * max(0, len(expected) - len(now))
+    return all(norm(a) == norm(b) for a, b in zip(expected, padded, strict=False))

@@ -1,0 +1,703 @@
+"""The engine: init, refresh, report, add and import, over any backend.
+
+``evaluate`` is pure: it turns a :class:`~sheetcrm.model.Snapshot` into the
+results and the :class:`~sheetcrm.model.Changes` to write.  The other public
+functions do the I/O through a :class:`~sheetcrm.backends.base.Backend`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import datetime as dt
+import re
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+from zoneinfo import ZoneInfo
+
+from . import views
+from .backends.base import Backend
+from .businesstime import BusinessCalendar
+from .cells import (
+    parse_count,
+    parse_datetime,
+    parse_money,
+    parse_phone,
+    parse_source,
+    parse_status,
+    text_of,
+)
+from .errors import ConcurrentEdit, InputError, NotATracker, SheetCRMError
+from .model import Cell, CellValue, Changes, Grid, Settings, Snapshot, Status
+from .settings import settings_from_grid, validate_settings
+from .sla import SlaResult, assess_sla, next_follow_up
+from .summary import EnquiryFacts, MonthFigures, monthly_figures
+from .template import Template, load_template
+
+ID_PATTERN = re.compile(r"^E(\d+)$")
+#: How many times a refresh re-reads when the sheet moved under it.
+REFRESH_ATTEMPTS = 3
+
+
+@dataclass
+class RowResult:
+    """What a refresh worked out for one enquiry row."""
+
+    row: int
+    id: str | None
+    name: str
+    contact: str
+    phone: str | None
+    source: str
+    status: Status | None
+    received: dt.datetime | None
+    first_contact: dt.datetime | None
+    follow_ups_done: int | None
+    sla: SlaResult | None
+    next_follow_up: dt.date | None
+    whatsapp: str | None
+    problems: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON shape of ``refresh --json``."""
+        sla = self.sla
+        return {
+            "id": self.id,
+            "row": self.row,
+            "sla": sla.state if sla else "unknown",
+            "respond_by": sla.respond_by.isoformat() if sla and sla.respond_by else None,
+            "response_minutes": sla.response_minutes if sla else None,
+            "next_follow_up": self.next_follow_up.isoformat() if self.next_follow_up else None,
+            "problems": list(self.problems),
+        }
+
+
+@dataclass
+class Evaluation:
+    """The result of evaluating a tracker at a moment: rows, months and what to write."""
+
+    now: dt.datetime
+    settings: Settings
+    rows: list[RowResult]
+    months: list[MonthFigures]
+    changes: Changes
+    undated: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON object printed by ``refresh --json``."""
+        return {
+            "now": self.now.isoformat(),
+            "enquiries": [r.as_dict() for r in self.rows],
+            "months": [m.as_dict() for m in self.months],
+        }
+
+    def count(self, state: str) -> int:
+        """How many enquiries are in this SLA state."""
+        return sum(1 for r in self.rows if r.sla is not None and r.sla.state == state)
+
+    @property
+    def follow_ups_due(self) -> int:
+        """Follow-ups due today or earlier."""
+        today = self.now.date()
+        return sum(1 for r in self.rows if r.next_follow_up and r.next_follow_up <= today)
+
+    @property
+    def rows_with_problems(self) -> int:
+        """Rows whose Problems cell is not empty."""
+        return sum(1 for r in self.rows if r.problems)
+
+
+# --------------------------------------------------------------------------- reading
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where the template's columns are on this tracker's Enquiries tab (0-based)."""
+
+    columns: Mapping[str, int]  # template column key -> index
+    width: int
+
+    def get(self, row: Sequence[CellValue], key: str) -> CellValue:
+        """The raw value of column ``key`` in ``row``, None when absent."""
+        i = self.columns.get(key)
+        return row[i] if i is not None and i < len(row) else None
+
+
+def find_layout(grid: Grid, template: Template, label: str) -> Layout:
+    """Locate the template's columns by header on row 1, or stop with a clear message."""
+    tab = template.enquiries.name
+    header = grid[0] if grid else []
+    seen: dict[str, list[int]] = {}
+    for i, value in enumerate(header):
+        seen.setdefault(text_of(value).casefold(), []).append(i)
+    columns: dict[str, int] = {}
+    missing = []
+    for col in template.enquiries.columns:
+        places = seen.get(col.header.casefold(), [])
+        if len(places) > 1:
+            letters = " and ".join(_letter(i) for i in places)
+            raise NotATracker(
+                f"{label}: the {tab} tab has two {col.header!r} columns ({letters}): "
+                "rename or delete one so sheetcrm knows which to use"
+            )
+        if places:
+            columns[col.key] = places[0]
+        elif col.role != "computed" and col.required:
+            missing.append(col.header)
+    if missing:
+        names = ", ".join(repr(m) for m in missing)
+        if len(missing) == len(template.owner_columns()):
+            raise NotATracker(
+                f"{label} is not a sheetcrm tracker: row 1 of the {tab} tab has none of the "
+                "expected headers (create one with `sheetcrm init`)"
+            )
+        raise NotATracker(
+            f"{label}: row 1 of the {tab} tab has no {names} column: put the header back, "
+            "spelt exactly like that"
+        )
+    return Layout(columns=columns, width=len(header))
+
+
+def _letter(index0: int) -> str:
+    from .template import column_letter
+
+    return column_letter(index0 + 1)
+
+
+def _tab(snapshot: Snapshot, name: str, label: str) -> Grid:
+    if name not in snapshot.tabs:
+        raise NotATracker(f"{label} is not a sheetcrm tracker: it has no {name!r} tab")
+    return list(snapshot.tabs[name])
+
+
+def read_settings(snapshot: Snapshot, template: Template, label: str) -> Settings:
+    """The Settings tab as :class:`Settings`; a bad value names its cell."""
+    name = template.tab("settings").name
+    grid = _tab(snapshot, name, label)
+    try:
+        settings = settings_from_grid(grid, template, tab=name)
+        validate_settings(settings)
+    except SheetCRMError as exc:
+        raise type(exc)(f"{label}: {exc}") from None
+    return settings
+
+
+def read_sources(snapshot: Snapshot, template: Template) -> list[str]:
+    """The channel names on the Lists tab (the owner may extend them)."""
+    lists = template.tab("lists")
+    grid = snapshot.tabs.get(lists.name)
+    if not grid:
+        return list(lists.sources)
+    header = [text_of(v).casefold() for v in grid[0]]
+    want = lists.sources_header.casefold()
+    if want not in header:
+        return list(lists.sources)
+    col = header.index(want)
+    sources = []
+    for row in grid[1:]:
+        text = text_of(row[col]) if col < len(row) else ""
+        if text and text.casefold() not in (s.casefold() for s in sources):
+            sources.append(text)
+    return sources or list(lists.sources)
+
+
+def read_meta(snapshot: Snapshot, template: Template) -> dict[str, str]:
+    """Key/value pairs from the hidden meta tab."""
+    grid = snapshot.tabs.get(template.tab("meta").name, [])
+    meta = {}
+    for row in grid:
+        if row and text_of(row[0]):
+            meta[text_of(row[0])] = text_of(row[1]) if len(row) > 1 else ""
+    return meta
+
+
+def data_rows(grid: Grid, layout: Layout, template: Template) -> int:
+    """The row number of the last row with anything in an owner column (1 = none)."""
+    owner = [layout.columns[c.key] for c in template.owner_columns() if c.key in layout.columns]
+    last = 1
+    for r, row in enumerate(grid[1:], start=2):
+        if any(i < len(row) and text_of(row[i]) for i in owner):
+            last = r
+    return last
+
+
+# --------------------------------------------------------------------------- evaluating
+
+
+def localise(moment: dt.datetime, settings: Settings) -> dt.datetime:
+    """A datetime in the tracker's time zone; naive input is taken as local."""
+    tz = ZoneInfo(settings.timezone)
+    return moment.replace(tzinfo=tz) if moment.tzinfo is None else moment.astimezone(tz)
+
+
+def whatsapp_link(phone: str, greeting: str) -> str:
+    """A wa.me link built from the normalised number only (never from cell text)."""
+    digits = "".join(ch for ch in phone if ch.isdigit())
+    return f"https://wa.me/{digits}?text={quote(greeting)}"
+
+
+def evaluate(
+    snapshot: Snapshot,
+    *,
+    now: dt.datetime | None = None,
+    template: Template | None = None,
+    label: str = "tracker",
+) -> Evaluation:
+    """Work out every computed value, the monthly figures and the changes to write."""
+    template = template or load_template()
+    settings = read_settings(snapshot, template, label)
+    cal = BusinessCalendar(settings)
+    now = localise(now or dt.datetime.now(ZoneInfo(settings.timezone)), settings)
+    grid = _tab(snapshot, template.enquiries.name, label)
+    layout = find_layout(grid, template, label)
+    sources = read_sources(snapshot, template)
+    meta = read_meta(snapshot, template)
+    last = data_rows(grid, layout, template)
+
+    rows: list[RowResult] = []
+    for r in range(2, last + 1):
+        raw = grid[r - 1] if r - 1 < len(grid) else []
+        if not any(text_of(layout.get(raw, c.key)) for c in template.owner_columns()):
+            continue
+        rows.append(_evaluate_row(r, raw, layout, settings, cal, now, sources, template))
+
+    id_fills = _assign_ids(rows, meta)
+    _flag_duplicates(rows)
+
+    facts = [
+        EnquiryFacts(
+            received=r.received,
+            source=r.source,
+            status=r.status,
+            has_first_contact=r.first_contact is not None,
+            sla=r.sla.state if r.sla else "unknown",
+            response_minutes=r.sla.response_minutes if r.sla else None,
+            value=_value_of(grid, r.row, layout),
+        )
+        for r in rows
+        if r.received is not None
+    ]
+    months = monthly_figures(facts)
+    computed = _computed_cells(rows, last, template, now)
+    expected_ids = [
+        layout.get(grid[r - 1] if r - 1 < len(grid) else [], "id") for r in range(2, last + 1)
+    ]
+    new_meta = dict(meta)
+    new_meta["template_version"] = str(template.version)
+    new_meta["last_refresh"] = now.isoformat(timespec="seconds")
+    if id_fills:
+        new_meta["last_id"] = str(max(_id_number(i) or 0 for i in id_fills.values()))
+    evaluation = Evaluation(
+        now=now,
+        settings=settings,
+        rows=rows,
+        months=months,
+        changes=Changes(
+            computed=computed, id_fills=id_fills, expected_ids=expected_ids, tabs={}, meta={}
+        ),
+        undated=sum(1 for r in rows if r.received is None),
+    )
+    letters = {key: _letter(i) for key, i in layout.columns.items()}
+    evaluation.changes.tabs = {
+        template.tab("summary").name: views.summary_tab(evaluation, template, letters),
+        template.tab("today").name: views.today_tab(evaluation, template),
+    }
+    evaluation.changes.meta = {k: v for k, v in new_meta.items() if meta.get(k) != v}
+    return evaluation
+
+
+def _value_of(grid: Grid, row: int, layout: Layout) -> float | None:
+    return parse_money(layout.get(grid[row - 1], "value")).value
+
+
+def _evaluate_row(
+    r: int,
+    raw: Sequence[CellValue],
+    layout: Layout,
+    settings: Settings,
+    cal: BusinessCalendar,
+    now: dt.datetime,
+    sources: Sequence[str],
+    template: Template,
+) -> RowResult:
+    problems: list[str] = []
+
+    def take(parsed: Any) -> Any:
+        for text in (parsed.problem, parsed.note):
+            if text:
+                problems.append(text)
+        return parsed.value
+
+    def header(key: str) -> str:
+        return template.column(key).header
+
+    received = take(parse_datetime(layout.get(raw, "received"), header=header("received"), cal=cal))
+    first = take(
+        parse_datetime(layout.get(raw, "first_contact"), header=header("first_contact"), cal=cal)
+    )
+    status = take(parse_status(layout.get(raw, "status"), header=header("status")))
+    source = take(parse_source(layout.get(raw, "source"), sources, header=header("source")))
+    done = take(
+        parse_count(
+            layout.get(raw, "follow_ups_done"),
+            header=header("follow_ups_done"),
+            maximum=len(settings.follow_up_days),
+        )
+    )
+    take(parse_money(layout.get(raw, "value"), header=header("value")))
+    phone = take(parse_phone(layout.get(raw, "contact"), region=settings.country))
+    if received is not None and received > now + dt.timedelta(hours=1):
+        problems.append(
+            f"{header('received')} {received:%d/%m/%Y %H:%M} is in the future: check the date"
+        )
+    sla = assess_sla(
+        received=received,
+        first_contact=first,
+        status=status,
+        now=now,
+        cal=cal,
+        sla_minutes=settings.sla_minutes,
+    )
+    follow = next_follow_up(
+        status=status,
+        first_contact=first,
+        follow_ups_done=done,
+        cal=cal,
+        days=settings.follow_up_days,
+    )
+    raw_id = text_of(layout.get(raw, "id"))
+    return RowResult(
+        row=r,
+        id=raw_id or None,
+        name=text_of(layout.get(raw, "name")),
+        contact=text_of(layout.get(raw, "contact")),
+        phone=phone,
+        source=source or "Unknown",
+        status=status,
+        received=received,
+        first_contact=first,
+        follow_ups_done=done,
+        sla=sla,
+        next_follow_up=follow,
+        whatsapp=whatsapp_link(phone, template.whatsapp_greeting) if phone else None,
+        problems=problems,
+    )
+
+
+def _id_number(value: str) -> int | None:
+    match = ID_PATTERN.match(value.strip().upper())
+    return int(match.group(1)) if match else None
+
+
+def _assign_ids(rows: list[RowResult], meta: Mapping[str, str]) -> dict[int, str]:
+    """Fill blank IDs with numbers never issued before (the meta tab remembers the last)."""
+    try:
+        last = int(meta.get("last_id", "0") or 0)
+    except ValueError:
+        last = 0
+    numbers = [n for r in rows if r.id and (n := _id_number(r.id)) is not None]
+    last = max([last, *numbers])
+    fills: dict[int, str] = {}
+    for r in rows:
+        if r.id is None:
+            last += 1
+            r.id = f"E{last:04d}"
+            fills[r.row] = r.id
+    return fills
+
+
+def _flag_duplicates(rows: list[RowResult]) -> None:
+    by_id: dict[str, list[RowResult]] = {}
+    for r in rows:
+        if r.id:
+            by_id.setdefault(r.id.casefold(), []).append(r)
+    for same in by_id.values():
+        if len(same) > 1:
+            for r in same:
+                others = ", ".join(str(o.row) for o in same if o is not r)
+                r.problems.append(f"ID {r.id} is also used on row {others}: give each a new ID")
+    far_future = dt.datetime.max.replace(tzinfo=dt.UTC)
+    first_with: dict[str, RowResult] = {}
+    for r in sorted(rows, key=lambda r: (r.received or far_future, r.row)):
+        if not r.phone:
+            continue
+        earlier = first_with.setdefault(r.phone, r)
+        if earlier is not r:
+            r.problems.append(f"Possible duplicate of {earlier.id} (same phone number)")
+
+
+def _computed_cells(
+    rows: list[RowResult], last: int, template: Template, now: dt.datetime
+) -> dict[str, list[Cell]]:
+    by_row = {r.row: r for r in rows}
+    headers = {c.key: c.header for c in template.computed_columns()}
+    out: dict[str, list[Cell]] = {h: [] for h in headers.values()}
+    today = now.date()
+    for row in range(2, last + 1):
+        r = by_row.get(row)
+        if r is None:
+            for h in out:
+                out[h].append(Cell(None))
+            continue
+        sla = r.sla
+        respond_by = sla.respond_by.replace(tzinfo=None) if sla and sla.respond_by else None
+        out[headers["respond_by"]].append(Cell(respond_by, style="datetime"))
+        state_style = {"overdue": "overdue", "missed": "bad", "met": "good"}
+        out[headers["sla"]].append(
+            Cell(sla.text if sla else None, style=state_style.get(sla.state) if sla else None)
+        )
+        follow_style = "amber" if r.next_follow_up and r.next_follow_up <= today else "date"
+        out[headers["next_follow_up"]].append(Cell(r.next_follow_up, style=follow_style))
+        if r.whatsapp and r.phone:
+            out[headers["whatsapp"]].append(Cell(f"wa.me/{r.phone[1:]}", "link", r.whatsapp))
+        else:
+            out[headers["whatsapp"]].append(Cell(None))
+        out[headers["problems"]].append(
+            Cell("; ".join(r.problems) if r.problems else None, style="wrap")
+        )
+    return out
+
+
+# --------------------------------------------------------------------------- I/O
+
+
+@contextlib.contextmanager
+def _locked(backend: Backend) -> Iterator[None]:
+    """Hold the backend's own lock (Excel has one) for a read-then-write."""
+    lock: Callable[[], contextlib.AbstractContextManager[Any]] | None = getattr(
+        backend, "lock", None
+    )
+    if lock is None:
+        yield
+        return
+    with lock():
+        yield
+
+
+def init_tracker(backend: Backend, settings: Settings | None = None) -> None:
+    """Create a new, empty tracker with the template and these settings."""
+    from .settings import settings_to_contents
+
+    template = load_template()
+    settings = settings or Settings()
+    validate_settings(settings)
+    contents = {
+        template.tab("settings").name: settings_to_contents(settings, template),
+        template.tab("lists").name: views.lists_tab(template),
+        template.tab("about").name: views.about_tab(template, settings),
+        template.tab("today").name: views.placeholder_tab("To do today"),
+        template.tab("summary").name: views.placeholder_tab("Enquiry summary"),
+        template.tab("meta").name: views.meta_tab(template),
+    }
+    backend.create(template, contents)
+
+
+def refresh(backend: Backend, *, now: dt.datetime | None = None) -> Evaluation:
+    """Read the tracker, work everything out and write the computed columns and tabs.
+
+    If the owner moves rows between the read and the write, the backend says so
+    and the refresh starts again from a fresh read, up to three times.
+    """
+    template = load_template()
+    for attempt in range(1, REFRESH_ATTEMPTS + 1):
+        with _locked(backend):
+            snapshot = backend.read()
+            evaluation = evaluate(snapshot, now=now, template=template, label=backend.label)
+            try:
+                backend.apply(evaluation.changes)
+            except ConcurrentEdit:
+                if attempt == REFRESH_ATTEMPTS:
+                    raise ConcurrentEdit(
+                        f"{backend.label} kept changing while sheetcrm was refreshing it: "
+                        "nothing was written; run the refresh again in a minute"
+                    ) from None
+                continue
+            return evaluation
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def report(
+    backend: Backend, *, month: str | None = None, now: dt.datetime | None = None
+) -> list[MonthFigures]:
+    """The monthly figures, newest first, without writing anything."""
+    if month is not None and not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month):
+        raise InputError(f"--month {month!r} is not a month: use the form 2026-10")
+    evaluation = evaluate(backend.read(), now=now, label=backend.label)
+    months = evaluation.months
+    if month is not None:
+        months = [m for m in months if m.month == month]
+        if not months:
+            raise InputError(f"{backend.label} has no enquiries received in {month}")
+    return months
+
+
+#: Fields that ``add`` and ``import`` accept, by template column key.
+INPUT_KEYS = ("received", "name", "contact", "source", "status", "first_contact",
+              "follow_ups_done", "value", "notes", "id")
+
+
+def prepare_rows(
+    snapshot: Snapshot,
+    records: Sequence[Mapping[str, str]],
+    *,
+    where: Callable[[int], str],
+    now: dt.datetime | None = None,
+    label: str = "tracker",
+) -> list[dict[str, CellValue]]:
+    """Check and convert typed records (template key -> text) into cells to append.
+
+    Every problem is an :class:`InputError` naming ``where(i)`` (a CLI option or
+    a CSV line), so nothing is appended unless every record is good.
+    """
+    template = load_template()
+    settings = read_settings(snapshot, template, label)
+    cal = BusinessCalendar(settings)
+    sources = read_sources(snapshot, template)
+    now = localise(now or dt.datetime.now(ZoneInfo(settings.timezone)), settings)
+    out = []
+    for i, record in enumerate(records):
+        place = where(i)
+        cells: dict[str, CellValue] = {}
+
+        def fail(message: str, place: str = place) -> InputError:
+            return InputError(f"{place}: {message}")
+
+        for key, text in record.items():
+            text = text.strip() if text is not None else ""
+            col = template.column(key)
+            if not text:
+                continue
+            if key in ("received", "first_contact"):
+                p = parse_datetime(text, header=col.header, cal=cal)
+                if p.value is None:
+                    raise fail(p.problem or f"{col.header} {text!r} is not a date")
+                cells[col.header] = p.value.replace(tzinfo=None)
+            elif key == "status":
+                s = parse_status(text, header=col.header)
+                if s.value is None:
+                    raise fail(s.problem or f"{col.header} {text!r} is not a status")
+                cells[col.header] = s.value
+            elif key == "source":
+                src = parse_source(text, sources, header=col.header)
+                if src.note or src.problem:
+                    raise fail(
+                        f"Source {text!r} is not on the Lists tab ({', '.join(sources)}): "
+                        "use one of those or add it to the Lists tab first"
+                    )
+                cells[col.header] = src.value
+            elif key == "value":
+                m = parse_money(text, header=col.header)
+                if m.problem or m.value is None:
+                    raise fail(m.problem or f"{col.header} {text!r} is not an amount")
+                cells[col.header] = int(m.value) if m.value == int(m.value) else m.value
+            elif key == "follow_ups_done":
+                c = parse_count(text, header=col.header, maximum=len(settings.follow_up_days))
+                if c.problem or c.value is None:
+                    raise fail(c.problem or f"{col.header} {text!r} is not a whole number")
+                cells[col.header] = c.value
+            elif key == "contact":
+                ph = parse_phone(text, region=settings.country)
+                if ph.problem:
+                    raise fail(ph.problem)
+                cells[col.header] = text
+            else:
+                cells[col.header] = text
+        name_header = template.column("name").header
+        received_header = template.column("received").header
+        if name_header not in cells:
+            raise fail(f"{name_header} is blank: every enquiry needs a name")
+        cells.setdefault(received_header, now.replace(tzinfo=None, second=0, microsecond=0))
+        cells.setdefault(template.column("status").header, "pending")
+        out.append(cells)
+    return out
+
+
+def add_enquiry(
+    backend: Backend, fields: Mapping[str, str], *, now: dt.datetime | None = None
+) -> int:
+    """Append one enquiry typed on the command line; returns its row number."""
+    with _locked(backend):
+        snapshot = backend.read()
+        layout_check(snapshot, backend.label)
+        rows = prepare_rows(
+            snapshot, [fields], where=lambda i: "add", now=now, label=backend.label
+        )
+        return backend.append(rows)[0]
+
+
+def layout_check(snapshot: Snapshot, label: str) -> None:
+    """Stop early if the Enquiries tab is not a tracker's."""
+    template = load_template()
+    find_layout(_tab(snapshot, template.enquiries.name, label), template, label)
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    """Rows of an import file as template key -> text; headers matched case-insensitively."""
+    template = load_template()
+    by_header = {c.header.casefold(): c.key for c in template.owner_columns()}
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            reader = csv.reader(handle)
+            header = next(reader, None)
+            if header is None:
+                raise InputError(f"{path}: the file is empty; it needs a header row")
+            keys = []
+            for i, name in enumerate(header, start=1):
+                key = by_header.get(name.strip().casefold())
+                if key is None and name.strip():
+                    expected = ", ".join(c.header for c in template.owner_columns())
+                    raise InputError(
+                        f"{path}: column {i} {name.strip()!r} is not a tracker column "
+                        f"(use these headers: {expected})"
+                    )
+                keys.append(key)
+            records = []
+            for line in reader:
+                if not any(cell.strip() for cell in line):
+                    continue
+                records.append(
+                    {k: v for k, v in zip(keys, line, strict=False) if k is not None}
+                )
+    except FileNotFoundError:
+        raise InputError(f"{path} does not exist") from None
+    except UnicodeDecodeError:
+        raise InputError(f"{path} is not a UTF-8 text file: save it as CSV UTF-8") from None
+    except csv.Error as exc:
+        raise InputError(f"{path}: not a readable CSV file ({exc})") from None
+    except OSError as exc:
+        raise InputError(f"{path} cannot be read: {exc.strerror}") from None
+    if not records:
+        raise InputError(f"{path} has a header row but no enquiries")
+    return records
+
+
+def import_csv(backend: Backend, path: Path, *, now: dt.datetime | None = None) -> list[int]:
+    """Append every row of a CSV file, or none if any row is bad; returns the rows written."""
+    records = read_csv(path)
+    lines = _csv_line_numbers(path)
+    with _locked(backend):
+        snapshot = backend.read()
+        layout_check(snapshot, backend.label)
+        rows = prepare_rows(
+            snapshot,
+            records,
+            where=lambda i: f"{path.name} line {lines[i]}",
+            now=now,
+            label=backend.label,
+        )
+        return backend.append(rows)
+
+
+def _csv_line_numbers(path: Path) -> list[int]:
+    """The file line of each non-blank data record (for error messages)."""
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        reader = csv.reader(handle)
+        next(reader, None)
+        numbers = []
+        for line in reader:
+            if any(cell.strip() for cell in line):
+                numbers.append(reader.line_num)
+    return numbers

@@ -1,0 +1,308 @@
+"""The tabs sheetcrm owns, as :class:`~sheetcrm.model.TabContent`: pure, no I/O.
+
+Summary and Today are rewritten by every refresh; Lists, About and the meta
+tab are written once by ``init``.  Backends render these cells and charts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+from .model import STATUSES, WEEKDAYS, Cell, Chart, Formula, Settings, TabContent
+from .sla import format_minutes
+from .summary import ChannelFigures
+from .template import Template
+
+if TYPE_CHECKING:
+    from .tracker import Evaluation, RowResult
+
+#: Months shown in the month-by-month table and its chart.
+HISTORY_MONTHS = 12
+
+
+def _month_label(month: str) -> str:
+    year, mon = month.split("-")
+    return dt.date(int(year), int(mon), 1).strftime("%B %Y")
+
+
+def _short_month(month: str) -> str:
+    year, mon = month.split("-")
+    return dt.date(int(year), int(mon), 1).strftime("%b %Y")
+
+
+def _blank() -> list[Cell]:
+    return []
+
+
+def _header(*titles: str) -> list[Cell]:
+    return [Cell(t, style="header") for t in titles]
+
+
+def _pct(value: float | None, style: str = "percent") -> Cell:
+    return Cell(value, style=style)
+
+
+def _money(value: float) -> int | float:
+    return int(value) if value == int(value) else value
+
+
+def _minutes(value: int | None) -> str | None:
+    return format_minutes(value) if value is not None else None
+
+
+def summary_tab(
+    evaluation: Evaluation, template: Template, letters: Mapping[str, str]
+) -> TabContent:
+    """The Summary tab: live counts, month-by-month trend and one block per month."""
+    settings = evaluation.settings
+    now = evaluation.now
+    enq = template.enquiries.name
+    rows: list[list[Cell]] = []
+    title = "Enquiry summary"
+    if settings.business_name:
+        title += f": {settings.business_name}"
+    rows.append([Cell(title, style="title")])
+    rows.append([Cell(
+        f"Refreshed {now:%d/%m/%Y %H:%M} ({settings.timezone}). "
+        f"Target: first reply within {_hours(settings.sla_hours)} business hours.",
+        style="muted",
+    )])
+    rows.append(_blank())
+
+    # Live counts: formulas, so they stay true between refreshes.
+    rows.append([Cell("Right now (updates live in the sheet)", style="subtitle")])
+    status = f"{enq}!${letters['status']}$2:${letters['status']}${template.rows}"
+    respond = f"{enq}!${letters['respond_by']}$2:${letters['respond_by']}${template.rows}"
+    follow = f"{enq}!${letters['next_follow_up']}$2:${letters['next_follow_up']}${template.rows}"
+    first = f"{enq}!${letters['first_contact']}$2:${letters['first_contact']}${template.rows}"
+    rows.append([Cell("Pending enquiries", style="label"),
+                 Cell(Formula(f'=COUNTIF({status},"pending")'), style="integer")])
+    rows.append([Cell("Pending and past Respond by", style="label"),
+                 Cell(Formula(f'=COUNTIFS({status},"pending",{first},"",{respond},"<"&NOW())'),
+                      style="integer")])
+    rows.append([Cell("Follow-ups due today or earlier", style="label"),
+                 Cell(Formula(f'=COUNTIFS({status},"contacted",{follow},"<"&(TODAY()+1))'),
+                      style="integer")])
+    rows.append(_blank())
+
+    charts: list[Chart] = []
+    months = evaluation.months
+    if not months:
+        rows.append([Cell("No dated enquiries yet. Add some on the Enquiries tab and refresh.",
+                          style="muted")])
+        return TabContent(rows=rows, widths=_summary_widths(), freeze_rows=0)
+
+    # Month by month, oldest first so the chart reads left to right.
+    rows.append([Cell("Month by month", style="subtitle")])
+    trend_header = len(rows) + 1
+    rows.append(_header("Month", "Conversion rate", "Answered within SLA", "Enquiries",
+                        "Converted", "SLA breaches", f"Value won ({settings.currency})"))
+    history = list(reversed(months[:HISTORY_MONTHS]))
+    for m in history:
+        t = m.total
+        rows.append([Cell(_short_month(m.month)), _pct(t.conversion_rate),
+                     _pct(t.sla_met_rate), Cell(t.enquiries), Cell(t.converted),
+                     Cell(m.sla_breaches, style="bad" if m.escalate else None),
+                     Cell(_money(t.value_won), style="money")])
+    trend_last = len(rows)
+    charts.append(Chart(kind="line", title="Conversion rate and replies within SLA, by month",
+                        first_row=trend_header, last_row=trend_last, first_col=1, last_col=3,
+                        anchor_row=trend_header, anchor_col=13, y_axis_title="Share",
+                        percent=True))
+    rows.append(_blank())
+
+    for index, m in enumerate(months):
+        rows.append([Cell(_month_label(m.month), style="subtitle")])
+        block_header = len(rows) + 1
+        rows.append(_header("Channel", "Enquiries", "Converted", "Contacted", "Lost", "Open",
+                            "Conversion rate", "Within SLA", "Median first reply",
+                            f"Value won ({settings.currency})"))
+        for ch in m.channels:
+            rows.append(_channel_row(ch, total=False))
+        channel_last = len(rows)
+        rows.append(_channel_row(m.total, total=True))
+        breaches = f"SLA breaches this month: {m.sla_breaches}"
+        rows.append([Cell(breaches, style="bad" if m.escalate else "label")])
+        if m.escalate:
+            rows.append([Cell(
+                f"Escalate: {m.sla_breaches} enquiries were not answered within "
+                f"{_hours(settings.sla_hours)} business hours this month (3 or more). "
+                "Review who answers enquiries and when.",
+                style="alert",
+            )])
+        if index == 0:
+            charts.append(Chart(kind="bar", title=f"Enquiries and conversions by channel, "
+                                f"{_month_label(m.month)}",
+                                first_row=block_header, last_row=channel_last, first_col=1,
+                                last_col=3, anchor_row=4, anchor_col=13,
+                                y_axis_title="Enquiries"))
+        rows.append(_blank())
+    if evaluation.undated:
+        rows.append([Cell(f"{evaluation.undated} enquiries have no readable Received date and "
+                          "are not counted: see the Problems column.", style="muted")])
+    return TabContent(rows=rows, widths=_summary_widths(), charts=charts)
+
+
+def _channel_row(ch: ChannelFigures, *, total: bool) -> list[Cell]:
+    s = "total" if total else None
+    return [
+        Cell(ch.source, style=s), Cell(ch.enquiries, style=s), Cell(ch.converted, style=s),
+        Cell(ch.contacted, style=s), Cell(ch.lost, style=s), Cell(ch.open, style=s),
+        _pct(ch.conversion_rate, "total_percent" if total else "percent"),
+        _pct(ch.sla_met_rate, "total_percent" if total else "percent"),
+        Cell(_minutes(ch.median_response_minutes), style=s),
+        Cell(_money(ch.value_won), style="total_money" if total else "money"),
+    ]
+
+
+def _summary_widths() -> dict[int, float]:
+    return {1: 30, 2: 14, 3: 14, 4: 12, 5: 11, 6: 12, 7: 15, 8: 12, 9: 17, 10: 16}
+
+
+def _hours(hours: float) -> str:
+    return f"{hours:g}"
+
+
+# --------------------------------------------------------------------------- Today
+
+
+def today_tab(evaluation: Evaluation, template: Template) -> TabContent:
+    """The owner's to-do list: overdue replies, follow-ups due, then what is due soon."""
+    now = evaluation.now
+    today = now.date()
+    rows: list[list[Cell]] = [
+        [Cell(f"To do: {now:%A %d/%m/%Y}", style="title")],
+        [Cell(f"Refreshed {now:%d/%m/%Y %H:%M}. Overdue replies first, then follow-ups due, "
+              "then what is due soon. Tap a WhatsApp link to answer.", style="muted")],
+        _blank(),
+        _header("What to do", "Name", "Contact", "WhatsApp", "When", "ID", "Row"),
+    ]
+    overdue = sorted(
+        (r for r in evaluation.rows if r.sla and r.sla.state == "overdue"),
+        key=lambda r: (r.sla.respond_by if r.sla and r.sla.respond_by else now, r.row),
+    )
+    follow_ups = sorted(
+        (r for r in evaluation.rows if r.next_follow_up and r.next_follow_up <= today),
+        key=lambda r: (r.next_follow_up or today, r.row),
+    )
+    due_soon = sorted(
+        (r for r in evaluation.rows if r.sla and r.sla.state == "due"),
+        key=lambda r: (r.sla.respond_by if r.sla and r.sla.respond_by else now, r.row),
+    )
+    tomorrow = today + dt.timedelta(days=1)
+    follow_soon = sorted(
+        (r for r in evaluation.rows if r.next_follow_up == tomorrow),
+        key=lambda r: r.row,
+    )
+    total_days = len(evaluation.settings.follow_up_days)
+    for r in overdue:
+        rows.append(_todo(r, "Reply now: first reply is overdue",
+                          r.sla.text if r.sla else "", "overdue"))
+    for r in follow_ups:
+        late = (today - r.next_follow_up).days if r.next_follow_up else 0
+        when = "Due today" if late == 0 else f"{late} day{'s' if late != 1 else ''} late"
+        n = (r.follow_ups_done or 0) + 1
+        rows.append(_todo(r, f"Follow up ({n} of {total_days})", when,
+                          "amber" if late else None))
+    for r in due_soon:
+        by = r.sla.respond_by if r.sla else None
+        what = f"Reply by {by:%d/%m %H:%M}" if by else "Reply"
+        rows.append(_todo(r, what, r.sla.text if r.sla else "", None))
+    for r in follow_soon:
+        n = (r.follow_ups_done or 0) + 1
+        rows.append(_todo(r, f"Follow up ({n} of {total_days})", "Tomorrow", None))
+    if len(rows) == 4:
+        rows.append([Cell("Nothing to do right now. Well done.", style="muted")])
+    widths = {1: 30, 2: 18, 3: 16, 4: 20, 5: 20, 6: 8, 7: 6}
+    return TabContent(rows=rows, widths=widths, freeze_rows=4)
+
+
+def _todo(r: RowResult, what: str, when: str, style: str | None) -> list[Cell]:
+    link = Cell(None)
+    if r.whatsapp and r.phone:
+        link = Cell(f"wa.me/{r.phone[1:]}", "link", r.whatsapp)
+    return [Cell(what, style=style), Cell(r.name), Cell(r.contact, style="text"), link,
+            Cell(when), Cell(r.id), Cell(r.row)]
+
+
+# --------------------------------------------------------------------------- init-only tabs
+
+
+def lists_tab(template: Template) -> TabContent:
+    """The Lists tab: the channels for the Source dropdown, which the owner may extend."""
+    lists = template.tab("lists")
+    rows = [[Cell(lists.sources_header, style="header"), Cell(None),
+             Cell("Add a channel at the bottom of the Sources list and it appears in the "
+                  "Source dropdown.", style="muted")]]
+    rows += [[Cell(s)] for s in lists.sources]
+    return TabContent(rows=rows, widths={1: 18, 2: 4, 3: 60}, freeze_rows=1)
+
+
+def about_tab(template: Template, settings: Settings) -> TabContent:
+    """The About tab: what each column means and how the response rules work."""
+    enq = template.enquiries
+    rows: list[list[Cell]] = [
+        [Cell("How this tracker works", style="title")],
+        [Cell("Type each new enquiry on the Enquiries tab: when it came in, the name, the "
+              "contact, where it came from and its status. sheetcrm fills in the grey "
+              "columns when it refreshes.", style="wrap")],
+        _blank(),
+        [Cell("The rules", style="subtitle")],
+        [Cell(f"Reply to every new enquiry within {_hours(settings.sla_hours)} business hours "
+              "(the SLA). Only opening hours count: closed days and public holidays do not. "
+              "The hours are on the Settings tab.", style="wrap")],
+        [Cell("After the first reply, follow up on days "
+              f"{_join(settings.follow_up_days)} (Next follow-up shows the date).",
+              style="wrap")],
+        [Cell("Three or more late replies in a month are flagged on the Summary tab for "
+              "review.", style="wrap")],
+        [Cell("Status words: " + ", ".join(STATUSES) + ".", style="wrap")],
+        _blank(),
+        [Cell("Colours on the Enquiries tab", style="subtitle")],
+    ]
+    for rule in enq.conditional_formats:
+        rows.append([Cell(rule.explain, style=rule.style)])
+    rows += [_blank(), [Cell("The columns", style="subtitle")],
+             _header("Column", "Who fills it", "What it means")]
+    who = {"owner": "You", "id": "sheetcrm (or you)", "computed": "sheetcrm"}
+    for col in enq.columns:
+        rows.append([Cell(col.header, style="label"), Cell(who[col.role]),
+                     Cell(col.note, style="wrap")])
+    rows += [_blank(), [Cell("The tabs", style="subtitle")]]
+    for name, what in (
+        ("Today", "Your to-do list: overdue replies, follow-ups due, and what is due soon."),
+        ("Summary", "Monthly figures per channel: conversions, replies within the SLA, "
+                    "value won."),
+        ("Settings", "Opening hours, public holiday country, SLA hours and follow-up days."),
+        ("Lists", "The channels in the Source dropdown."),
+    ):
+        rows.append([Cell(name, style="label"), Cell(what, style="wrap")])
+    opening = ", ".join(
+        f"{WEEKDAYS[d][:3]} {h[0]:%H:%M}-{h[1]:%H:%M}" if h else f"{WEEKDAYS[d][:3]} closed"
+        for d, h in sorted(settings.opening_hours.items())
+    )
+    rows += [_blank(), [Cell(f"Opening hours when this tracker was made: {opening}.",
+                             style="muted")]]
+    return TabContent(rows=rows, widths={1: 22, 2: 18, 3: 70})
+
+
+def _join(days: tuple[int, ...]) -> str:
+    parts = [str(d) for d in days]
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def placeholder_tab(title: str) -> TabContent:
+    """An owned tab before the first refresh."""
+    return TabContent(rows=[[Cell(title, style="title")],
+                            [Cell("Run `sheetcrm refresh` to fill this tab.", style="muted")]])
+
+
+def meta_tab(template: Template) -> TabContent:
+    """The hidden bookkeeping tab."""
+    return TabContent(rows=[
+        [Cell("template_version"), Cell(str(template.version))],
+        [Cell("last_id"), Cell("0")],
+        [Cell("note"), Cell("Kept by sheetcrm. Please do not edit this tab.")],
+    ])

@@ -1,0 +1,68 @@
+"""Small hand-built tab contents for the Excel backend tests (no engine needed)."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+from sheetcrm.model import Cell, Chart, Formula, TabContent
+from sheetcrm.template import Template
+
+
+def settings_content(template: Template) -> TabContent:
+    """A Settings tab: a header row, then label | value | explanation, one per setting."""
+    rows = [[Cell("Setting", "header"), Cell("Value", "header"), Cell("What it means", "header")]]
+    for spec in template.tab("settings").settings:
+        rows.append([Cell(spec.label, "label"), Cell(spec.default), Cell(spec.explain, "muted")])
+    return TabContent(rows=rows, widths={1: 28, 2: 20, 3: 60}, freeze_rows=1)
+
+
+def summary_content(title: str = "Summary", months: int = 2) -> TabContent:
+    """A small Summary block with one bar chart and one percent line chart."""
+    rows = [
+        [Cell(title, "title")],
+        [Cell("Channel", "header"), Cell("Enquiries", "header"), Cell("Converted", "header")],
+        [Cell("WhatsApp"), Cell(9), Cell(2)],
+        [Cell("Walk-in"), Cell(4), Cell(1)],
+        [Cell("Total", "total"), Cell(Formula("=SUM(B3:B4)"), "total"),
+         Cell(Formula("=SUM(C3:C4)"), "total")],
+        [],
+        [Cell("Month", "header"), Cell("Conversion rate", "header")],
+    ]
+    for m in range(months):
+        rows.append([Cell(f"2026-{10 - m:02d}"), Cell(0.25 + m / 10, "percent")])
+    charts = [
+        Chart(kind="bar", title="Enquiries by channel", first_row=2, last_row=4, first_col=1,
+              last_col=3, anchor_row=2, anchor_col=6, y_axis_title="Enquiries"),
+        Chart(kind="line", title="Conversion rate", first_row=7, last_row=7 + months,
+              first_col=1, last_col=2, anchor_row=20, anchor_col=6, percent=True),
+    ]
+    return TabContent(rows=rows, widths={1: 20, 2: 12, 3: 12}, charts=charts, freeze_rows=1)
+
+
+def contents(template: Template) -> dict[str, TabContent]:
+    """Contents for every non-Enquiries tab of the template."""
+    lists = template.tab("lists")
+    return {
+        "Settings": settings_content(template),
+        "Lists": TabContent(rows=[[Cell(lists.sources_header, "header")]]
+                            + [[Cell(s)] for s in lists.sources], widths={1: 18}),
+        "About": TabContent(rows=[[Cell("About this tracker", "title")],
+                                  [Cell("Type one enquiry a row on the Enquiries tab.")]]),
+        "Today": TabContent(rows=[[Cell("Nothing to do today", "title")]]),
+        "Summary": summary_content(),
+        "sheetcrm": TabContent(rows=[[Cell("next_id"), Cell("1")],
+                                     [Cell("template_version"), Cell("1")]]),
+    }
+
+
+def add_zip_entries(path: Path, entries: dict[str, bytes]) -> None:
+    """Rewrite an .xlsx with extra zip entries (to fake parts made by Excel)."""
+    with zipfile.ZipFile(path) as src:
+        items = [(info, src.read(info.filename)) for info in src.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info, data in items:
+            if info.filename not in entries:
+                dst.writestr(info, data)
+        for name, data in entries.items():
+            dst.writestr(name, data)

@@ -1,0 +1,61 @@
+"""`sheetcrm import`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import openpyxl
+
+from tests.clihelpers import assert_one_line_error, digest, run
+
+
+def tracker(tmp_path: Path) -> Path:
+    path = tmp_path / "tracker.xlsx"
+    assert run("init", str(path)).exit_code == 0
+    return path
+
+
+def test_import_matches_headers_case_insensitively(tmp_path: Path) -> None:
+    path = tracker(tmp_path)
+    csv_file = tmp_path / "enquiries.csv"
+    csv_file.write_text(
+        "name,RECEIVED,Contact,source,status\n"
+        "Sarah N.,14/10/2026 09:00,0772 123456,WhatsApp,pending\n"
+        "\n"
+        "Brian O.,15 Oct 2026 10:30,brian@example.com,facebook,Contacted\n",
+        encoding="utf-8",
+    )
+    result = run("import", str(path), str(csv_file))
+    assert result.exit_code == 0, result.output
+    assert "Imported 2 enquiries" in result.output
+    ws = openpyxl.load_workbook(path)["Enquiries"]
+    header = [c.value for c in ws[1]]
+    rec = header.index("Received") + 1
+    assert ws.cell(2, rec).value == dt.datetime(2026, 10, 14, 9, 0)
+    assert ws.cell(3, rec).value == dt.datetime(2026, 10, 15, 10, 30)
+    assert ws.cell(3, header.index("Source") + 1).value == "Facebook"
+    assert ws.cell(3, header.index("Status") + 1).value == "contacted"
+
+
+def test_import_bad_row_names_the_line_and_adds_nothing(tmp_path: Path) -> None:
+    path = tracker(tmp_path)
+    csv_file = tmp_path / "enquiries.csv"
+    csv_file.write_text(
+        "Name,Received\nSarah N.,14/10/2026 09:00\nBrian O.,14/13/2026\n", encoding="utf-8")
+    before = digest(path)
+    result = run("import", str(path), str(csv_file))
+    assert_one_line_error(result, "enquiries.csv line 3", "14/13/2026")
+    assert digest(path) == before
+
+
+def test_import_unknown_column(tmp_path: Path) -> None:
+    path = tracker(tmp_path)
+    csv_file = tmp_path / "enquiries.csv"
+    csv_file.write_text("Name,Phone\nSarah,0772 123456\n", encoding="utf-8")
+    assert_one_line_error(run("import", str(path), str(csv_file)), "Phone")
+
+
+def test_import_missing_csv(tmp_path: Path) -> None:
+    path = tracker(tmp_path)
+    assert_one_line_error(run("import", str(path), str(tmp_path / "none.csv")), "none.csv")

@@ -1,0 +1,105 @@
+"""`sheetcrm refresh`, including bad input: each a one-line error and nothing changed."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import openpyxl
+
+from tests.clihelpers import assert_one_line_error, digest, run
+
+
+def make_tracker(tmp_path: Path) -> Path:
+    path = tmp_path / "tracker.xlsx"
+    assert run("init", str(path)).exit_code == 0
+    assert run("add", str(path), "--name", "Sarah N.", "--contact", "0772 123456",
+               "--source", "WhatsApp", "--received", "30/10/2026 15:00").exit_code == 0
+    return path
+
+
+def test_refresh_json(tmp_path: Path) -> None:
+    path = make_tracker(tmp_path)
+    result = run("refresh", str(path), "--now", "2026-11-02T10:00", "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["now"] == "2026-11-02T10:00:00+03:00"
+    # Fri 30/10 15:00 + 4 business hours: 3 h on Friday (to 18:00), 1 h on Saturday from
+    # 09:00 -> Sat 31/10 10:00; Monday 10:00 is past it.
+    assert data["enquiries"] == [{
+        "id": "E0001", "row": 2, "sla": "overdue", "respond_by": "2026-10-31T10:00:00+03:00",
+        "response_minutes": None, "next_follow_up": None, "problems": []}]
+    assert data["months"][0]["month"] == "2026-10"
+
+
+def test_refresh_human_summary(tmp_path: Path) -> None:
+    path = make_tracker(tmp_path)
+    result = run("refresh", str(path), "--now", "2026-11-02T10:00")
+    assert result.exit_code == 0, result.output
+    assert "1 enquiries: 0 due, 1 overdue" in result.stdout
+    assert "October 2026: 1 enquiries" in result.stdout
+
+
+def test_refresh_writes_computed_columns(tmp_path: Path) -> None:
+    path = make_tracker(tmp_path)
+    assert run("refresh", str(path), "--now", "2026-11-02T10:00").exit_code == 0
+    ws = openpyxl.load_workbook(path)["Enquiries"]
+    header = [c.value for c in ws[1]]
+    row = {h: c.value for h, c in zip(header, ws[2], strict=False)}
+    assert str(row["SLA"]).startswith("Overdue")
+    assert row["ID"] == "E0001"
+    assert row["WhatsApp"] == "wa.me/256772123456"
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    result = run("refresh", str(tmp_path / "nope.xlsx"))
+    assert_one_line_error(result, "nope.xlsx")
+
+
+def test_not_a_tracker(tmp_path: Path) -> None:
+    path = tmp_path / "other.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active["A1"] = "Just a list"
+    wb.save(path)
+    before = digest(path)
+    result = run("refresh", str(path))
+    assert_one_line_error(result, "other.xlsx", "not a sheetcrm tracker")
+    assert digest(path) == before
+
+
+def test_bad_settings_value_names_the_cell(tmp_path: Path) -> None:
+    path = make_tracker(tmp_path)
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Settings"]
+    row = next(r for r in range(1, ws.max_row + 1) if ws.cell(r, 1).value == "SLA hours")
+    ws.cell(row, 2).value = "four"
+    wb.save(path)
+    before = digest(path)
+    result = run("refresh", str(path))
+    assert_one_line_error(result, f"Settings!B{row}", "four")
+    assert digest(path) == before
+
+
+def test_unparseable_now(tmp_path: Path) -> None:
+    path = make_tracker(tmp_path)
+    before = digest(path)
+    result = run("refresh", str(path), "--now", "yesterday")
+    assert result.exit_code != 0
+    assert "yesterday" in result.stderr and "Traceback" not in result.output
+    assert digest(path) == before
+
+
+def test_unreadable_cell_goes_to_problems_and_the_rest_refreshes(tmp_path: Path) -> None:
+    path = make_tracker(tmp_path)
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Enquiries"]
+    header = [c.value for c in ws[1]]
+    ws.cell(3, header.index("Name") + 1).value = "Tom K."
+    ws.cell(3, header.index("Received") + 1).value = "31/09/2026 10:00"  # no such day
+    wb.save(path)
+    result = run("refresh", str(path), "--now", "2026-11-02T10:00", "--json")
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)["enquiries"]
+    assert rows[0]["sla"] == "overdue"
+    assert rows[1]["sla"] == "unknown"
+    assert any("Received" in p for p in rows[1]["problems"])

@@ -1,0 +1,52 @@
+"""`sheetcrm report`: prints figures, writes nothing."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.clihelpers import assert_one_line_error, digest, run
+
+
+def tracker(tmp_path: Path) -> Path:
+    path = tmp_path / "tracker.xlsx"
+    assert run("init", str(path)).exit_code == 0
+    for name, received, source in (("Ann", "05/10/2026 09:00", "WhatsApp"),
+                                   ("Ben", "06/10/2026 09:00", "Facebook"),
+                                   ("Cat", "03/11/2026 09:00", "WhatsApp")):
+        assert run("add", str(path), "--name", name, "--received", received,
+                   "--source", source).exit_code == 0
+    return path
+
+
+def test_report_json_for_one_month_writes_nothing(tmp_path: Path) -> None:
+    path = tracker(tmp_path)
+    before = digest(path)
+    result = run("report", str(path), "--month", "2026-10", "--json",
+                 "--now", "2026-11-04T10:00")
+    assert result.exit_code == 0, result.output
+    months = json.loads(result.stdout)["months"]
+    assert [m["month"] for m in months] == ["2026-10"]
+    assert months[0]["total"]["enquiries"] == 2
+    # Both still pending long past their deadline: 2 overdue, so 2 breaches, no escalation.
+    assert months[0]["sla_breaches"] == 2
+    assert months[0]["escalate"] is False
+    assert digest(path) == before
+
+
+def test_report_text(tmp_path: Path) -> None:
+    path = tracker(tmp_path)
+    result = run("report", str(path), "--now", "2026-11-04T10:00")
+    assert result.exit_code == 0, result.output
+    assert "November 2026" in result.stdout and "October 2026" in result.stdout
+    assert result.stdout.index("November 2026") < result.stdout.index("October 2026")
+
+
+def test_report_bad_month(tmp_path: Path) -> None:
+    path = tracker(tmp_path)
+    assert_one_line_error(run("report", str(path), "--month", "October"), "2026-10")
+
+
+def test_report_month_without_enquiries(tmp_path: Path) -> None:
+    path = tracker(tmp_path)
+    assert_one_line_error(run("report", str(path), "--month", "2025-01"), "2025-01")
