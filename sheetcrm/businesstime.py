@@ -20,7 +20,7 @@ from typing import Any
 import holidays
 
 from .errors import SettingsError
-from .model import Settings
+from .model import WEEKDAYS, Settings
 
 _ONE_DAY = dt.timedelta(days=1)
 _SEARCH_DAYS = 400
@@ -48,6 +48,13 @@ class BusinessCalendar:
         self._weekly: dict[int, tuple[dt.time, dt.time] | None] = {
             wd: settings.opening_hours.get(wd) for wd in range(7)
         }
+        for wd, hours in self._weekly.items():
+            # Hours that end before they start would make the clock run backwards forever.
+            if hours is not None and hours[1] <= hours[0]:
+                raise SettingsError(
+                    f"Settings: {WEEKDAYS[wd]} closes at {hours[1]:%H:%M}, which is not after "
+                    f"it opens at {hours[0]:%H:%M}: type the hours like 08:00-18:00"
+                )
         self._fallback = next((h for h in self._weekly.values() if h is not None), None)
         self._holidays: dict[int, dict[dt.date, str]] = {}
         self._hours_cache: dict[dt.date, tuple[dt.time, dt.time] | None] = {}

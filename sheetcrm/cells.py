@@ -9,6 +9,8 @@ a blank is acceptable).
 Dates are read day first, always.  Text such as ``03/04/2026`` is the 3rd of
 April; nothing here guesses month-first.  Year-first ISO text
 (``2026-04-03``) and dates with a month name are unambiguous and accepted.
+A two-digit year is in this century (``14/10/26`` is 2026).  Dates before
+1900 are refused, as no spreadsheet can hold them.
 """
 
 from __future__ import annotations
@@ -113,7 +115,7 @@ def from_serial(serial: float) -> dt.datetime:
 
     Serial 1 is 1900-01-01.  Spreadsheets count a 29 February 1900 that never
     was (serial 60, read here as 28/02/1900), so from 61 on the epoch is
-    30/12/1899.
+    30/12/1899.  Raises ValueError for a negative or non-finite serial.
     """
     if not math.isfinite(serial) or serial < 0:
         raise ValueError(f"{serial!r} is not a spreadsheet date serial")

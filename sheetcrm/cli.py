@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +20,7 @@ import click
 from . import __version__, tracker
 from .backends.base import Backend
 from .errors import InputError, SheetCRMError
+from .sla import format_minutes
 from .summary import MonthFigures
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -215,7 +215,7 @@ def init(app: App, target: str, config: Path | None, force: bool) -> None:
 @now_option()
 @credentials_option()
 @pass_app
-def add(app: App, target: str, now: dt.datetime | None, **fields: str) -> None:
+def add(app: App, /, target: str, now: dt.datetime | None, **fields: str) -> None:
     """Add one enquiry to the tracker.
 
     Example: sheetcrm add tracker.xlsx --name "Sarah N." --contact "0772 123456"
@@ -301,7 +301,7 @@ def _print_refresh(label: str, evaluation: tracker.Evaluation, as_json: bool) ->
         return
     e = evaluation
     click.echo(f"Refreshed {label} as at {e.now:%d/%m/%Y %H:%M} ({e.settings.timezone}).")
-    click.echo(f"  {len(e.rows)} enquiries: {e.count('due')} due, {e.count('overdue')} overdue, "
+    click.echo(f"  {_enquiries(len(e.rows))}: {e.count('due')} due, {e.count('overdue')} overdue, "
                f"{e.count('met')} met, {e.count('missed')} missed, "
                f"{e.count('unknown')} unknown.")
     click.echo(f"  Follow-ups due today or earlier: {e.follow_ups_due}.")
@@ -310,7 +310,7 @@ def _print_refresh(label: str, evaluation: tracker.Evaluation, as_json: bool) ->
     if e.months:
         m = e.months[0]
         t = m.total
-        line = (f"  {_month_name(m.month)}: {t.enquiries} enquiries, {t.converted} converted "
+        line = (f"  {_month_name(m.month)}: {_enquiries(t.enquiries)}, {t.converted} converted "
                 f"({_pct(t.conversion_rate)}), {_pct(t.sla_met_rate)} answered within the SLA, "
                 f"{m.sla_breaches} SLA breaches")
         click.echo(line + (": escalate." if m.escalate else "."))
@@ -326,11 +326,16 @@ def _print_month(m: MonthFigures) -> None:
         click.echo(
             f"  {ch.source[:14]:<14}{ch.enquiries:>5}{ch.contacted:>6}{ch.converted:>6}"
             f"{ch.lost:>6}{ch.open:>6}{_pct(ch.conversion_rate):>7}{_pct(ch.sla_met_rate):>7}"
-            f"{(str(median) + 'm') if median is not None else '-':>9}{ch.value_won:>14,.0f}"
+            f"{format_minutes(median) if median is not None else '-':>9}"
+            f"{ch.value_won:>14,.0f}"
         )
     flag = " (3 or more: escalate)" if m.escalate else ""
     click.echo(f"  SLA breaches: {m.sla_breaches}{flag}")
     click.echo("")
+
+
+def _enquiries(count: int) -> str:
+    return "1 enquiry" if count == 1 else f"{count} enquiries"
 
 
 def _pct(value: float | None) -> str:
@@ -348,4 +353,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    main()

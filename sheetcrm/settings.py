@@ -38,7 +38,7 @@ import holidays
 from .cells import parse_date, text_of
 from .errors import SettingsError
 from .model import WEEKDAYS, Cell, CellValue, Grid, Settings, TabContent
-from .template import Template, column_letter
+from .template import Tab, Template, column_letter
 
 _MAX_SLA_HOURS = 168
 _MAX_FOLLOW_UP_DAY = 366
@@ -256,7 +256,7 @@ def _weekday_hours(found: Mapping[str, tuple[dt.time, dt.time] | None]) -> dict[
 # ------------------------------------------------------------------ the Settings tab
 
 
-def _settings_tab(template: Template) -> Any:
+def _settings_tab(template: Template) -> Tab:
     return template.tab("settings")
 
 
@@ -279,7 +279,8 @@ def settings_from_grid(grid: Grid, template: Template, *, tab: str = "Settings")
     by_label = {spec.label.strip().casefold(): spec for spec in spec_tab.settings}
     found: dict[str, tuple[CellValue, str]] = {}
     first_row: dict[str, int] = {}
-    for index, row in enumerate(grid[1:], start=2):
+    # Row 1 is searched too, in case the owner deleted the header row.
+    for index, row in enumerate(grid, start=1):
         if not row:
             continue
         label = " ".join(text_of(row[0]).split()).casefold() if row[0] is not None else ""

@@ -4,7 +4,8 @@ Durations shown to people are business time, written by
 :func:`format_minutes`: minutes alone under an hour ("45m"), whole hours
 alone ("2h"), otherwise hours and minutes with the minutes unpadded
 ("2h 5m", "25h 10m").  Hours are never turned into days, because a business
-day has no fixed length (a Saturday is shorter).
+day has no fixed length (a Saturday is shorter); an enquiry more than 24
+business hours overdue is worded with the date it fell due and the days since.
 """
 
 from __future__ import annotations
@@ -15,6 +16,9 @@ from dataclasses import dataclass
 
 from .businesstime import BusinessCalendar
 from .model import SlaState, Status
+
+#: Beyond this much business time late, the wording switches to the date it fell due.
+LONG_OVERDUE_MINUTES = 24 * 60
 
 _ANSWERED: frozenset[Status] = frozenset({"contacted", "converted", "lost"})
 
@@ -93,6 +97,13 @@ def assess_sla(
         return SlaResult(
             "overdue", respond_by, None, f"Overdue: was due {local:%d/%m/%Y %H:%M}"
         )
+    days = (now - respond_by).days
+    if late_minutes > LONG_OVERDUE_MINUTES:
+        # Hundreds of business hours mean little to an owner; the date and the days do.
+        local = respond_by.astimezone(cal.tz)
+        plural = "s" if days != 1 else ""
+        return SlaResult("overdue", respond_by, None,
+                         f"Overdue since {local:%d/%m/%Y %H:%M} ({days} day{plural})")
     return SlaResult("overdue", respond_by, None, f"Overdue by {format_minutes(late_minutes)}")
 
 

@@ -196,7 +196,7 @@ def read_sources(snapshot: Snapshot, template: Template) -> list[str]:
     if want not in header:
         return list(lists.sources)
     col = header.index(want)
-    sources = []
+    sources: list[str] = []
     for row in grid[1:]:
         text = text_of(row[col]) if col < len(row) else ""
         if text and text.casefold() not in (s.casefold() for s in sources):
@@ -449,15 +449,14 @@ def _computed_cells(
         out[headers["sla"]].append(
             Cell(sla.text if sla else None, style=state_style.get(sla.state) if sla else None)
         )
-        follow_style = "amber" if r.next_follow_up and r.next_follow_up <= today else "date"
+        follow_style = "date_due" if r.next_follow_up and r.next_follow_up <= today else "date"
         out[headers["next_follow_up"]].append(Cell(r.next_follow_up, style=follow_style))
         if r.whatsapp and r.phone:
             out[headers["whatsapp"]].append(Cell(f"wa.me/{r.phone[1:]}", "link", r.whatsapp))
         else:
             out[headers["whatsapp"]].append(Cell(None))
-        out[headers["problems"]].append(
-            Cell("; ".join(r.problems) if r.problems else None, style="wrap")
-        )
+        # Unwrapped: the last column can run on to the right without hiding the next row.
+        out[headers["problems"]].append(Cell("; ".join(r.problems) if r.problems else None))
     return out
 
 
@@ -546,6 +545,7 @@ def prepare_rows(
     where: Callable[[int], str],
     now: dt.datetime | None = None,
     label: str = "tracker",
+    received_default: bool = True,
 ) -> list[dict[str, CellValue]]:
     """Check and convert typed records (template key -> text) into cells to append.
 
@@ -609,7 +609,10 @@ def prepare_rows(
         received_header = template.column("received").header
         if name_header not in cells:
             raise fail(f"{name_header} is blank: every enquiry needs a name")
-        cells.setdefault(received_header, now.replace(tzinfo=None, second=0, microsecond=0))
+        if received_header not in cells:
+            if not received_default:
+                raise fail(f"{received_header} is blank: give the date and time it arrived")
+            cells[received_header] = now.replace(tzinfo=None, second=0, microsecond=0)
         cells.setdefault(template.column("status").header, "pending")
         out.append(cells)
     return out
@@ -687,6 +690,7 @@ def import_csv(backend: Backend, path: Path, *, now: dt.datetime | None = None) 
             where=lambda i: f"{path.name} line {lines[i]}",
             now=now,
             label=backend.label,
+            received_default=False,
         )
         return backend.append(rows)
 

@@ -7,6 +7,7 @@ tab are written once by ``init``.  Backends render these cells and charts.
 from __future__ import annotations
 
 import datetime as dt
+import textwrap
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
@@ -48,8 +49,9 @@ def _money(value: float) -> int | float:
     return int(value) if value == int(value) else value
 
 
-def _minutes(value: int | None) -> str | None:
-    return format_minutes(value) if value is not None else None
+def _days(minutes: int | None) -> float | None:
+    """Minutes as a spreadsheet duration (a fraction of a day), shown as 7h 21m."""
+    return minutes / 1440 if minutes is not None else None
 
 
 def summary_tab(
@@ -73,18 +75,23 @@ def summary_tab(
 
     # Live counts: formulas, so they stay true between refreshes.
     rows.append([Cell("Right now (updates live in the sheet)", style="subtitle")])
-    status = f"{enq}!${letters['status']}$2:${letters['status']}${template.rows}"
-    respond = f"{enq}!${letters['respond_by']}$2:${letters['respond_by']}${template.rows}"
-    follow = f"{enq}!${letters['next_follow_up']}$2:${letters['next_follow_up']}${template.rows}"
-    first = f"{enq}!${letters['first_contact']}$2:${letters['first_contact']}${template.rows}"
+    def rng(key: str) -> str:
+        return f"{enq}!${letters[key]}$2:${letters[key]}${template.rows}"
+
+    # SUMPRODUCT rather than COUNTIF so that " Pending " and a blank Status count as
+    # pending, as they do everywhere else; a blank-status row counts once it has a Name.
+    status, name = rng("status"), rng("name")
+    pending = f'((LOWER(TRIM({status}))="pending")+(TRIM({status})="")*(TRIM({name})<>""))'
     rows.append([Cell("Pending enquiries", style="label"),
-                 Cell(Formula(f'=COUNTIF({status},"pending")'), style="integer")])
+                 Cell(Formula(f"=SUMPRODUCT({pending})"), style="integer")])
+    respond = rng("respond_by")
+    late = f'(TRIM({rng("first_contact")})="")*ISNUMBER({respond})*({respond}<NOW())'
     rows.append([Cell("Pending and past Respond by", style="label"),
-                 Cell(Formula(f'=COUNTIFS({status},"pending",{first},"",{respond},"<"&NOW())'),
-                      style="integer")])
+                 Cell(Formula(f"=SUMPRODUCT({pending}*{late})"), style="integer")])
+    follow = rng("next_follow_up")
+    due = f'(LOWER(TRIM({status}))="contacted")*ISNUMBER({follow})*({follow}<TODAY()+1)'
     rows.append([Cell("Follow-ups due today or earlier", style="label"),
-                 Cell(Formula(f'=COUNTIFS({status},"contacted",{follow},"<"&(TODAY()+1))'),
-                      style="integer")])
+                 Cell(Formula(f"=SUMPRODUCT({due})"), style="integer")])
     rows.append(_blank())
 
     charts: list[Chart] = []
@@ -109,7 +116,7 @@ def summary_tab(
     trend_last = len(rows)
     charts.append(Chart(kind="line", title="Conversion rate and replies within SLA, by month",
                         first_row=trend_header, last_row=trend_last, first_col=1, last_col=3,
-                        anchor_row=trend_header, anchor_col=13, y_axis_title="Share",
+                        anchor_row=24, anchor_col=13, y_axis_title="Share",
                         percent=True))
     rows.append(_blank())
 
@@ -140,8 +147,10 @@ def summary_tab(
                                 y_axis_title="Enquiries"))
         rows.append(_blank())
     if evaluation.undated:
-        rows.append([Cell(f"{evaluation.undated} enquiries have no readable Received date and "
-                          "are not counted: see the Problems column.", style="muted")])
+        count = evaluation.undated
+        what = ("1 enquiry has no readable Received date, so it is" if count == 1 else
+                f"{count} enquiries have no readable Received date, so they are")
+        rows.append([Cell(f"{what} not counted: see the Problems column.", style="muted")])
     return TabContent(rows=rows, widths=_summary_widths(), charts=charts)
 
 
@@ -152,13 +161,15 @@ def _channel_row(ch: ChannelFigures, *, total: bool) -> list[Cell]:
         Cell(ch.contacted, style=s), Cell(ch.lost, style=s), Cell(ch.open, style=s),
         _pct(ch.conversion_rate, "total_percent" if total else "percent"),
         _pct(ch.sla_met_rate, "total_percent" if total else "percent"),
-        Cell(_minutes(ch.median_response_minutes), style=s),
+        Cell(_days(ch.median_response_minutes),
+             style="total_duration" if total else "duration"),
         Cell(_money(ch.value_won), style="total_money" if total else "money"),
     ]
 
 
 def _summary_widths() -> dict[int, float]:
-    return {1: 30, 2: 14, 3: 14, 4: 12, 5: 11, 6: 12, 7: 15, 8: 12, 9: 17, 10: 16}
+    # Wide enough for each header on one line: LibreOffice does not grow rows to fit.
+    return {1: 30, 2: 16, 3: 20, 4: 12, 5: 11, 6: 14, 7: 17, 8: 12, 9: 19, 10: 17}
 
 
 def _hours(hours: float) -> str:
@@ -198,8 +209,7 @@ def today_tab(evaluation: Evaluation, template: Template) -> TabContent:
     )
     total_days = len(evaluation.settings.follow_up_days)
     for r in overdue:
-        rows.append(_todo(r, "Reply now: first reply is overdue",
-                          r.sla.text if r.sla else "", "overdue"))
+        rows.append(_todo(r, "Reply now: first reply is overdue", _late(r, now), "overdue"))
     for r in follow_ups:
         late = (today - r.next_follow_up).days if r.next_follow_up else 0
         when = "Due today" if late == 0 else f"{late} day{'s' if late != 1 else ''} late"
@@ -215,8 +225,20 @@ def today_tab(evaluation: Evaluation, template: Template) -> TabContent:
         rows.append(_todo(r, f"Follow up ({n} of {total_days})", "Tomorrow", None))
     if len(rows) == 4:
         rows.append([Cell("Nothing to do right now. Well done.", style="muted")])
-    widths = {1: 30, 2: 18, 3: 16, 4: 20, 5: 20, 6: 8, 7: 6}
+    widths = {1: 32, 2: 18, 3: 18, 4: 20, 5: 30, 6: 8, 7: 6}
     return TabContent(rows=rows, widths=widths, freeze_rows=4)
+
+
+def _late(r: RowResult, now: dt.datetime) -> str:
+    """How late a reply is, by the clock: what the customer has felt."""
+    by = r.sla.respond_by if r.sla else None
+    if by is None:
+        return ""
+    days = (now - by).days
+    since = f"Due {by:%d/%m %H:%M}"
+    if days >= 1:
+        return f"{since}, {days} day{'s' if days != 1 else ''} ago"
+    return f"{since}, {format_minutes(int((now - by).total_seconds() // 60))} ago"
 
 
 def _todo(r: RowResult, what: str, when: str, style: str | None) -> list[Cell]:
@@ -240,36 +262,47 @@ def lists_tab(template: Template) -> TabContent:
     return TabContent(rows=rows, widths={1: 18, 2: 4, 3: 60}, freeze_rows=1)
 
 
+#: Characters per line on the About tab: text is split into rows rather than wrapped,
+#: because spreadsheet apps do not grow a row to fit wrapped text they did not type.
+ABOUT_LINE = 95
+
+
+def _para(text: str, style: str | None = None, col: int = 1,
+          width: int = ABOUT_LINE) -> list[list[Cell]]:
+    lines = textwrap.wrap(text, width) or [""]
+    return [[Cell(None)] * (col - 1) + [Cell(line, style=style)] for line in lines]
+
+
 def about_tab(template: Template, settings: Settings) -> TabContent:
     """The About tab: what each column means and how the response rules work."""
     enq = template.enquiries
-    rows: list[list[Cell]] = [
-        [Cell("How this tracker works", style="title")],
-        [Cell("Type each new enquiry on the Enquiries tab: when it came in, the name, the "
-              "contact, where it came from and its status. sheetcrm fills in the grey "
-              "columns when it refreshes.", style="wrap")],
-        _blank(),
-        [Cell("The rules", style="subtitle")],
-        [Cell(f"Reply to every new enquiry within {_hours(settings.sla_hours)} business hours "
-              "(the SLA). Only opening hours count: closed days and public holidays do not. "
-              "The hours are on the Settings tab.", style="wrap")],
-        [Cell("After the first reply, follow up on days "
-              f"{_join(settings.follow_up_days)} (Next follow-up shows the date).",
-              style="wrap")],
-        [Cell("Three or more late replies in a month are flagged on the Summary tab for "
-              "review.", style="wrap")],
-        [Cell("Status words: " + ", ".join(STATUSES) + ".", style="wrap")],
-        _blank(),
-        [Cell("Colours on the Enquiries tab", style="subtitle")],
-    ]
+    computed = [c.header for c in template.computed_columns()]
+    rows: list[list[Cell]] = [[Cell("How this tracker works", style="title")]]
+    rows += _para("Type each new enquiry on the Enquiries tab: when it came in, the name, the "
+                  "contact, where it came from and its status. When sheetcrm refreshes the "
+                  f"tracker it fills in a blank ID and the columns {computed[0]} to "
+                  f"{computed[-1]}, and rewrites the Today and Summary tabs. It never changes "
+                  "what you typed.")
+    rows += [_blank(), [Cell("The rules", style="subtitle")]]
+    rows += _para(f"Reply to every new enquiry within {_hours(settings.sla_hours)} business "
+                  "hours (the SLA). Only opening hours count: closed days and public holidays "
+                  "do not. The hours are on the Settings tab.")
+    rows += _para("After the first reply, follow up on days "
+                  f"{_join(settings.follow_up_days)} (Next follow-up shows the date). Add one "
+                  "to Follow-ups done each time you follow up.")
+    rows += _para("Three or more late replies in a month are flagged on the Summary tab for "
+                  "review.")
+    rows += _para("Status words: " + ", ".join(STATUSES) + ".")
+    rows += [_blank(), [Cell("Colours on the Enquiries tab", style="subtitle")]]
     for rule in enq.conditional_formats:
-        rows.append([Cell(rule.explain, style=rule.style)])
+        rows += _para(rule.explain, style=rule.style)
     rows += [_blank(), [Cell("The columns", style="subtitle")],
              _header("Column", "Who fills it", "What it means")]
     who = {"owner": "You", "id": "sheetcrm (or you)", "computed": "sheetcrm"}
     for col in enq.columns:
-        rows.append([Cell(col.header, style="label"), Cell(who[col.role]),
-                     Cell(col.note, style="wrap")])
+        lines = textwrap.wrap(col.note, 70) or [""]
+        rows.append([Cell(col.header, style="label"), Cell(who[col.role]), Cell(lines[0])])
+        rows += [[Cell(None), Cell(None), Cell(line)] for line in lines[1:]]
     rows += [_blank(), [Cell("The tabs", style="subtitle")]]
     for name, what in (
         ("Today", "Your to-do list: overdue replies, follow-ups due, and what is due soon."),
@@ -278,13 +311,13 @@ def about_tab(template: Template, settings: Settings) -> TabContent:
         ("Settings", "Opening hours, public holiday country, SLA hours and follow-up days."),
         ("Lists", "The channels in the Source dropdown."),
     ):
-        rows.append([Cell(name, style="label"), Cell(what, style="wrap")])
+        rows.append([Cell(name, style="label"), Cell(None), Cell(what)])
     opening = ", ".join(
         f"{WEEKDAYS[d][:3]} {h[0]:%H:%M}-{h[1]:%H:%M}" if h else f"{WEEKDAYS[d][:3]} closed"
         for d, h in sorted(settings.opening_hours.items())
     )
-    rows += [_blank(), [Cell(f"Opening hours when this tracker was made: {opening}.",
-                             style="muted")]]
+    rows += [_blank()]
+    rows += _para(f"Opening hours when this tracker was made: {opening}.", style="muted")
     return TabContent(rows=rows, widths={1: 22, 2: 18, 3: 70})
 
 

@@ -5,7 +5,8 @@ collide with each other or with a LibreOffice the developer has open, and
 nothing depends on ~/.config.  The profile is seeded so that LibreOffice
 recalculates every formula on load and uses British English number formats.
 ``TZ`` is set to the tracker's time zone, so NOW() and TODAY() read the clock
-the way the owner's computer in Kampala would.
+the way the owner's computer in Kampala would; ``clock`` (with faketime) starts
+that clock at a chosen moment instead, for pictures that must not change.
 
 Failures raise :class:`AssertionError` carrying soffice's own output, because
 these helpers only run under pytest or the screenshot script.
@@ -14,6 +15,7 @@ these helpers only run under pytest or the screenshot script.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import os
 import shutil
 import signal
@@ -24,6 +26,7 @@ import zipfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import openpyxl
 from PIL import Image, ImageChops
@@ -88,24 +91,41 @@ def _run(cmd: Sequence[str], *, timeout: float, env: dict[str, str] | None = Non
     return result
 
 
+def _faketime(clock: dt.datetime, tz: str) -> list[str]:
+    """The command prefix that starts LibreOffice's clock at ``clock`` (libfaketime)."""
+    binary = shutil.which("faketime")
+    if binary is None:
+        raise AssertionError("faketime is not installed: apt-get install faketime")
+    local = clock.astimezone(ZoneInfo(tz)) if clock.tzinfo else clock
+    # "@" starts the clock there and lets it run, so LibreOffice's timers still work.
+    return [binary, "-f", local.strftime("@%Y-%m-%d %H:%M:%S")]
+
+
 def run_soffice(args: Sequence[str], *, soffice: str | None = None, timeout: float = TIMEOUT,
-                tz: str = DEFAULT_TZ) -> subprocess.CompletedProcess[str]:
-    """Run headless soffice with ``args`` in a fresh private profile that is removed after."""
+                tz: str = DEFAULT_TZ,
+                clock: dt.datetime | None = None) -> subprocess.CompletedProcess[str]:
+    """Run headless soffice with ``args`` in a fresh private profile that is removed after.
+
+    ``clock`` (needs faketime) makes NOW() start at that moment instead of the
+    real time, for pictures that must not change with the day they are made.
+    """
     binary = soffice or soffice_path()
+    prefix = _faketime(clock, tz) if clock is not None else []
     with tempfile.TemporaryDirectory(prefix="sheetcrm-lo-profile-") as profile:
         user = Path(profile) / "user"
         user.mkdir()
         (user / "registrymodifications.xcu").write_text(_PROFILE_SETTINGS, encoding="utf-8")
         env = {**os.environ, "TZ": tz, "LC_ALL": "C.UTF-8", "LANG": "C.UTF-8",
                "HOME": profile}
-        cmd = [binary, f"-env:UserInstallation={Path(profile).as_uri()}", "--headless",
+        cmd = [*prefix, binary, f"-env:UserInstallation={Path(profile).as_uri()}", "--headless",
                "--invisible", "--nologo", "--nodefault", "--nolockcheck", "--norestore",
                *args]
         return _run(cmd, timeout=timeout, env=env, what="LibreOffice")
 
 
 def convert(sources: Path | Sequence[Path], fmt: str, outdir: Path, *,
-            soffice: str | None = None, tz: str = DEFAULT_TZ) -> list[Path]:
+            soffice: str | None = None, tz: str = DEFAULT_TZ,
+            clock: dt.datetime | None = None) -> list[Path]:
     """Convert workbooks in one LibreOffice start: ``fmt`` is pdf, xlsx, csv or a filter string.
 
     ``csv`` writes every tab, one file each (``<stem>-<Tab>.csv``).  Returns
@@ -126,7 +146,7 @@ def convert(sources: Path | Sequence[Path], fmt: str, outdir: Path, *,
     suffix = target.split(":", 1)[0]
     before = set(outdir.iterdir())
     result = run_soffice(["--convert-to", target, "--outdir", str(outdir),
-                          *(str(f) for f in files)], soffice=soffice, tz=tz)
+                          *(str(f) for f in files)], soffice=soffice, tz=tz, clock=clock)
     written = sorted(set(outdir.iterdir()) - before)
     for src in files:
         expected = (outdir / f"{src.stem}.{suffix}",)
@@ -177,7 +197,8 @@ def zip_names(path: Path) -> list[str]:
 
 
 def print_copy(xlsx: Path, dest: Path, sheet: str, *, landscape: bool = True,
-               fit_width: bool = True, gridlines: bool = False) -> Path:
+               fit_width: bool = True, gridlines: bool = False,
+               headings: bool = False) -> Path:
     """A copy of ``xlsx`` that prints only ``sheet``, set up for the page; the original stays."""
     with warnings.catch_warnings():
         # A rendering copy only: openpyxl's notes on what it does not read do not matter here.
@@ -200,6 +221,7 @@ def print_copy(xlsx: Path, dest: Path, sheet: str, *, landscape: bool = True,
         ws.page_setup.fitToWidth = 1
         ws.page_setup.fitToHeight = 0
     ws.print_options.gridLines = gridlines
+    ws.print_options.headings = headings  # column letters and row numbers, as on screen
     dest.parent.mkdir(parents=True, exist_ok=True)
     wb.save(dest)
     return dest
@@ -222,7 +244,8 @@ def pdf_to_pngs(pdf: Path, outdir: Path, *, dpi: int = 60) -> list[Path]:
 
 def render(xlsx: Path, sheets: Iterable[str], workdir: Path, *, dpi: int = 60,
            landscape: bool = True, fit_width: bool = True, gridlines: bool = False,
-           soffice: str | None = None, tz: str = DEFAULT_TZ) -> dict[str, list[Path]]:
+           headings: bool = False, soffice: str | None = None,
+           tz: str = DEFAULT_TZ, clock: dt.datetime | None = None) -> dict[str, list[Path]]:
     """Each tab in ``sheets`` printed by LibreOffice to PDF, then to PNG pages.
 
     All tabs go through one LibreOffice start.  Returns tab -> page images.
@@ -232,8 +255,8 @@ def render(xlsx: Path, sheets: Iterable[str], workdir: Path, *, dpi: int = 60,
     for i, sheet in enumerate(names):
         copies.append(print_copy(xlsx, workdir / "copies" / f"tab{i}.xlsx", sheet,
                                  landscape=landscape, fit_width=fit_width,
-                                 gridlines=gridlines))
-    convert(copies, "pdf", workdir / "pdf", soffice=soffice, tz=tz)
+                                 gridlines=gridlines, headings=headings))
+    convert(copies, "pdf", workdir / "pdf", soffice=soffice, tz=tz, clock=clock)
     return {
         sheet: pdf_to_pngs(workdir / "pdf" / f"{copy.stem}.pdf", workdir / "png", dpi=dpi)
         for sheet, copy in zip(names, copies, strict=True)
@@ -249,29 +272,24 @@ def hex_rgb(colour: str) -> tuple[int, int, int]:
     return (int(text[0:2], 16), int(text[2:4], 16), int(text[4:6], 16))
 
 
-def _matches(pixel: Sequence[int], rgb: tuple[int, int, int], tolerance: int) -> bool:
-    return all(abs(a - b) <= tolerance for a, b in zip(pixel[:3], rgb, strict=True))
+def _mask(png: Path, colour: str, tolerance: int) -> tuple[bytes, int, int]:
+    """A byte per pixel, 255 where the pixel is ``colour`` (within ``tolerance``), else 0."""
+    rgb = hex_rgb(colour)
+    with Image.open(png) as image:
+        channels = image.convert("RGB").split()
+        width, height = image.size
+    masks = [band.point(lambda v, c=c: 255 if abs(v - c) <= tolerance else 0)
+             for band, c in zip(channels, rgb, strict=True)]
+    mask = ImageChops.darker(ImageChops.darker(masks[0], masks[1]), masks[2])
+    return mask.tobytes(), width, height
 
 
 def colour_rows(png: Path, colour: str, *, tolerance: int = 6,
                 min_pixels: int = 20) -> list[int]:
     """The y coordinates of pixel rows with at least ``min_pixels`` pixels of ``colour``."""
-    rgb = hex_rgb(colour)
-    with Image.open(png) as image:
-        rgb_image = image.convert("RGB")
-        width, height = rgb_image.size
-        data = rgb_image.load()
-        assert data is not None
-        found = []
-        for y in range(height):
-            count = 0
-            for x in range(width):
-                if _matches(data[x, y], rgb, tolerance):
-                    count += 1
-                    if count >= min_pixels:
-                        found.append(y)
-                        break
-    return found
+    data, width, height = _mask(png, colour, tolerance)
+    return [y for y in range(height)
+            if data.count(255, y * width, (y + 1) * width) >= min_pixels]
 
 
 def colour_bands(png: Path, colour: str, *, tolerance: int = 6,
@@ -279,7 +297,8 @@ def colour_bands(png: Path, colour: str, *, tolerance: int = 6,
     """Runs of consecutive pixel rows holding ``colour``, as (first y, last y) inclusive.
 
     A highlighted spreadsheet row shows as one band; two highlighted rows with
-    an unhighlighted row between them show as two bands.
+    an unhighlighted row between them show as two bands.  Raise ``min_pixels``
+    to ignore a single coloured cell and find only rows coloured across.
     """
     bands: list[tuple[int, int]] = []
     for y in colour_rows(png, colour, tolerance=tolerance, min_pixels=min_pixels):
@@ -288,6 +307,25 @@ def colour_bands(png: Path, colour: str, *, tolerance: int = 6,
         else:
             bands.append((y, y))
     return bands
+
+
+def colour_box(png: Path, colour: str, *, rows: range | None = None,
+               tolerance: int = 6) -> tuple[int, int, int, int] | None:
+    """The (left, top, right, bottom) box around the pixels of ``colour``, within ``rows``."""
+    data, width, height = _mask(png, colour, tolerance)
+    left, right, top, bottom = width, -1, height, -1
+    for y in rows if rows is not None else range(height):
+        line = data[y * width:(y + 1) * width]
+        first = line.find(255)
+        if first < 0:
+            continue
+        left = min(left, first)
+        right = max(right, line.rfind(255))
+        top = min(top, y)
+        bottom = max(bottom, y)
+    if right < 0:
+        return None
+    return (left, top, right + 1, bottom + 1)
 
 
 def content_box(png: Path, *, background: tuple[int, int, int] = (255, 255, 255),

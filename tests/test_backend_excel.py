@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import errno
 import os
+import shutil
+import tempfile
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -12,8 +14,12 @@ from typing import Any
 import filelock
 import openpyxl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.chart import BarChart, Reference
 from openpyxl.drawing.image import Image as XLImage
+from openpyxl.worksheet.table import Table
 from PIL import Image
 
 from sheetcrm.backends.base import Backend
@@ -240,7 +246,6 @@ def test_read_keeps_a_number_too_big_for_a_date(tracker: Path) -> None:
     assert grid[1][:2] == [10**10, "Typo"]
     # ...and a refresh saves it back as the number, not as #VALUE!.
     ExcelBackend(tracker).apply(changes_for(1, expected_ids=[None]))
-    wb = openpyxl.load_workbook(tracker, read_only=True)
     with pytest.warns(UserWarning, match="outside the limits for dates"):
         wb = openpyxl.load_workbook(tracker)
     assert wb is not None
@@ -255,6 +260,15 @@ def test_read_refuses_other_file_types(tmp_path: Path, name: str) -> None:
     path.write_bytes(b"Name,Contact\n")
     with pytest.raises(NotATracker, match=name.replace(".", r"\.")):
         ExcelBackend(path).read()
+
+
+def test_read_without_permission(tracker: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def denied(self: Path) -> bytes:
+        raise PermissionError(errno.EACCES, os.strerror(errno.EACCES))
+
+    monkeypatch.setattr(Path, "read_bytes", denied)
+    with pytest.raises(BackendError, match="not allowed to read .*tracker.xlsx"):
+        ExcelBackend(tracker).read()
 
 
 def test_read_missing_file(tmp_path: Path) -> None:
@@ -676,6 +690,38 @@ def test_saving_keeps_the_previous_file_and_rotates_five_backups(tracker: Path) 
     assert other.exists()
 
 
+@pytest.mark.parametrize("step", ["fsync", "copy2", "replace"])
+def test_an_interrupted_save_leaves_the_tracker_whole(tracker: Path, step: str,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    backend = ExcelBackend(tracker)
+    backend.read()
+    before = tracker.read_bytes()
+
+    def killed(*args: Any, **kwargs: Any) -> None:
+        raise KeyboardInterrupt
+
+    target = {"fsync": os, "copy2": shutil, "replace": os}[step]
+    monkeypatch.setattr(target, step, killed)
+    with pytest.raises(KeyboardInterrupt):
+        backend.apply(changes_for(0, meta={"next_id": "5"}))
+    monkeypatch.undo()
+    assert tracker.read_bytes() == before
+    assert no_temp_files(tracker.parent)
+    assert ExcelBackend(tracker).read().tabs["sheetcrm"][0] == ["next_id", "1"]
+
+
+def test_a_temp_file_left_by_a_killed_save_is_cleaned_up(tracker: Path) -> None:
+    leftover = tracker.parent / ".tracker.xlsx.k1ll3d.tmp"
+    leftover.write_bytes(b"PK half a workbook")
+    owners = tracker.parent / "notes.tmp"
+    owners.write_text("not ours")
+    backend = ExcelBackend(tracker)
+    backend.read()
+    backend.apply(changes_for(0))
+    assert not leftover.exists()
+    assert owners.exists()
+
+
 def test_saving_keeps_the_file_permissions(tracker: Path) -> None:
     tracker.chmod(0o640)
     backend = ExcelBackend(tracker)
@@ -705,6 +751,16 @@ def test_append_writes_below_the_last_owner_value_with_column_formats(tracker: P
     assert ws["H3"].number_format == "#,##0"
 
 
+def test_append_grows_an_excel_table_that_ends_on_the_last_enquiry(tracker: Path) -> None:
+    ExcelBackend(tracker).append(enquiries_rows()[:2])
+    wb = openpyxl.load_workbook(tracker)
+    wb["Enquiries"].add_table(Table(displayName="Enquiries_table", ref="A1:O3"))
+    wb.save(tracker)
+    assert ExcelBackend(tracker).append([{"Name": "Grace"}, {"Name": "Juma"}]) == [4, 5]
+    table = openpyxl.load_workbook(tracker)["Enquiries"].tables["Enquiries_table"]
+    assert table.ref == "A1:O5"
+
+
 def test_append_stores_aware_times_as_their_wall_time(tracker: Path) -> None:
     kampala = dt.timezone(dt.timedelta(hours=3))
     ExcelBackend(tracker).append([{"Received": dt.datetime(2026, 10, 5, 9, 40,
@@ -718,6 +774,7 @@ def test_append_stores_aware_times_as_their_wall_time(tracker: Path) -> None:
     ({"Name": "Okello\x07"}, "Enquiry 2, Name: the text has control characters"),
     ({"Value": float("nan")}, "Enquiry 2, Value"),
     ({"Notes": "x" * 40000}, "longer than"),
+    ({"Name": "  ", "Notes": None}, "Enquiry 2 has no values"),
 ])
 def test_append_is_all_or_nothing(tracker: Path, bad_row: dict[str, Any], message: str) -> None:
     before = tracker.read_bytes()
@@ -730,3 +787,70 @@ def test_append_nothing_writes_nothing(tracker: Path) -> None:
     before = tracker.read_bytes()
     assert ExcelBackend(tracker).append([]) == []
     assert tracker.read_bytes() == before
+
+
+# ---------------------------------------------------------------- LibreOffice
+
+
+@pytest.mark.libreoffice
+def test_a_tracker_saved_by_libreoffice_is_read_and_refreshed(tracker: Path, tmp_path: Path,
+                                                              libreoffice: str) -> None:
+    from .lo import convert
+
+    ExcelBackend(tracker).append(enquiries_rows())
+    [copy] = convert(tracker, "xlsx", tmp_path / "saved-by-lo", soffice=libreoffice)
+    backend = ExcelBackend(copy)
+    snap = backend.read()  # nothing LibreOffice writes is refused as "would be lost"
+    assert snap.tabs["Enquiries"][1][:5] == [dt.datetime(2026, 10, 1, 9, 0), "Sarah N.",
+                                             "0772123456", "WhatsApp", "pending"]
+    backend.apply(changes_for(3, expected_ids=[None, "E0007", None],
+                              tabs={"Summary": summary_content()}))
+    wb = openpyxl.load_workbook(copy)
+    assert wb["Enquiries"]["L4"].value == "overdue: Overdue by 2h"
+    assert wb["Enquiries"].column_dimensions["C"].number_format == "@"
+    assert len(wb["Summary"]._charts) == 2
+
+
+# ---------------------------------------------------------------- any value
+
+
+_excel_text = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00\r"),
+    max_size=40,
+).filter(lambda s: not ILLEGAL_CHARACTERS_RE.search(s))
+_any_value = st.one_of(
+    st.none(),
+    _excel_text,
+    st.sampled_from(INJECTIONS + ["#REF!", "0772123456", " padded ", "Ñandú 🦜 ካሳ"]),
+    st.booleans(),
+    st.integers(min_value=-(10**12), max_value=10**12),
+    st.floats(allow_nan=False, allow_infinity=False, width=64),
+    st.datetimes(min_value=dt.datetime(1900, 3, 1), max_value=dt.datetime(2100, 12, 31))
+    .map(lambda d: d.replace(microsecond=0)),
+)
+
+
+def _not_empty(row: dict[str, Any]) -> bool:
+    return any(v is not None and not (isinstance(v, str) and not v.strip())
+               for v in row.values())
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.fixed_dictionaries({"Name": _any_value, "Notes": _any_value,
+                                       "Value": _any_value}).filter(_not_empty),
+                min_size=1, max_size=3))
+def test_appended_values_read_back_unchanged(rows: list[dict[str, Any]]) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "tracker.xlsx"
+        template = load_template()
+        ExcelBackend(path).create(template, contents(template))
+        numbers = ExcelBackend(path).append(rows)
+        grid = ExcelBackend(path).read().tabs["Enquiries"]
+        for number, row in zip(numbers, rows, strict=True):
+            cells = grid[number - 1] if number - 1 < len(grid) else []
+            got = {h: cells[i] if i < len(cells) else None
+                   for h, i in (("Name", 1), ("Notes", 8), ("Value", 7))}
+            # Excel keeps 15-16 significant digits of a number, as openpyxl writes them.
+            want = {h: (None if v == "" else pytest.approx(v, rel=1e-15)
+                        if isinstance(v, float) else v) for h, v in row.items()}
+            assert got == want

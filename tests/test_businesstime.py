@@ -376,3 +376,8 @@ def test_minutes_between_are_never_negative(
     assert minutes >= 0
     if end <= start:
         assert minutes == 0
+
+
+def test_hours_that_end_before_they_start_are_refused() -> None:
+    with pytest.raises(SettingsError, match="Monday closes at 08:00, which is not after"):
+        BusinessCalendar(Settings(opening_hours={0: (dt.time(18), dt.time(8))}))

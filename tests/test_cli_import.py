@@ -59,3 +59,12 @@ def test_import_unknown_column(tmp_path: Path) -> None:
 def test_import_missing_csv(tmp_path: Path) -> None:
     path = tracker(tmp_path)
     assert_one_line_error(run("import", str(path), str(tmp_path / "none.csv")), "none.csv")
+
+
+def test_import_requires_received(tmp_path: Path) -> None:
+    path = tracker(tmp_path)
+    csv_file = tmp_path / "enquiries.csv"
+    csv_file.write_text("Name,Received\nSarah N.,14/10/2026 09:00\nBrian O.,\n", encoding="utf-8")
+    before = digest(path)
+    assert_one_line_error(run("import", str(path), str(csv_file)), "line 3", "Received")
+    assert digest(path) == before

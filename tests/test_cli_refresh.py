@@ -36,8 +36,8 @@ def test_refresh_human_summary(tmp_path: Path) -> None:
     path = make_tracker(tmp_path)
     result = run("refresh", str(path), "--now", "2026-11-02T10:00")
     assert result.exit_code == 0, result.output
-    assert "1 enquiries: 0 due, 1 overdue" in result.stdout
-    assert "October 2026: 1 enquiries" in result.stdout
+    assert "1 enquiry: 0 due, 1 overdue" in result.stdout
+    assert "October 2026: 1 enquiry" in result.stdout
 
 
 def test_refresh_writes_computed_columns(tmp_path: Path) -> None:

@@ -383,3 +383,8 @@ def test_validate_rejects(bad: Settings, fragment: str) -> None:
         validate_settings(bad)
     assert str(caught.value).startswith("Settings: ")
     assert fragment in str(caught.value)
+
+
+def test_settings_are_found_even_without_the_header_row() -> None:
+    grid: Grid = [["SLA hours", 6], ["Currency", "KES"]]
+    assert settings_from_grid(grid, T) == Settings(sla_hours=6, currency="KES")

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import glob
 import math
 import os
 import re
@@ -56,6 +57,7 @@ from openpyxl.comments import Comment
 from openpyxl.formatting.formatting import ConditionalFormattingList
 from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils.cell import range_boundaries
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
@@ -70,7 +72,17 @@ from ..errors import (
     TrackerNotFound,
     WriteFailed,
 )
-from ..model import Cell, CellValue, Changes, Chart, Formula, Grid, Snapshot, TabContent
+from ..model import (
+    Cell,
+    CellValue,
+    Changes,
+    Chart,
+    Formula,
+    Grid,
+    Snapshot,
+    TabContent,
+    ids_match,
+)
 from ..template import Column, Style, Template, column_letter, load_template
 
 BACKUP_DIR = "sheetcrm-backups"
@@ -166,6 +178,7 @@ class ExcelBackend:
     def create(self, template: Template, contents: Mapping[str, TabContent]) -> None:
         """Render a new tracker from the template; refuses to replace a file unless ``force``."""
         self._template = template
+        self._forget()
         self._check_suffix()
         with self.lock():
             if self.path.exists():
@@ -315,8 +328,9 @@ class ExcelBackend:
         directory = self.path.parent
         tmp: str | None = None
         try:
+            self._remove_stale_temp_files()
             old_mode = stat.S_IMODE(self.path.stat().st_mode) if self.path.exists() else None
-            fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=directory)
+            fd, tmp = tempfile.mkstemp(prefix=self._temp_prefix(), suffix=".tmp", dir=directory)
             with os.fdopen(fd, "wb") as fh:
                 try:
                     wb.save(fh)
@@ -329,6 +343,11 @@ class ExcelBackend:
                 fh.flush()
                 os.fsync(fh.fileno())
             os.chmod(tmp, old_mode if old_mode is not None else _default_mode())
+            if self._stamp is not None and self._file_stamp() != self._stamp:
+                raise ConcurrentEdit(
+                    f"{self.label} changed on disk while sheetcrm was saving it: read it again "
+                    "and retry"
+                )
             if old_mode is not None:
                 self._backup()
             os.replace(tmp, self.path)
@@ -344,6 +363,19 @@ class ExcelBackend:
                     os.unlink(tmp)
         with contextlib.suppress(OSError):
             self._rotate_backups()
+
+    def _temp_prefix(self) -> str:
+        return f".{self.path.name}."
+
+    def _remove_stale_temp_files(self) -> None:
+        """Delete temporary files left by a sheetcrm that was killed while saving.
+
+        Only called under our own lock, so no other sheetcrm is writing one now.
+        """
+        prefix = self._temp_prefix()
+        for leftover in self.path.parent.glob(f"{glob.escape(prefix)}*.tmp"):
+            with contextlib.suppress(OSError):
+                leftover.unlink()
 
     def _backup_pattern(self) -> re.Pattern[str]:
         return re.compile(
@@ -899,13 +931,13 @@ class _Writer:
 
     def check_ids(self, expected: Sequence[CellValue], headers: dict[str, int]) -> None:
         id_col = headers.get(_norm(self.template.column("id").header))
-        for offset, want in enumerate(expected):
-            have = _raw(_value_at(self.ws, offset + 2, id_col)) if id_col else None
-            if have != want and not (_blank(have) and _blank(want)):
-                raise ConcurrentEdit(
-                    f"The {self.tab.name} tab of {self.label} changed since it was read "
-                    f"(row {offset + 2}): read it again and retry"
-                )
+        now = [_raw(_value_at(self.ws, row, id_col)) if id_col else None
+               for row in range(2, len(expected) + 2)]
+        if not ids_match(expected, now):
+            raise ConcurrentEdit(
+                f"The {self.tab.name} tab of {self.label} changed since it was read "
+                "(the ID column moved): read it again and retry"
+            )
 
     def apply(self, changes: Changes) -> None:
         headers = self.headers()
@@ -991,6 +1023,9 @@ class _Writer:
                 spec = self.by_header.get(key)
                 out[headers[key]] = (self.checked(value, n, str(header).strip()),
                                      spec.style if spec else None)
+            if all(_blank(value) for value, _ in out.values()):
+                raise InputError(f"Enquiry {n} has no values: fill it in or leave it out; "
+                                 "nothing was added")
             prepared.append(out)
         owner_cols = {c for k, c in headers.items() if k not in computed}
         last = 1
@@ -1008,7 +1043,24 @@ class _Writer:
                     _style_target(target, self.template.styles[style_name],
                                   keep_date_format=isinstance(value, dt.date | dt.time))
                 _set_value(target, value, where)
+        if numbers:
+            self.grow_tables(last, numbers[-1])
         return numbers
+
+    def grow_tables(self, last: int, new_last: int) -> None:
+        """Stretch an Excel table that ended on the last enquiry over the appended rows.
+
+        Excel does this itself when the owner types below a table; without it
+        the new rows would sit outside the table's formatting and filters.
+        """
+        for table in self.ws.tables.values():
+            bounds = range_boundaries(table.ref)
+            if bounds[3] != last or last < 2:
+                continue
+            table.ref = (f"{column_letter(bounds[0])}{bounds[1]}:"
+                         f"{column_letter(bounds[2])}{new_last}")
+            if table.autoFilter is not None:
+                table.autoFilter.ref = table.ref
 
     def checked(self, value: Any, n: int, header: str) -> CellValue:
         """The value to append, or an InputError naming the enquiry and column."""

@@ -26,7 +26,7 @@ import datetime as dt
 import math
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -317,7 +317,10 @@ class GoogleBackend:
         grids: dict[str, Grid] = {}
         for i, name in enumerate(names):
             vr = value_ranges[i] if i < len(value_ranges) else {}
-            grids[name] = [list(row) for row in vr.get("values", [])]
+            # Google answers "" for an empty cell left of a filled one; the other
+            # backends say None, and the core should not see the difference.
+            grids[name] = _trimmed([[None if v == "" else v for v in row]
+                                    for row in vr.get("values", [])])
         return grids
 
     def _batch_update(self, body_requests: list[dict[str, Any]], what: str) -> None:
@@ -391,7 +394,7 @@ class GoogleBackend:
             )
 
         plan = _Plan(sheets)
-        enq = sheets[enquiries]
+        enq = plan.sheets[enquiries]
         styles = template.styles
         self._plan_computed(plan, enq, grid, columns, changes.computed, styles)
         for row, new_id in sorted(changes.id_fills.items()):
@@ -496,14 +499,28 @@ class GoogleBackend:
             grid = self._read_grids[enquiries]
         else:
             grid = self._batch_get([enquiries], f"reading {self.label}")[enquiries]
+        plan = _Plan(sheets)
+        numbers = self._plan_append(plan, template, plan.sheets[enquiries], grid, rows)
+        self._batch_update(plan.requests(), f"writing the new enquiries to {self.label}")
+        self._forget()
+        return numbers
+
+    def _plan_append(
+        self,
+        plan: _Plan,
+        template: Template,
+        enq: SheetInfo,
+        grid: Grid,
+        rows: Sequence[Mapping[str, CellValue]],
+    ) -> list[int]:
         header = grid[0] if grid else []
         columns = _header_index(header)
         for row in rows:
             for key in row:
                 if _norm(key) not in columns:
                     raise InputError(
-                        f"{self.label}: the {enquiries} tab has no {key!r} column: put the "
-                        "header back on row 1, spelt exactly like that"
+                        f"{self.label}: the {template.enquiries.name} tab has no {key!r} "
+                        "column: put the header back on row 1, spelt exactly like that"
                     )
         computed = {_norm(c.header) for c in template.computed_columns()}
         typed = [i for i, h in enumerate(header) if _norm(h) not in computed]
@@ -518,30 +535,98 @@ class GoogleBackend:
             for key, value in record.items():
                 new_row[columns[_norm(key)]] = Cell(value)
             cells.append(new_row)
-        enq = sheets[enquiries]
-        styles = template.styles
+        plan.grow(enq, rows=0, cols=width)
         # Inserting fresh rows (rather than writing into the empty ones) means
         # a row the owner typed since the read is pushed down, never overwritten.
-        body: list[dict[str, Any]] = [{
+        plan.writes.append({
             "insertDimension": {
                 "range": {"sheetId": enq.sheet_id, "dimension": "ROWS",
                           "startIndex": last, "endIndex": last + len(rows)},
                 "inheritFromBefore": last > 1,
             }
-        }]
-        if width > enq.cols:
-            body.insert(0, _append_dimension(enq.sheet_id, "COLUMNS", width - enq.cols))
-        body.append(_update_cells(enq.sheet_id, last, 0, cells, styles, fields="userEnteredValue"))
+        })
+        enq.rows += len(rows)
+        styles = template.styles
+        plan.writes.append(
+            _update_cells(enq.sheet_id, last, 0, cells, styles, fields="userEnteredValue")
+        )
         # A date-time needs a date format to show as one; set it on those cells only.
-        for col in range(width):
-            column_cells = [line[col] for line in cells]
-            if any(isinstance(c.value, dt.date | dt.time) for c in column_cells):
-                dated = [[Cell(c.value, style=_default_style(c.value))] for c in column_cells]
-                body.append(_update_cells(enq.sheet_id, last, col, dated, styles,
-                                          fields="userEnteredFormat.numberFormat"))
-        self._batch_update(body, f"writing the new enquiries to {self.label}")
-        self._forget()
+        for i, new_line in enumerate(cells):
+            for col, new_cell in enumerate(new_line):
+                kind = _default_style(new_cell.value)
+                if kind is not None:
+                    plan.writes.append(_update_cells(
+                        enq.sheet_id, last + i, col, [[Cell(new_cell.value, style=kind)]], styles,
+                        fields="userEnteredFormat.numberFormat",
+                    ))
         return list(range(last + 1, last + 1 + len(rows)))
+
+    def read_all(self) -> Snapshot:
+        """Every tab's values (for an export): two requests."""
+        sheets = self._metadata("reading the tracker")
+        ordered = [s.title for s in sorted(sheets.values(), key=lambda s: s.index)]
+        grids = self._batch_get(ordered, f"reading {self.label}")
+        return Snapshot(tabs=grids, tab_names=ordered)
+
+    def merge(
+        self,
+        edits: Mapping[tuple[int, str], CellValue],
+        new_rows: Sequence[Mapping[str, CellValue]] = (),
+        *,
+        log_tab: str | None = None,
+        log_header: Sequence[str] = (),
+        log_rows: Sequence[Sequence[CellValue]] = (),
+    ) -> list[int]:
+        """Write owner cells, append rows and log lines in one atomic request (for sync).
+
+        ``edits`` maps (row number, Enquiries header) to a value, as of the
+        last :meth:`read`; if the sheet changed since, raises ConcurrentEdit
+        and writes nothing.  ``log_rows`` go below the last row of ``log_tab``
+        (created with ``log_header`` when missing).  Returns the appended rows.
+        """
+        if self._read_grids is None or self._sheets is None:
+            raise SheetCRMError("GoogleBackend.merge needs a read() first")
+        template = load_template()
+        enquiries = template.enquiries.name
+        sheets = self._sheets
+        names = self._read_names(template, sheets)
+        extra = [log_tab] if log_tab and log_tab in sheets and log_tab not in names else []
+        check = self._batch_get(names + extra, f"checking {self.label} before writing")
+        if any(_trimmed(self._read_grids.get(n, [])) != _trimmed(check.get(n, []))
+               for n in names):
+            self._forget()
+            raise ConcurrentEdit(
+                f"{self.label} changed while sheetcrm was merging into it: nothing was written"
+            )
+        grid = check[enquiries]
+        columns = _header_index(grid[0] if grid else [])
+        plan = _Plan(sheets)
+        enq = plan.sheets[enquiries]
+        styles = template.styles
+        for (row, header), value in sorted(edits.items(), key=lambda e: (e[0][0], e[0][1])):
+            col = columns.get(_norm(header))
+            if col is None or row < 2:
+                raise InputError(
+                    f"{self.label}: the {enquiries} tab has no {header!r} column: put the "
+                    "header back on row 1, spelt exactly like that"
+                )
+            plan.writes.append(_update_cells(enq.sheet_id, row - 1, col, [[Cell(value)]],
+                                             styles, fields="userEnteredValue"))
+        numbers = self._plan_append(plan, template, enq, grid, new_rows) if new_rows else []
+        if log_tab and log_rows:
+            existing = _trimmed(check.get(log_tab, []))
+            lines = [list(r) for r in log_rows]
+            start = len(existing)
+            if not existing:
+                lines.insert(0, list(log_header))
+            width = max(len(r) for r in lines)
+            info = plan.sheet(log_tab, rows=start + len(lines), cols=width, hidden=False)
+            cells = [[Cell(v, style="header" if not existing and i == 0 else None) for v in r]
+                     for i, r in enumerate(lines)]
+            plan.writes.append(_update_cells(info.sheet_id, start, 0, cells, styles))
+        self._batch_update(plan.requests(), f"writing the merged changes to {self.label}")
+        self._forget()
+        return numbers
 
     # ------------------------------------------------------------------ create
 
@@ -687,7 +772,9 @@ class _Plan:
     """The requests of one batchUpdate, with tab creation and resizing first."""
 
     def __init__(self, sheets: Mapping[str, SheetInfo]) -> None:
-        self.sheets = dict(sheets)
+        # Copies: planning grows grids, and a failed write must leave the cache true.
+        self.sheets = {name: replace(info, chart_ids=list(info.chart_ids))
+                       for name, info in sheets.items()}
         self.structure: list[dict[str, Any]] = []
         self.writes: list[dict[str, Any]] = []
         self.deletes: list[dict[str, Any]] = []

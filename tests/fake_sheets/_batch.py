@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from ._fields import MaskError, apply_update, parse_mask
+from ._schema import check, check_batch_request
 from ._state import (
     CELL_LIMIT,
     DEFAULT_COLS,
@@ -224,6 +225,12 @@ def add_sheet(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
 def _tab_colour(props: dict[str, Any]) -> None:
     from ._state import normalise_colour
 
+    for key in ("tabColorStyle", "tabColor"):
+        if key in props and not props[key]:
+            # An empty colour clears the tab colour (both spellings of it).
+            props.pop("tabColorStyle", None)
+            props.pop("tabColor", None)
+            return
     if "tabColorStyle" in props and "rgbColor" in props["tabColorStyle"]:
         rgb = normalise_colour(props["tabColorStyle"]["rgbColor"])
         props["tabColorStyle"] = {"rgbColor": rgb}
@@ -286,17 +293,20 @@ def update_sheet_properties(ctx: Context, req: dict[str, Any]) -> None:
     if grid.get("frozenColumnCount", 0) >= cols:
         raise RequestError("You can't freeze all visible columns on the sheet.")
     new_index = merged.get("index", old_index)
-    merged.pop("tabColor", None) if "tabColorStyle" in mask and "tabColorStyle" not in merged else None
+    # tabColor and tabColorStyle are two spellings of one colour: clearing one clears both.
+    if "tabColorStyle" in mask and "tabColorStyle" not in merged:
+        merged.pop("tabColor", None)
     if "tabColor" in mask and "tabColor" not in merged:
         merged.pop("tabColorStyle", None)
     _tab_colour(merged)
     sheet.props = merged
+    # Shrinking the grid drops the cells (and merges, rules...) beyond it.
     if rows < old_rows:
+        sheet.grid["rowCount"] = old_rows
         sheet.delete("ROWS", rows, old_rows)
-        sheet.grid["rowCount"] = rows
     if cols < old_cols:
+        sheet.grid["columnCount"] = old_cols
         sheet.delete("COLUMNS", cols, old_cols)
-        sheet.grid["columnCount"] = cols
     if new_index is not None and int(new_index) != old_index:
         target = int(new_index)
         ss.sheets.remove(sheet)
@@ -724,15 +734,16 @@ def add_protected_range(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
     if pr.get("warningOnly"):
         out["warningOnly"] = True
     out["requestingUserCanEdit"] = True
-    if not pr.get("warningOnly"):
-        editors = copy.deepcopy(pr.get("editors") or {})
-        users = list(editors.get("users") or [])
-        if ctx.email not in users:
-            users.append(ctx.email)
-        editors["users"] = users
-        out["editors"] = editors
+    # The reply echoes the editors asked for; the stored range also lists the
+    # caller, who Google always keeps as an editor (even for warning-only ranges).
+    out["editors"] = copy.deepcopy(pr.get("editors") or {})
+    reply = copy.deepcopy(out)
+    users = list(out["editors"].get("users") or [])
+    if ctx.email not in users:
+        users.append(ctx.email)
+    out["editors"]["users"] = users
     sheet.protected_ranges.append(out)
-    return {"addProtectedRange": {"protectedRange": copy.deepcopy(out)}}
+    return {"addProtectedRange": {"protectedRange": reply}}
 
 
 def delete_protected_range(ctx: Context, req: dict[str, Any]) -> None:
@@ -862,9 +873,8 @@ def merge_cells(ctx: Context, req: dict[str, Any]) -> None:
     else:
         raise RequestError(f"Invalid merge type: {kind}")
     sheet = box.sheet
-    for m in sheet.merges:
-        if _overlap(m, box):
-            raise RequestError("You can't merge cells that are already merged.")
+    # A new merge replaces any merge it overlaps, as in the Sheets UI.
+    sheet.merges = [m for m in sheet.merges if not _overlap(m, box)]
     for r0, r1, c0, c1 in pieces:
         if r1 - r0 == 1 and c1 - c0 == 1:
             continue
@@ -917,8 +927,12 @@ def sort_range(ctx: Context, req: dict[str, Any]) -> None:
     for spec in reversed(specs):
         col = int(spec.get("dimensionIndex", 0) or 0)
         asc = spec.get("sortOrder", "ASCENDING") != "DESCENDING"
-        rows.sort(key=lambda r, col=col, asc=asc: _sort_key(sheet.cells.get((r, col)), asc),
-                  reverse=not asc)
+
+        def key(r: int, col: int = col, asc: bool = asc) -> tuple[int, Any]:
+            return _sort_key(sheet.cells.get((r, col)), asc)
+
+        # Python's sort is stable, so sorting by the last key first gives a multi-key sort.
+        rows.sort(key=key, reverse=not asc)
     snapshot = {(r, c): sheet.cells.get((r, c)) for r in rows for c in range(box.col0, box.col1)}
     for new_r, old_r in zip(range(box.row0, box.row1), rows, strict=True):
         for c in range(box.col0, box.col1):
@@ -931,9 +945,8 @@ def set_basic_filter(ctx: Context, req: dict[str, Any]) -> None:
     flt = copy.deepcopy(req.get("filter") or {})
     rng = flt.get("range") or {}
     box = ctx.box(rng)
-    flt["range"] = grid_range_json(box.sheet.sheet_id, rng.get("startRowIndex"),
-                                   rng.get("endRowIndex"), rng.get("startColumnIndex"),
-                                   rng.get("endColumnIndex"))
+    # Google stores the filter's range with every side spelt out.
+    flt["range"] = grid_range_json(box.sheet.sheet_id, box.row0, box.row1, box.col0, box.col1)
     box.sheet.basic_filter = flt
     return None
 
@@ -1052,9 +1065,19 @@ def batch_update(
     ss: Spreadsheet, body: Mapping[str, Any], rng: random.Random, email: str
 ) -> tuple[Spreadsheet, dict[str, Any]]:
     """Apply a batchUpdate to a copy of ``ss``; return (new state, reply) or raise ApiError."""
+    check("BatchUpdateSpreadsheetRequest", body, "")
     requests = body.get("requests")
     if not isinstance(requests, list) or not requests:
         raise bad_request("Must specify at least one request.")
+    # Google parses the whole body before applying anything: a misspelt field or
+    # enum anywhere fails the batch with "Invalid JSON payload received".
+    for i, req in enumerate(requests):
+        if not isinstance(req, dict):
+            raise _unknown(i, repr(req))
+        for kind in req:
+            if kind not in HANDLERS and kind not in KNOWN_UNSUPPORTED:
+                raise _unknown(i, kind)
+        check_batch_request(i, req)
     work = ss.clone()
     ctx = Context(work, rng, email)
     replies: list[dict[str, Any]] = []
@@ -1078,16 +1101,34 @@ def batch_update(
                 )
             raise _unknown(i, kind)
         try:
-            reply = handler(ctx, req[kind] if isinstance(req[kind], dict) else {})
+            reply = handler(ctx, clean(req[kind]) if isinstance(req[kind], dict) else {})
         except RequestError as exc:
             raise bad_request(f"Invalid requests[{i}].{kind}: {exc}") from None
         except ApiError as exc:
             raise bad_request(f"Invalid requests[{i}].{kind}: {exc.message}") from None
-        replies.append(reply or {})
+        replies.append(drop_empty_lists(reply or {}))
     out: dict[str, Any] = {"spreadsheetId": ss.key, "replies": replies}
     if body.get("includeSpreadsheetInResponse"):
         out["updatedSpreadsheet"] = {}
     return work, out
+
+
+def clean(value: Any) -> Any:
+    """A request payload as Google reads it: null fields and empty lists are unset."""
+    if isinstance(value, dict):
+        return {k: clean(v) for k, v in value.items() if v is not None and v != []}
+    if isinstance(value, list):
+        return [clean(v) for v in value]
+    return value
+
+
+def drop_empty_lists(value: Any) -> Any:
+    """A reply as Google writes it: empty repeated fields are left out."""
+    if isinstance(value, dict):
+        return {k: drop_empty_lists(v) for k, v in value.items() if v != []}
+    if isinstance(value, list):
+        return [drop_empty_lists(v) for v in value]
+    return value
 
 
 def _unknown(i: int, kind: str) -> ApiError:

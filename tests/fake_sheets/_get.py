@@ -26,7 +26,9 @@ def spreadsheet_url(key: str) -> str:
 def _deep_merge(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
     out = copy.deepcopy(base)
     for k, v in top.items():
-        if isinstance(v, dict) and isinstance(out.get(k), dict) and v:
+        # Colours are replaced whole: {"red": 1} over white is red, not white-ish.
+        if isinstance(v, dict) and isinstance(out.get(k), dict) and v and "Color" not in k \
+                and k != "rgbColor":
             out[k] = _deep_merge(out[k], v)
         else:
             out[k] = copy.deepcopy(v)
@@ -54,7 +56,11 @@ def render_cell(cell: dict[str, Any], locale: str) -> dict[str, Any]:
 
 
 def grid_data(ss: Spreadsheet, box: Box) -> dict[str, Any]:
-    """One GridData block for ``box``."""
+    """One GridData block for ``box``.
+
+    Cells that share one stored dict (a repeatCell over 5000 rows) share one
+    rendered dict too: treat the result as read-only.
+    """
     sheet = box.sheet
     out: dict[str, Any] = {}
     if box.row0:
@@ -65,6 +71,14 @@ def grid_data(ss: Spreadsheet, box: Box) -> dict[str, Any]:
     for (r, c), cell in sheet.cells.items():
         if box.row0 <= r < box.row1 and box.col0 <= c < box.col1:
             by_row.setdefault(r, {})[c] = cell
+    memo: dict[int, dict[str, Any]] = {}
+
+    def rendered(cell: dict[str, Any]) -> dict[str, Any]:
+        key = id(cell)
+        if key not in memo:
+            memo[key] = render_cell(cell, ss.locale)
+        return memo[key]
+
     if by_row:
         last_row = max(by_row)
         rows: list[dict[str, Any]] = []
@@ -76,7 +90,7 @@ def grid_data(ss: Spreadsheet, box: Box) -> dict[str, Any]:
             last_col = max(cells)
             rows.append({
                 "values": [
-                    render_cell(cells[c], ss.locale) if c in cells else {}
+                    rendered(cells[c]) if c in cells else {}
                     for c in range(box.col0, last_col + 1)
                 ]
             })
@@ -136,7 +150,9 @@ def render_spreadsheet(
     props = copy.deepcopy(ss.props)
     props.setdefault("defaultFormat", copy.deepcopy(DEFAULT_FORMAT))
     props.setdefault("spreadsheetTheme", copy.deepcopy(SPREADSHEET_THEME))
-    ordered = {k: props[k] for k in ("title", "locale", "autoRecalc", "timeZone") if k in props}
+    ordered: dict[str, Any] = {
+        k: props[k] for k in ("title", "locale", "autoRecalc", "timeZone") if k in props
+    }
     ordered.update({k: v for k, v in props.items() if k not in ordered})
     want_data = include_grid_data or _wants_data(mask)
     sheets: list[dict[str, Any]] = []

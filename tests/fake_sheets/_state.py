@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -114,7 +115,7 @@ def now_rfc3339() -> str:
 
 
 def normalise_colour(colour: Any) -> dict[str, Any]:
-    """A Color as Google stores it: float32 components, zeros left out."""
+    """A Color as Google stores it: 8 bits a channel, float32 in JSON, zeros left out."""
     if not isinstance(colour, dict):
         return {}
     out: dict[str, Any] = {}
@@ -125,7 +126,8 @@ def normalise_colour(colour: Any) -> dict[str, Any]:
         # Alpha 1 is Google's default and is not echoed back.
         if key == "alpha" and float(v) == 1:
             continue
-        f = float32(float(v))
+        # Google keeps 8 bits a channel and truncates: 0.5 comes back as 127/255.
+        f = float32(math.floor(float(v) * 255 + 1e-6) / 255)
         if f != 0:
             out[key] = int(f) if f == int(f) else f
     return out
@@ -524,18 +526,9 @@ class Spreadsheet:
                 name = cells.strip()
                 if looks_like_cells(name):
                     return self.first_visible(), parse_cells(name)
-                for nr in self.named_ranges:
-                    if nr["name"].lower() == name.lower():
-                        rng = nr["range"]
-                        sheet = self.sheet_by_id(int(rng.get("sheetId", 0)))
-                        if sheet is None:
-                            break
-                        return sheet, Span(
-                            rng.get("startRowIndex"),
-                            rng.get("endRowIndex"),
-                            rng.get("startColumnIndex"),
-                            rng.get("endColumnIndex"),
-                        )
+                named = self._named(name)
+                if named is not None:
+                    return named
                 sheet = self.sheet_by_title(name)
                 if sheet is None:
                     raise A1Error(text)
@@ -545,9 +538,29 @@ class Spreadsheet:
                 raise A1Error(text)
             if cells is None or cells == "":
                 return sheet, Span(None, None, None, None)
+            if not looks_like_cells(cells):
+                # Google also accepts a named range after a tab name ('Sheet1'!MyRange).
+                named = self._named(cells.strip())
+                if named is not None:
+                    return named
             return sheet, parse_cells(cells)
         except A1Error:
             raise bad_request(f"Unable to parse range: {text}") from None
+
+    def _named(self, name: str) -> tuple[Sheet, Span] | None:
+        for nr in self.named_ranges:
+            if nr["name"].lower() == name.lower():
+                rng = nr["range"]
+                sheet = self.sheet_by_id(int(rng.get("sheetId", 0)))
+                if sheet is None:
+                    return None
+                return sheet, Span(
+                    rng.get("startRowIndex"),
+                    rng.get("endRowIndex"),
+                    rng.get("startColumnIndex"),
+                    rng.get("endColumnIndex"),
+                )
+        return None
 
     def box(self, text: str) -> Box:
         """Resolve a range and clamp its open sides to the grid."""

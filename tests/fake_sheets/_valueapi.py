@@ -1,4 +1,4 @@
-"""The spreadsheets.values methods: get, batchGet, update, batchUpdate, append, clear, batchClear."""
+"""The spreadsheets.values methods: get, batchGet, update, batchUpdate, append and the clears."""
 
 from __future__ import annotations
 
@@ -67,22 +67,34 @@ def read_box(
     """The values in ``box``, trimmed as Google trims them (trailing empties dropped)."""
     sheet = box.sheet
     locale = ss.locale
-    rows: list[list[Any]] = []
-    for r in range(box.row0, box.row1):
-        row: list[Any] = []
-        for c in range(box.col0, box.col1):
-            cell = sheet.cells.get((r, c))
-            row.append(_render_cell(cell, locale, value_render, datetime_render))
-        rows.append(row)
-    if major == "COLUMNS":
-        rows = [list(col) for col in zip(*rows, strict=False)] if rows else []
-    out: list[list[Any]] = []
-    for row in rows:
-        while row and row[-1] == "":
-            row.pop()
-        out.append(row)
-    while out and not out[-1]:
-        out.pop()
+    # Only cells that hold a value matter; walking the stored cells (not every
+    # coordinate of a 5000-row box) keeps reads fast.
+    found: dict[tuple[int, int], Any] = {}
+    memo: dict[int, Any] = {}
+    for (r, c), cell in sheet.cells.items():
+        if "userEnteredValue" not in cell:
+            continue
+        if not (box.row0 <= r < box.row1 and box.col0 <= c < box.col1):
+            continue
+        key = id(cell)
+        if key not in memo:
+            memo[key] = _render_cell(cell, locale, value_render, datetime_render)
+        if memo[key] != "":
+            if major == "COLUMNS":
+                found[(c - box.col0, r - box.row0)] = memo[key]
+            else:
+                found[(r - box.row0, c - box.col0)] = memo[key]
+    if not found:
+        return []
+    nrows = max(i for i, _ in found) + 1
+    out: list[list[Any]] = [[] for _ in range(nrows)]
+    widths = [0] * nrows
+    for (i, j) in found:
+        widths[i] = max(widths[i], j + 1)
+    for i in range(nrows):
+        out[i] = [""] * widths[i]
+    for (i, j), value in found.items():
+        out[i][j] = value
     return out
 
 

@@ -45,7 +45,7 @@ def json_number(x: float) -> int | float:
 def float32(x: float) -> float:
     """The shortest decimal that survives a round trip through float32 (how colours come back)."""
     packed = struct.pack("<f", x)
-    target = struct.unpack("<f", packed)[0]
+    target = float(struct.unpack("<f", packed)[0])
     for digits in range(1, 10):
         candidate = float(f"{target:.{digits}g}")
         if struct.pack("<f", candidate) == packed:
@@ -157,9 +157,11 @@ def parse_user_entered(
         fmt: dict[str, str] | None = None
         if m.group("pct"):
             number /= 100
-            fmt = {"type": "PERCENT", "pattern": "0" + ("." + "0" * decimals if decimals else "") + "%"}
+            places = "." + "0" * decimals if decimals else ""
+            fmt = {"type": "PERCENT", "pattern": f"0{places}%"}
         elif "," in m.group("int"):
-            fmt = {"type": "NUMBER", "pattern": "#,##0" + ("." + "0" * decimals if decimals else "")}
+            places = "." + "0" * decimals if decimals else ""
+            fmt = {"type": "NUMBER", "pattern": f"#,##0{places}"}
         elif m.group("exp"):
             fmt = {"type": "SCIENTIFIC", "pattern": "0.00E+00"}
         return {"numberValue": number}, fmt
@@ -182,89 +184,147 @@ def raw_value(value: Any) -> dict[str, Any] | None:
 
 # ------------------------------------------------------------------ formulas
 
-_TOKEN = re.compile(r"\s*(?:(\d+(?:\.\d*)?(?:[eE][+-]?\d+)?|\.\d+)|(.))")
+_TOKEN = re.compile(
+    r'\s*(?:(?P<num>\d+(?:\.\d*)?(?:[eE][+-]?\d+)?|\.\d+)|"(?P<str>(?:[^"]|"")*)"'
+    r"|(?P<name>[A-Za-z_][A-Za-z0-9_.]*)|(?P<op>\S))"
+)
 
 
 class _Unsupported(Exception):
     pass
 
 
-def evaluate_formula(formula: str) -> float | None:
-    """Evaluate ``=`` followed by plain arithmetic on number literals; None for anything else.
+def evaluate_formula(formula: str) -> float | str | None:
+    """Evaluate what the fake can: arithmetic and ``&`` on literals, and HYPERLINK(url, label).
 
-    The fake deliberately evaluates nothing more (no functions, no references).
+    Anything else (functions, cell references) gives None: the fake does not
+    pretend to compute it.
     """
-    tokens: list[str | float] = []
-    for num, op in _TOKEN.findall(formula[1:]):
-        if num:
-            tokens.append(float(num))
-        elif op.strip():
-            if op not in "+-*/^()":
-                return None
-            tokens.append(op)
+    tokens: list[tuple[str, Any]] = []
+    text = formula[1:]
     pos = 0
+    while pos < len(text):
+        m = _TOKEN.match(text, pos)
+        if not m or m.end() == pos:
+            if text[pos:].strip() == "":
+                break
+            return None
+        pos = m.end()
+        if m.group("num") is not None:
+            tokens.append(("num", float(m.group("num"))))
+        elif m.group("str") is not None:
+            tokens.append(("str", m.group("str").replace('""', '"')))
+        elif m.group("name") is not None:
+            tokens.append(("name", m.group("name").upper()))
+        elif m.group("op") is not None:
+            if m.group("op") not in "+-*/^(),&":
+                return None
+            tokens.append(("op", m.group("op")))
+    i = 0
 
-    def peek() -> str | float | None:
-        return tokens[pos] if pos < len(tokens) else None
+    def peek() -> tuple[str, Any] | None:
+        return tokens[i] if i < len(tokens) else None
 
-    def take() -> str | float:
-        nonlocal pos
-        tok = tokens[pos]
-        pos += 1
+    def is_op(symbols: str) -> bool:
+        tok = peek()
+        return tok is not None and tok[0] == "op" and tok[1] in symbols
+
+    def take() -> tuple[str, Any]:
+        nonlocal i
+        tok = tokens[i]
+        i += 1
         return tok
 
-    def expr() -> float:
-        value = term()
-        while peek() in ("+", "-"):
-            op = take()
-            rhs = term()
-            value = value + rhs if op == "+" else value - rhs
+    def number(v: float | str) -> float:
+        if isinstance(v, str):
+            raise _Unsupported
+        return v
+
+    def concat() -> float | str:
+        value = add()
+        while is_op("&"):
+            take()
+            rhs = add()
+            value = _text(value) + _text(rhs)
         return value
 
-    def term() -> float:
+    def add() -> float | str:
+        value = mul()
+        while is_op("+-"):
+            op = take()[1]
+            rhs = number(mul())
+            value = number(value) + rhs if op == "+" else number(value) - rhs
+        return value
+
+    def mul() -> float | str:
         value = power()
-        while peek() in ("*", "/"):
-            op = take()
-            rhs = power()
+        while is_op("*/"):
+            op = take()[1]
+            rhs = number(power())
             if op == "/" and rhs == 0:
                 raise _Unsupported
-            value = value * rhs if op == "*" else value / rhs
+            value = number(value) * rhs if op == "*" else number(value) / rhs
         return value
 
-    def power() -> float:
+    def power() -> float | str:
         value = unary()
-        while peek() == "^":
+        while is_op("^"):
             take()
-            value = value ** unary()
+            value = number(value) ** number(unary())
         return value
 
-    def unary() -> float:
-        if peek() in ("+", "-"):
-            op = take()
-            v = unary()
+    def unary() -> float | str:
+        if is_op("+-"):
+            op = take()[1]
+            v = number(unary())
             return -v if op == "-" else v
         tok = peek()
-        if tok == "(":
+        if tok is None:
+            raise _Unsupported
+        if tok == ("op", "("):
             take()
-            v = expr()
-            if peek() != ")":
+            inner = concat()
+            if not is_op(")"):
                 raise _Unsupported
             take()
-            return v
-        if isinstance(tok, float):
+            return inner
+        if tok[0] in ("num", "str"):
             take()
-            return tok
+            return tok[1]  # type: ignore[no-any-return]
+        if tok == ("name", "HYPERLINK"):
+            take()
+            args = call_args()
+            if not 1 <= len(args) <= 2:
+                raise _Unsupported
+            return args[-1]
         raise _Unsupported
+
+    def call_args() -> list[float | str]:
+        if not is_op("("):
+            raise _Unsupported
+        take()
+        args = [concat()]
+        while is_op(","):
+            take()
+            args.append(concat())
+        if not is_op(")"):
+            raise _Unsupported
+        take()
+        return args
 
     try:
         if not tokens:
             return None
-        result = expr()
-        if pos != len(tokens):
+        result = concat()
+        if i != len(tokens):
             return None
         return result
     except (_Unsupported, IndexError, OverflowError):
         return None
+
+
+def _text(value: float | str) -> str:
+    return value if isinstance(value, str) else general_number(value)
 
 
 # ------------------------------------------------------------------ effective values
@@ -280,6 +340,8 @@ def effective_value(uev: Mapping[str, Any] | None) -> dict[str, Any] | None:
         result = evaluate_formula(uev["formulaValue"])
         if result is None:
             return dict(NOT_EVALUATED)
+        if isinstance(result, str):
+            return {"stringValue": result}
         return {"numberValue": result}
     return dict(uev)
 

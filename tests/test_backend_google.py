@@ -1,0 +1,775 @@
+"""The Google Sheets backend against the fake Sheets API (tests/fake_sheets).
+
+Business-hours cases use the default Settings: Africa/Kampala, Mon-Fri
+08:00-18:00, Sat 09:00-14:00, Sun closed, SLA 4 business hours, and dates in
+November 2026 with no Ugandan public holiday.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import stat
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from sheetcrm import tracker
+from sheetcrm.backends.base import Backend
+from sheetcrm.backends.google import GoogleBackend, extended_value, serial, spreadsheet_key
+from sheetcrm.backends.google_auth import (
+    build_client,
+    find_credentials_file,
+    load_credentials,
+    login,
+    save_token,
+)
+from sheetcrm.backends.retry import RetryPolicy
+from sheetcrm.errors import (
+    AuthError,
+    BackendError,
+    ConcurrentEdit,
+    InputError,
+    NotATracker,
+    QuotaExceeded,
+    TrackerNotFound,
+)
+from sheetcrm.model import Formula, Settings
+from sheetcrm.template import load_template
+from tests.fake_sheets import FakeSheets, Request
+
+EMAIL = "sheetcrm@project.iam.gserviceaccount.com"
+NOW = dt.datetime(2026, 11, 10, 12, 0)  # Tuesday, after every respond-by below
+ENQ = "Enquiries"
+
+
+class FakeTime:
+    """A clock that moves only when the retry policy sleeps."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.sleeps: list[float] = []
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+    def clock(self) -> float:
+        return self.now
+
+
+def instant(t: FakeTime | None = None, total: float = 120.0) -> RetryPolicy:
+    t = t or FakeTime()
+    return RetryPolicy(total_seconds=total, sleep=t.sleep, clock=t.clock, rng=lambda: 1.0)
+
+
+def to_serial(moment: dt.datetime) -> float:
+    return (moment - dt.datetime(1899, 12, 30)) / dt.timedelta(days=1)
+
+
+@pytest.fixture
+def fake() -> FakeSheets:
+    return FakeSheets(service_account_email=EMAIL)
+
+
+def new_backend(fake: FakeSheets, title: str = "Tracker", **kw: Any) -> tuple[GoogleBackend, str]:
+    key = fake.create_spreadsheet(title)
+    kw.setdefault("retry", instant())
+    kw.setdefault("account_email", EMAIL)
+    return GoogleBackend(fake.url(key), client=fake.client(), **kw), key
+
+
+def new_tracker(fake: FakeSheets, **kw: Any) -> tuple[GoogleBackend, str]:
+    backend, key = new_backend(fake, **kw)
+    tracker.init_tracker(backend)
+    return backend, key
+
+
+def type_rows(fake: FakeSheets, key: str, rows: list[list[Any]], first_row: int = 2) -> None:
+    """The owner types rows (Received, Name, Contact, Source, Status) on a phone."""
+    fake.set_values(key, ENQ, f"A{first_row}", rows, input="USER_ENTERED")
+
+
+def column(fake: FakeSheets, key: str, header: str) -> list[Any]:
+    grid = fake.get_values(key, ENQ)
+    col = grid[0].index(header)
+    return [row[col] if col < len(row) else None for row in grid[1:]]
+
+
+def by_name(fake: FakeSheets, key: str, header: str) -> dict[str, Any]:
+    return dict(zip(column(fake, key, "Name"), column(fake, key, header), strict=False))
+
+
+THREE = [
+    # Mon 09:00 + 4 business hours = Mon 13:00.
+    ["2026-11-02 09:00", "Amina", "0772 123456", "WhatsApp", "pending"],
+    # Mon 16:00: 2 h to the 18:00 close, then 2 h from Tue 08:00 = Tue 03/11 10:00.
+    ["2026-11-02 16:00", "Brian", "0701 234567", "Facebook", "pending"],
+    # Sat 13:00: 1 h to the 14:00 close, Sunday closed, 3 h from Mon 08:00 = Mon 09/11 11:00.
+    ["2026-11-07 13:00", "Chloe", "0752 345678", "Walk-in", "pending"],
+]
+RESPOND_BY = {
+    "Amina": dt.datetime(2026, 11, 2, 13, 0),
+    "Brian": dt.datetime(2026, 11, 3, 10, 0),
+    "Chloe": dt.datetime(2026, 11, 9, 11, 0),
+}
+
+
+def assert_respond_by_is_each_rows_own(fake: FakeSheets, key: str) -> None:
+    got = by_name(fake, key, "Respond by")
+    for name, expected in RESPOND_BY.items():
+        assert got[name] == pytest.approx(to_serial(expected), abs=1e-6), name
+
+
+# --------------------------------------------------------------------------- create
+
+
+def test_create_renders_the_template(fake: FakeSheets) -> None:
+    backend, key = new_backend(fake)
+    tracker.init_tracker(backend)
+    # metadata, one read of the existing tabs, one batchUpdate
+    assert fake.count() == 3
+    assert fake.count("spreadsheets.batchUpdate") == 1
+
+    props = fake.sheet_properties(key, grid_data=False)
+    assert props["properties"]["locale"] == "en_GB"
+    assert props["properties"]["timeZone"] == "Africa/Kampala"
+    assert props["properties"]["autoRecalc"] == "HOUR"
+    sheets = {s["properties"]["title"]: s for s in props["sheets"]}
+    template = load_template()
+    assert [s["properties"]["title"] for s in props["sheets"]] == [t.name for t in template.tabs]
+    assert "Sheet1" not in sheets  # the new spreadsheet's blank tab is gone
+    assert sheets["sheetcrm"]["properties"].get("hidden") is True
+    grid = sheets[ENQ]["properties"]["gridProperties"]
+    assert (grid["frozenRowCount"], grid["frozenColumnCount"]) == (1, 2)
+    assert grid["rowCount"] == template.rows + 1
+
+    header = fake.get_values(key, ENQ)[0]
+    assert header == [c.header for c in template.enquiries.columns]
+    contact = fake.cell(key, ENQ, "C1")
+    assert contact["note"].startswith("Phone number")
+    assert contact["userEnteredFormat"]["textFormat"]["bold"] is True
+
+    # Contact is plain text on every data row, so a typed 0772... keeps its zero.
+    for a1 in ("C2", f"C{template.rows + 1}"):
+        assert fake.cell(key, ENQ, a1)["userEnteredFormat"]["numberFormat"]["type"] == "TEXT"
+    type_rows(fake, key, [[None, None, "0772123456"]])
+    assert fake.get_values(key, ENQ)[1][2] == "0772123456"
+
+    received = fake.cell(key, ENQ, "A2")["userEnteredFormat"]["numberFormat"]
+    assert received == {"type": "DATE_TIME", "pattern": "dd/mm/yyyy hh:mm"}
+
+
+def test_create_sets_validations_not_strict(fake: FakeSheets) -> None:
+    _, key = new_tracker(fake)
+    source = fake.cell(key, ENQ, "D2")["dataValidation"]
+    assert source["condition"] == {
+        "type": "ONE_OF_RANGE", "values": [{"userEnteredValue": "=Lists!$A$2:$A$100"}]
+    }
+    status = fake.cell(key, ENQ, "E2")["dataValidation"]
+    assert status["condition"]["type"] == "ONE_OF_LIST"
+    assert [v["userEnteredValue"] for v in status["condition"]["values"]] == [
+        "pending", "contacted", "converted", "lost"
+    ]
+    follow_ups = fake.cell(key, ENQ, "G2")["dataValidation"]
+    assert follow_ups["condition"]["type"] == "CUSTOM_FORMULA"
+    assert "G2<=3" in follow_ups["condition"]["values"][0]["userEnteredValue"]
+    assert all(v.get("strict") is False for v in (source, status, follow_ups))
+
+
+def test_create_conditional_formats_read_sla_hours_through_indirect(fake: FakeSheets) -> None:
+    _, key = new_tracker(fake)
+    settings = fake.get_values(key, "Settings")
+    sla_row = next(i for i, r in enumerate(settings, start=1) if r and r[0] == "SLA hours")
+    assert settings[sla_row - 1][1] == 4
+
+    enquiries = fake.sheet_properties(key, grid_data=False)["sheets"][0]
+    rules = enquiries["conditionalFormats"]
+    assert len(rules) == 2
+    formulas = [r["booleanRule"]["condition"]["values"][0]["userEnteredValue"] for r in rules]
+    # Status is column E and Respond by column K in the template order.
+    assert "$K2<NOW()" in formulas[0] and "$E2" in formulas[0]
+    assert f"INDIRECT(\"'Settings'!$B${sla_row}\")" in formulas[1]
+    assert "Settings!" not in formulas[1].replace("'Settings'!", "")
+    for rule in rules:
+        (rng,) = rule["ranges"]
+        assert (rng["startRowIndex"], rng["endRowIndex"]) == (1, load_template().rows + 1)
+    red = rules[0]["booleanRule"]["format"]["backgroundColor"]
+    assert red["red"] > red["green"]
+
+
+def test_create_protects_computed_columns_with_a_warning_only(fake: FakeSheets) -> None:
+    _, key = new_tracker(fake)
+    enquiries = fake.sheet_properties(key, grid_data=False)["sheets"][0]
+    protected = enquiries["protectedRanges"]
+    assert all(p["warningOnly"] for p in protected)
+    columns = sorted(p["range"]["startColumnIndex"] for p in protected
+                     if "startColumnIndex" in p["range"])
+    computed = [i for i, c in enumerate(load_template().enquiries.columns)
+                if c.role == "computed"]
+    assert columns == computed
+
+
+def test_create_takes_the_time_zone_from_settings(fake: FakeSheets) -> None:
+    backend, key = new_backend(fake)
+    tracker.init_tracker(backend, Settings(timezone="Africa/Nairobi", country="KE",
+                                           currency="KES"))
+    assert fake.sheet_properties(key, grid_data=False)["properties"]["timeZone"] == (
+        "Africa/Nairobi"
+    )
+
+
+def test_create_refuses_a_sheet_that_is_already_a_tracker(fake: FakeSheets) -> None:
+    backend, key = new_tracker(fake)
+    type_rows(fake, key, THREE)
+    before = fake.get_values(key, ENQ)
+    fake.reset_requests()
+    with pytest.raises(InputError, match="already has a 'Enquiries' tab with data"):
+        tracker.init_tracker(backend)
+    assert fake.count("spreadsheets.batchUpdate") == 0
+    assert fake.get_values(key, ENQ) == before
+
+
+def test_create_keeps_an_unrelated_tab_with_data(fake: FakeSheets) -> None:
+    backend, key = new_backend(fake)
+    fake.set_values(key, "Sheet1", "A1", [["My old list"]])
+    tracker.init_tracker(backend)
+    titles = [s["properties"]["title"]
+              for s in fake.sheet_properties(key, grid_data=False)["sheets"]]
+    assert "Sheet1" in titles and ENQ in titles
+    assert fake.get_values(key, "Sheet1") == [["My old list"]]
+
+
+# --------------------------------------------------------------------------- read
+
+
+def test_read_is_two_requests_and_returns_raw_values(fake: FakeSheets) -> None:
+    backend, key = new_tracker(fake)
+    type_rows(fake, key, THREE)
+    fake.reset_requests()
+    snapshot = backend.read()
+    assert [r.kind for r in fake.requests] == ["spreadsheets.get", "values.batchGet"]
+    (get,) = [r for r in fake.requests if r.kind == "values.batchGet"]
+    assert get.params["valueRenderOption"] == "UNFORMATTED_VALUE"
+    assert get.params["dateTimeRenderOption"] == "SERIAL_NUMBER"
+    assert set(snapshot.tabs) == {"Enquiries", "Settings", "Lists", "sheetcrm"}
+    assert snapshot.tab_names[0] == ENQ and "Summary" in snapshot.tab_names
+    row = snapshot.tabs[ENQ][1]
+    # 02/11/2026 09:00 is 46328 days after 30/12/1899, plus 9/24 of a day.
+    assert row[0] == pytest.approx(46328 + 9 / 24)
+    assert row[1:5] == ["Amina", "0772 123456", "WhatsApp", "pending"]
+    assert backend.label == "Google sheet 'Tracker'"
+
+
+def test_read_of_a_sheet_without_enquiries_is_not_a_tracker(fake: FakeSheets) -> None:
+    backend, _ = new_backend(fake, title="Shopping list")
+    with pytest.raises(NotATracker, match="'Shopping list' is not a sheetcrm tracker"):
+        backend.read()
+
+
+# --------------------------------------------------------------------------- refresh
+
+
+def test_refresh_writes_each_rows_own_values(fake: FakeSheets) -> None:
+    backend, key = new_tracker(fake)
+    type_rows(fake, key, THREE)
+    tracker.refresh(backend, now=NOW)
+    assert_respond_by_is_each_rows_own(fake, key)
+    ids = column(fake, key, "ID")
+    assert len(set(ids)) == 3 and all(ids)
+    assert by_name(fake, key, "SLA")["Amina"].lower().startswith("overdue")
+    link = fake.cell(key, ENQ, f"N{column(fake, key, 'Name').index('Amina') + 2}")
+    assert link["userEnteredValue"] == {"stringValue": "wa.me/256772123456"}
+    assert link["userEnteredFormat"]["textFormat"]["link"]["uri"].startswith(
+        "https://wa.me/256772123456"
+    )
+
+
+@pytest.mark.parametrize("rows", [5, 500])
+def test_refresh_costs_the_same_whatever_the_number_of_rows(fake: FakeSheets, rows: int) -> None:
+    backend, key = new_tracker(fake)
+    typed = [[f"2026-11-0{2 + i % 5} 09:00", f"Customer {i}", f"07721{i:05d}", "WhatsApp",
+              "pending"] for i in range(rows)]
+    type_rows(fake, key, typed)
+    fake.reset_requests()
+    tracker.refresh(backend, now=NOW)
+    kinds = [r.kind for r in fake.requests]
+    # metadata, the read, the check read and one write: the same for 5 rows and 500.
+    assert kinds == ["spreadsheets.get", "values.batchGet", "values.batchGet",
+                     "spreadsheets.batchUpdate"]
+    assert len([i for i in column(fake, key, "ID") if i]) == rows
+
+
+def test_refresh_twice_replaces_owned_tabs_without_piling_up_charts(fake: FakeSheets) -> None:
+    backend, key = new_tracker(fake)
+    type_rows(fake, key, THREE)
+    tracker.refresh(backend, now=NOW)
+    first = fake.get_values(key, "Summary")
+    charts_once = _charts(fake, key, "Summary")
+    tracker.refresh(backend, now=NOW)
+    assert fake.get_values(key, "Summary") == first
+    assert _charts(fake, key, "Summary") == charts_once
+    assert charts_once >= 1
+
+
+def _charts(fake: FakeSheets, key: str, tab: str) -> int:
+    for s in fake.sheet_properties(key, grid_data=False)["sheets"]:
+        if s["properties"]["title"] == tab:
+            return len(s.get("charts", []))
+    raise AssertionError(tab)
+
+
+def test_refresh_finds_columns_by_header_and_adds_a_missing_one(fake: FakeSheets) -> None:
+    backend, key = new_tracker(fake)
+    type_rows(fake, key, THREE)
+    # The owner renamed Problems to "Issues" and typed in it: refresh must not touch it.
+    fake.set_values(key, ENQ, "O1", [["Issues"], ["call back"]])
+    tracker.refresh(backend, now=NOW)
+    header = fake.get_values(key, ENQ)[0]
+    assert header[14] == "Issues" and header[15] == "Problems"
+    assert fake.get_values(key, ENQ)[1][14] == "call back"
+
+
+def test_refresh_fills_only_blank_ids_and_keeps_other_meta_keys(fake: FakeSheets) -> None:
+    backend, key = new_tracker(fake)
+    type_rows(fake, key, THREE)
+    fake.set_values(key, ENQ, "J3", [["E0042"]])
+    fake.set_values(key, "sheetcrm", "A10", [["owner_note", "keep me"]])
+    tracker.refresh(backend, now=NOW)
+    ids = column(fake, key, "ID")
+    assert ids[1] == "E0042"
+    assert ids[0] and ids[2] and ids[0] != ids[2]
+    meta = {r[0]: r[1] for r in fake.get_values(key, "sheetcrm") if len(r) > 1}
+    assert meta["owner_note"] == "keep me"
+    assert "last_refresh" in meta
+
+
+def test_rows_emptied_since_last_refresh_lose_their_computed_values(fake: FakeSheets) -> None:
+    backend, key = new_tracker(fake)
+    type_rows(fake, key, THREE)
+    tracker.refresh(backend, now=NOW)
+    assert len(fake.get_values(key, ENQ)[3]) > 10  # Chloe's row has computed values
+    fake.set_values(key, ENQ, "A4", [[""] * 10])  # the owner empties Chloe's row
+    tracker.refresh(backend, now=NOW)
+    grid = fake.get_values(key, ENQ)
+    assert len(grid) == 3  # header, Amina, Brian: no orphaned Respond by or SLA on row 4
+
+
+# --------------------------------------------------------------------------- concurrent edits
+
+
+def _on_nth(kind: str, n: int, action: Callable[[], None]) -> Callable[[Request], None]:
+    seen = {"n": 0}
+
+    def hook(request: Request) -> None:
+        if request.kind == kind:
+            seen["n"] += 1
+            if seen["n"] == n:
+                action()
+
+    return hook
+
+
+def test_apply_raises_concurrent_edit_when_a_row_is_inserted(fake: FakeSheets) -> None:
+    backend, key = new_tracker(fake)
+    type_rows(fake, key, THREE)
+    tracker.refresh(backend, now=NOW)  # IDs filled
+    snapshot = backend.read()
+    changes = tracker.evaluate(snapshot, now=NOW, template=load_template(),
+                               label=backend.label).changes
+    fake.insert_rows(key, ENQ, 3)
+    fake.reset_requests()
+    with pytest.raises(ConcurrentEdit):
+        backend.apply(changes)
+    assert fake.count("spreadsheets.batchUpdate") == 0
+
+
+@pytest.mark.parametrize("edit", ["insert", "delete", "sort", "type"])
+def test_refresh_redoes_the_read_when_the_owner_edits_mid_refresh(
+    fake: FakeSheets, edit: str
+) -> None:
+    backend, key = new_tracker(fake)
+    type_rows(fake, key, THREE)  # IDs still blank: the ID check alone cannot see a sort
+    actions: dict[str, Callable[[], None]] = {
+        "insert": lambda: fake.insert_rows(key, ENQ, 2),
+        "delete": lambda: fake.delete_rows(key, ENQ, 2),
+        "sort": lambda: fake.sort_rows(key, ENQ, column=2, reverse=True),
+        "type": lambda: type_rows(fake, key, [["2026-11-02 10:00"]]),  # Amina's time changed
+    }
+    # The 2nd batchGet is the check read just before the first write.
+    fake.before_request(_on_nth("values.batchGet", 2, actions[edit]))
+    tracker.refresh(backend, now=NOW)
+    fake.before_request(None)
+    assert fake.count("spreadsheets.batchUpdate") == 2  # init, then only the second attempt
+    expected = dict(RESPOND_BY)
+    if edit == "delete":
+        del expected["Amina"]
+    if edit == "type":
+        expected["Amina"] = dt.datetime(2026, 11, 2, 14, 0)  # 10:00 + 4 h
+    got = by_name(fake, key, "Respond by")
+    for name, when in expected.items():
+        assert got[name] == pytest.approx(to_serial(when), abs=1e-6), name
+
+
+# --------------------------------------------------------------------------- append
+
+
+def test_append_stores_text_as_text(fake: FakeSheets) -> None:
+    backend, key = new_tracker(fake)
+    backend.read()
+    fake.reset_requests()
+    rows = backend.append([{
+        "Received": dt.datetime(2026, 11, 2, 9, 40),
+        "Name": "=1+1",
+        "Contact": "+256772123456",
+        "Notes": "-5",
+        "Source": "@x",
+        "Status": "pending",
+    }])
+    assert rows == [2]
+    assert fake.count("spreadsheets.batchUpdate") == 1 and fake.count() == 1
+    row = fake.get_values(key, ENQ)[1]
+    assert row[1:4] == ["=1+1", "+256772123456", "@x"]
+    assert row[8] == "-5"
+    assert fake.cell(key, ENQ, "B2")["userEnteredValue"] == {"stringValue": "=1+1"}
+    shown = fake.get_values(key, ENQ, render="FORMATTED_VALUE")[1][0]
+    assert shown == "02/11/2026 09:40"
+    # And a refresh leaves them alone.
+    tracker.refresh(backend, now=NOW)
+    assert fake.get_values(key, ENQ)[1][1:4] == ["=1+1", "+256772123456", "@x"]
+
+
+def test_append_goes_below_the_last_used_row_and_pushes_nothing_over(fake: FakeSheets) -> None:
+    backend, key = new_tracker(fake)
+    type_rows(fake, key, THREE)
+    backend.read()
+    # The owner types a fourth enquiry after sheetcrm read the sheet.
+    type_rows(fake, key, [["2026-11-08 10:00", "Dora", "0772 999999", "Referral", "pending"]],
+              first_row=5)
+    written = backend.append([{"Name": "Eve", "Status": "pending"},
+                              {"Name": "Femi", "Status": "pending"}])
+    assert written == [5, 6]
+    names = column(fake, key, "Name")
+    assert names == ["Amina", "Brian", "Chloe", "Eve", "Femi", "Dora"]
+
+
+def test_append_with_an_unknown_header_writes_nothing(fake: FakeSheets) -> None:
+    backend, key = new_tracker(fake)
+    backend.read()
+    fake.reset_requests()
+    with pytest.raises(InputError, match="no 'Colour' column"):
+        backend.append([{"Name": "Eve"}, {"Name": "Femi", "Colour": "red"}])
+    assert fake.count() == 0
+
+
+def test_add_enquiry_through_the_engine(fake: FakeSheets) -> None:
+    backend, key = new_tracker(fake)
+    fake.reset_requests()
+    row = tracker.add_enquiry(backend, {"name": "Sarah N.", "contact": "0772 123456",
+                                        "source": "WhatsApp", "received": "23/11/2026 09:40"})
+    assert row == 2
+    assert fake.count() == 3  # metadata, read, one write
+    assert fake.get_values(key, ENQ)[1][1] == "Sarah N."
+
+
+# --------------------------------------------------------------------------- faults
+
+
+@pytest.mark.parametrize("status", [429, 500, 503, "drop", "timeout"])
+@pytest.mark.parametrize("position", [1, 2, 3, 4])
+def test_a_fault_at_any_request_of_a_refresh_is_retried(
+    fake: FakeSheets, status: int | str, position: int
+) -> None:
+    backend, key = new_tracker(fake)
+    type_rows(fake, key, THREE)
+    seen = {"n": 0}
+
+    def hook(request: Request) -> None:
+        seen["n"] += 1
+        if seen["n"] == position:
+            fake.fail_next(1, status=status)
+
+    fake.before_request(hook)
+    tracker.refresh(backend, now=NOW)
+    fake.before_request(None)
+    assert_respond_by_is_each_rows_own(fake, key)
+
+
+def test_quota_exhausted_after_bounded_retries(fake: FakeSheets) -> None:
+    t = FakeTime()
+    backend, key = new_tracker(fake, retry=instant(t))
+    before = fake.get_values(key, ENQ)
+    fake.reset_requests()
+    fake.fail_always(status=429)
+    with pytest.raises(QuotaExceeded, match="too many requests"):
+        tracker.refresh(backend, now=NOW)
+    # Waits of 1, 2, 4, 8, 16, 32, 32 s (95 s); another 32 s would pass 120 s: 8 tries.
+    assert fake.count() == 8
+    assert sum(t.sleeps) == 95
+    fake.clear_faults()
+    assert fake.get_values(key, ENQ) == before
+
+
+def test_a_failed_write_leaves_the_sheet_as_it_was(fake: FakeSheets) -> None:
+    backend, key = new_tracker(fake, retry=instant(total=10))
+    type_rows(fake, key, THREE)
+    before = {tab: fake.get_values(key, tab) for tab in (ENQ, "Summary", "sheetcrm")}
+    fake.fail_always(status=503, kind="spreadsheets.batchUpdate")
+    with pytest.raises(BackendError, match="HTTP 503"):
+        tracker.refresh(backend, now=NOW)
+    fake.clear_faults()
+    assert {tab: fake.get_values(key, tab) for tab in before} == before
+    tracker.refresh(backend, now=NOW)
+    assert_respond_by_is_each_rows_own(fake, key)
+
+
+def test_network_down(fake: FakeSheets) -> None:
+    backend, _ = new_tracker(fake)
+    fake.fail_always(status="drop")
+    with pytest.raises(BackendError, match="Cannot reach Google Sheets") as info:
+        backend.read()
+    assert "check the internet connection" in str(info.value)
+    assert not isinstance(info.value, QuotaExceeded)
+
+
+def test_not_shared_names_the_service_account(fake: FakeSheets) -> None:
+    key = fake.create_spreadsheet("Private", shared=False)
+    backend = GoogleBackend(key, client=fake.client(), account_email=EMAIL, retry=instant())
+    with pytest.raises(AuthError) as info:
+        backend.read()
+    assert str(info.value) == (
+        f"The sheet is not shared with {EMAIL}: open it in Google Sheets, click Share and "
+        "add that address as an editor"
+    )
+    assert fake.count() == 1  # a refusal is not retried
+
+
+def test_not_shared_without_a_known_address_still_says_what_to_do(fake: FakeSheets) -> None:
+    key = fake.create_spreadsheet("Private", shared=False)
+    backend = GoogleBackend(key, client=fake.client(), retry=instant())
+    with pytest.raises(AuthError, match="click Share"):
+        backend.read()
+
+
+def test_not_found(fake: FakeSheets) -> None:
+    backend = GoogleBackend("1" * 44, client=fake.client(), retry=instant())
+    with pytest.raises(TrackerNotFound, match="No Google sheet with the key 1111"):
+        backend.read()
+
+
+# --------------------------------------------------------------------------- credentials
+
+
+@pytest.fixture
+def no_credentials(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    monkeypatch.delenv("GOOGLE_APPLICATION_CREDENTIALS", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    return tmp_path
+
+
+def test_no_credentials_names_every_place_looked(no_credentials: Path) -> None:
+    backend = GoogleBackend("1" * 44, retry=instant())
+    with pytest.raises(AuthError) as info:
+        backend.read()
+    message = str(info.value)
+    assert message.startswith("No Google credentials found")
+    assert "--credentials" in message
+    assert "GOOGLE_APPLICATION_CREDENTIALS" in message
+    assert str(no_credentials / ".config" / "gspread" / "service_account.json") in message
+
+
+def test_missing_explicit_file_is_named(no_credentials: Path) -> None:
+    with pytest.raises(AuthError, match="nowhere.json does not exist"):
+        find_credentials_file(no_credentials / "nowhere.json")
+
+
+def test_credentials_are_looked_for_in_order(no_credentials: Path) -> None:
+    home = no_credentials
+    default = home / ".config" / "gspread" / "service_account.json"
+    token = home / ".config" / "sheetcrm" / "token.json"
+    env_file = home / "env.json"
+    explicit = home / "explicit.json"
+    for p in (default, token, env_file, explicit):
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text("{}")
+    env = {"GOOGLE_APPLICATION_CREDENTIALS": str(env_file)}
+    assert find_credentials_file(explicit, environ=env, home=home) == explicit
+    assert find_credentials_file(None, environ=env, home=home) == env_file
+    assert find_credentials_file(None, environ={}, home=home) == default
+    default.unlink()
+    assert find_credentials_file(None, environ={}, home=home) == token
+
+
+def _private_key_pem() -> str:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    return key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()
+
+
+def _service_account(path: Path, private_key: str) -> Path:
+    path.write_text(json.dumps({
+        "type": "service_account",
+        "project_id": "project",
+        "private_key_id": "abc123",
+        "private_key": private_key,
+        "client_email": EMAIL,
+        "client_id": "1234567890",
+        "token_uri": "https://oauth2.googleapis.com/token",
+    }))
+    return path
+
+
+def test_a_service_account_key_gives_a_client_and_its_email(tmp_path: Path) -> None:
+    path = _service_account(tmp_path / "sa.json", _private_key_pem())
+    os.chmod(path, 0o600)
+    warnings: list[str] = []
+    client, loaded = build_client(path, environ={}, home=tmp_path, warn=warnings.append)
+    assert loaded.kind == "service_account" and loaded.email == EMAIL
+    assert client.http_client is not None
+    assert warnings == []
+
+
+@pytest.mark.skipif(os.name == "nt", reason="POSIX permissions")
+def test_a_key_readable_by_others_gets_a_warning_without_its_contents(tmp_path: Path) -> None:
+    pem = _private_key_pem()
+    path = _service_account(tmp_path / "sa.json", pem)
+    os.chmod(path, 0o644)
+    warnings: list[str] = []
+    load_credentials(path, warn=warnings.append)
+    assert len(warnings) == 1
+    assert str(path) in warnings[0] and "chmod 600" in warnings[0]
+    assert "PRIVATE KEY" not in warnings[0]
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        ("SECRET-not-json{", "is not a Google key file"),
+        (json.dumps({"type": "service_account", "private_key": "SECRET-garbage",
+                     "client_email": EMAIL, "token_uri": "https://oauth2.googleapis.com/token"}),
+         "incomplete or damaged"),
+        (json.dumps({"installed": {"client_id": "SECRET-id", "client_secret": "SECRET-x"}}),
+         "is an OAuth client file, not a key"),
+        (json.dumps({"SECRET": 1}), "neither a service-account key nor a saved sign-in"),
+    ],
+)
+def test_unusable_key_files_are_named_never_quoted(
+    tmp_path: Path, content: str, expected: str
+) -> None:
+    path = tmp_path / "key.json"
+    path.write_text(content)
+    os.chmod(path, 0o600)
+    with pytest.raises(AuthError) as info:
+        load_credentials(path)
+    assert expected in str(info.value)
+    assert str(path) in str(info.value)
+    assert "SECRET" not in str(info.value)
+
+
+def _user_credentials() -> Any:
+    from google.oauth2.credentials import Credentials
+
+    return Credentials(token="access", refresh_token="SECRET-refresh", client_id="id",
+                       client_secret="secret", token_uri="https://oauth2.googleapis.com/token")
+
+
+@pytest.mark.skipif(os.name == "nt", reason="POSIX permissions")
+def test_saved_sign_in_is_owner_only_and_loads_back(tmp_path: Path) -> None:
+    path = save_token(_user_credentials(), tmp_path / "cfg" / "token.json")
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    loaded = load_credentials(path, warn=lambda m: pytest.fail(m))
+    assert loaded.kind == "oauth" and loaded.email is None
+
+
+@pytest.mark.skipif(os.name == "nt", reason="POSIX permissions")
+def test_login_runs_the_flow_and_saves_the_token(tmp_path: Path) -> None:
+    secrets = tmp_path / "client_secret.json"
+    secrets.write_text(json.dumps({"installed": {
+        "client_id": "id.apps.googleusercontent.com", "client_secret": "s",
+        "auth_uri": "https://accounts.google.com/o/oauth2/auth",
+        "token_uri": "https://oauth2.googleapis.com/token",
+        "redirect_uris": ["http://localhost"],
+    }}))
+    flows: list[Any] = []
+
+    def run(flow: Any) -> Any:
+        flows.append(flow)
+        return _user_credentials()
+
+    path = login(secrets, token=tmp_path / "token.json", run=run)
+    assert len(flows) == 1
+    assert "https://www.googleapis.com/auth/spreadsheets" in flows[0].oauth2session.scope
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert json.loads(path.read_text())["refresh_token"] == "SECRET-refresh"
+
+
+def test_login_that_does_not_finish_is_a_plain_error(tmp_path: Path) -> None:
+    secrets = tmp_path / "client_secret.json"
+    secrets.write_text(json.dumps({"installed": {
+        "client_id": "id", "client_secret": "s",
+        "auth_uri": "https://accounts.google.com/o/oauth2/auth",
+        "token_uri": "https://oauth2.googleapis.com/token",
+    }}))
+
+    def run(flow: Any) -> Any:
+        raise RuntimeError("user closed the browser")
+
+    with pytest.raises(AuthError, match="sign-in did not finish"):
+        login(secrets, token=tmp_path / "token.json", run=run)
+    assert not (tmp_path / "token.json").exists()
+
+
+# --------------------------------------------------------------------------- small parts
+
+
+@pytest.mark.parametrize(
+    ("target", "google"),
+    [
+        ("https://docs.google.com/spreadsheets/d/1AbCdEfGhIjKlMnOpQrStUvWxYz0123456789/edit#gid=0",
+         True),
+        ("1AbCdEfGhIjKlMnOpQrStUvWxYz0123456789", True),
+        ("tracker.xlsx", False),
+        ("/home/amina/trackers/1AbCdEfGhIjKlMnOpQrStUvWxYz0123", False),
+        ("1AbCdEfGhIjKlMnOpQrStUvWxYz0123456789.xlsx", False),
+        ("short_key", False),
+    ],
+)
+def test_looks_like_google(target: str, google: bool) -> None:
+    assert GoogleBackend.looks_like_google(target) is google
+
+
+def test_key_from_url() -> None:
+    url = "https://docs.google.com/spreadsheets/d/1AbCdEfGhIjKlMnOpQrStUvWxYz0123456789/edit#gid=0"
+    assert spreadsheet_key(url) == "1AbCdEfGhIjKlMnOpQrStUvWxYz0123456789"
+    with pytest.raises(InputError):
+        spreadsheet_key("tracker.xlsx")
+
+
+def test_no_request_until_used(fake: FakeSheets) -> None:
+    GoogleBackend(fake.url(fake.create_spreadsheet("T")), client=fake.client())
+    assert fake.count() == 0
+
+
+def test_values_are_written_as_typed_values_never_parsed() -> None:
+    assert extended_value("=SUM(A1:A9)") == {"stringValue": "=SUM(A1:A9)"}
+    assert extended_value(Formula("=SUM(A1:A9)")) == {"formulaValue": "=SUM(A1:A9)"}
+    assert extended_value(True) == {"boolValue": True}
+    assert extended_value(None) is None
+    # 01/01/2020 is 43831 days after 30/12/1899 (the recordings show the same serial).
+    assert serial(dt.date(2020, 1, 1)) == 43831
+    assert serial(dt.datetime(2020, 1, 1, 18, 0)) == 43831.75
+    assert extended_value(float("nan")) == {"stringValue": "nan"}
+
+
+def test_google_backend_satisfies_the_protocol(fake: FakeSheets) -> None:
+    backend, _ = new_backend(fake)
+    assert isinstance(backend, Backend)
