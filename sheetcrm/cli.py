@@ -56,7 +56,7 @@ def open_backend(target: str, *, credentials: Path | None = None, force: bool = 
     from .backends.google import GoogleBackend
 
     if GoogleBackend.looks_like_google(target):
-        return GoogleBackend(target, credentials=credentials)
+        return GoogleBackend(target, credentials=credentials, warn=_warn)
     raise InputError(
         f"{target} is neither an .xlsx file nor a Google Sheets link: give a path ending in "
         ".xlsx or the sheet's address from the browser"
@@ -173,19 +173,24 @@ def demo(app: App, path: Path, force: bool, now: dt.datetime | None, as_json: bo
 
 
 @cli.command()
-@target_argument()
+@click.argument("target", metavar="[TRACKER]", required=False)
 @click.option("--config", type=click.Path(dir_okay=False, path_type=Path),
               help="A TOML file with the business's settings (opening hours, country, "
               "SLA hours...). See docs/cli.md.")
 @click.option("--force", is_flag=True, help="Replace an existing .xlsx file.")
+@click.option("--create", "title", metavar="TITLE",
+              help="Create a new Google sheet with this title in your own Drive (needs "
+              "`sheetcrm auth` first) instead of formatting one you made.")
 @credentials_option()
 @pass_app
-def init(app: App, target: str, config: Path | None, force: bool) -> None:
+def init(app: App, target: str | None, config: Path | None, force: bool,
+         title: str | None) -> None:
     """Create a new, empty tracker.
 
     For Excel, TRACKER is the new file's path. For Google Sheets, create an
     empty sheet, share it with the service account's email, and give its
-    link: see docs/google-setup.md.
+    link; or, signed in with `sheetcrm auth`, use --create "Title" and no
+    TRACKER. See docs/google-setup.md.
     """
     settings = None
     if config is not None:
@@ -193,7 +198,16 @@ def init(app: App, target: str, config: Path | None, force: bool) -> None:
 
         settings = settings_from_toml(config)
     app.force = force
-    backend = app.open(target)
+    if title is not None:
+        if target is not None:
+            raise click.UsageError("give either TRACKER or --create TITLE, not both")
+        from .backends.google import GoogleBackend
+
+        backend: Backend = GoogleBackend.create_spreadsheet(title, credentials=app.credentials)
+    elif target is None:
+        raise click.UsageError("give the TRACKER to create: a .xlsx path or a Google Sheets link")
+    else:
+        backend = app.open(target)
     tracker.init_tracker(backend, settings)
     click.echo(f"Created the tracker {backend.label}.")
     click.echo("Type enquiries on its Enquiries tab (or use `sheetcrm add`), "
@@ -288,7 +302,90 @@ def report(app: App, target: str, month: str | None, now: dt.datetime | None,
         _print_month(m)
 
 
+@cli.command()
+@click.option("--client-secrets", type=click.Path(dir_okay=False, path_type=Path),
+              required=True, help="The OAuth client file (Desktop app) downloaded from "
+              "Google Cloud Console.")
+def auth(client_secrets: Path) -> None:
+    """Sign in with your own Google account, for sheets you own.
+
+    Opens a browser to ask Google for access to your spreadsheets and keeps
+    the sign-in on this computer, readable only by you. Service accounts do
+    not need this: see docs/google-setup.md.
+    """
+    from .backends.google_auth import login
+
+    path = login(client_secrets)
+    click.echo(f"Signed in. The sign-in is kept in {path} (readable only by you).")
+
+
+@cli.command()
+@target_argument()
+@click.argument("path", metavar="XLSX", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Replace XLSX if it exists.")
+@now_option()
+@credentials_option()
+@pass_app
+def export(app: App, target: str, path: Path, force: bool, now: dt.datetime | None) -> None:
+    """Download a Google tracker as an Excel file for offline use.
+
+    The copy is a complete tracker (every tab, Settings included) that
+    `sheetcrm refresh` works on like any other. Bring offline changes back
+    with `sheetcrm sync XLSX TRACKER`.
+    """
+    from .backends.google import GoogleBackend
+    from .sync import export_to_excel
+
+    backend = app.open(target)
+    if not isinstance(backend, GoogleBackend):
+        raise InputError(f"{target} is not a Google Sheets link: export copies a Google "
+                         "tracker to Excel")
+    _progress(f"Exporting {backend.label}...")
+    export_to_excel(backend, path, now=now, force=force)
+    click.echo(f"Saved an offline copy of {backend.label} as {path}.")
+
+
+@cli.command()
+@click.argument("path", metavar="XLSX", type=click.Path(dir_okay=False, path_type=Path))
+@target_argument()
+@now_option()
+@json_option()
+@credentials_option()
+@pass_app
+def sync(app: App, path: Path, target: str, now: dt.datetime | None, as_json: bool) -> None:
+    """Bring enquiries added or edited in an offline copy back into the Google sheet.
+
+    Rows are matched by ID. A cell changed both in the sheet and offline since
+    the export is a conflict: the sheet keeps its value, and both values are
+    listed on the sheet's Conflicts tab and here. Nothing is deleted.
+    """
+    from .backends.google import GoogleBackend
+    from .sync import sync_from_excel
+
+    backend = app.open(target)
+    if not isinstance(backend, GoogleBackend):
+        raise InputError(f"{target} is not a Google Sheets link: sync merges an offline copy "
+                         "back into its Google tracker")
+    result = sync_from_excel(path, backend, now=now)
+    if as_json:
+        click.echo(json.dumps(result.as_dict(), indent=2))
+        return
+    click.echo(f"Synced {path} into {backend.label}: {_enquiries(result.added)} added, "
+               f"{result.updated} updated ({result.cells_updated} cells), "
+               f"{len(result.conflicts)} conflicts.")
+    for c in result.conflicts:
+        click.echo(f"  Conflict on {c.id}, {c.column}: the sheet has {c.sheet_value!r}, "
+                   f"the offline copy {c.offline_value!r}; the sheet's value was kept.")
+    if result.renumbered:
+        click.echo(f"  {result.renumbered} added rows were given new IDs because theirs were "
+                   "already taken in the sheet.")
+
+
 # --------------------------------------------------------------------------- printing
+
+
+def _warn(message: str) -> None:
+    click.echo(f"Warning: {message}", err=True)
 
 
 def _progress(message: str) -> None:

@@ -302,7 +302,7 @@ def evaluate(
     )
     letters = {key: _letter(i) for key, i in layout.columns.items()}
     evaluation.changes.tabs = {
-        template.tab("summary").name: views.summary_tab(evaluation, template, letters),
+        template.tab("summary").name: views.summary_tab(evaluation, template, letters, last),
         template.tab("today").name: views.today_tab(evaluation, template),
     }
     evaluation.changes.meta = {k: v for k, v in new_meta.items() if meta.get(k) != v}

@@ -55,9 +55,13 @@ def _days(minutes: int | None) -> float | None:
 
 
 def summary_tab(
-    evaluation: Evaluation, template: Template, letters: Mapping[str, str]
+    evaluation: Evaluation, template: Template, letters: Mapping[str, str], last_row: int = 0
 ) -> TabContent:
-    """The Summary tab: live counts, month-by-month trend and one block per month."""
+    """The Summary tab: live counts, month-by-month trend and one block per month.
+
+    The live formulas cover the template's formatted rows, or more when the
+    tracker has grown past them (``last_row`` is the last enquiry's row).
+    """
     settings = evaluation.settings
     now = evaluation.now
     enq = template.enquiries.name
@@ -75,8 +79,10 @@ def summary_tab(
 
     # Live counts: formulas, so they stay true between refreshes.
     rows.append([Cell("Right now (updates live in the sheet)", style="subtitle")])
+    span = max(template.rows, last_row + 1000)
+
     def rng(key: str) -> str:
-        return f"{enq}!${letters[key]}$2:${letters[key]}${template.rows}"
+        return f"{enq}!${letters[key]}$2:${letters[key]}${span}"
 
     # SUMPRODUCT rather than COUNTIF so that " Pending " and a blank Status count as
     # pending, as they do everywhere else; a blank-status row counts once it has a Name.

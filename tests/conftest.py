@@ -29,7 +29,8 @@ def make_backend(kind: str, tmp_path: Path) -> Backend:
 
         fake = FakeSheets()
         key = fake.create_spreadsheet("Tracker")
-        backend = GoogleBackend(fake.url(key), client=fake.client())
+        backend = GoogleBackend(fake.url(key), client=fake.client(),
+                                account_email=fake.service_account_email)
         backend.fake = fake  # type: ignore[attr-defined]  # for tests that inspect requests
         return backend
     raise ValueError(kind)

@@ -243,6 +243,31 @@ def test_create_keeps_an_unrelated_tab_with_data(fake: FakeSheets) -> None:
     assert fake.get_values(key, "Sheet1") == [["My old list"]]
 
 
+def test_create_reuses_empty_tabs_that_already_have_a_template_name(fake: FakeSheets) -> None:
+    backend, key = new_backend(fake)
+    client = fake.client()
+    client.http_client.batch_update(key, {"requests": [
+        {"updateSheetProperties": {"properties": {"sheetId": 0, "title": "Enquiries"},
+                                   "fields": "title"}},
+        {"addSheet": {"properties": {"title": "Settings"}}},
+    ]})
+    tracker.init_tracker(backend)
+    titles = [s["properties"]["title"]
+              for s in fake.sheet_properties(key, grid_data=False)["sheets"]]
+    assert titles == [t.name for t in load_template().tabs]
+    assert fake.get_values(key, ENQ)[0][0] == "Received"
+    assert fake.get_values(key, "Settings")[0][0] == "Setting"
+
+
+def test_create_spreadsheet_then_init(fake: FakeSheets) -> None:
+    backend = GoogleBackend.create_spreadsheet("Enquiries 2026", client=fake.client(),
+                                               retry=instant())
+    assert backend.key in fake.keys()
+    assert backend.label == "Google sheet 'Enquiries 2026'"
+    tracker.init_tracker(backend)
+    assert fake.get_values(backend.key, ENQ)[0][1] == "Name"
+
+
 # --------------------------------------------------------------------------- read
 
 

@@ -107,6 +107,17 @@ def test_dropped_and_timed_out_requests_raise_and_change_nothing(
     assert fake.get_values(key, "Sheet1") == [["x"]]
 
 
+def test_a_lost_reply_means_the_request_was_carried_out(
+    fake: FakeSheets, key: str, ws: gspread.Worksheet
+) -> None:
+    fake.fail_next(status="timeout", kind="values.append", applied=True)
+    with pytest.raises(requests.exceptions.ReadTimeout):
+        ws.append_row(["E1"], value_input_option=ValueInputOption.raw)
+    # Google did append; a blind retry appends the row a second time.
+    ws.append_row(["E1"], value_input_option=ValueInputOption.raw)
+    assert fake.get_values(key, "Sheet1") == [["E1"], ["E1"]]
+
+
 def test_fault_kind_filter_lets_other_requests_through(
     fake: FakeSheets, key: str, ws: gspread.Worksheet
 ) -> None:
@@ -270,6 +281,9 @@ def test_day_first_dates_follow_the_spreadsheet_locale(
     fake.set_values(key, "Sheet1", "A1", [["23/11/2026 09:40"]])
     (value,) = fake.get_values(key, "Sheet1")[0]
     assert value == pytest.approx(SERIAL_2026_11_23 + NINE_FORTY)
+    # Month names are read the same way in every locale.
+    fake.set_values(key, "Sheet1", "A1", [["23 Nov 2026"]])
+    assert fake.get_values(key, "Sheet1") == [[SERIAL_2026_11_23]]
 
 
 def test_text_formatted_cells_keep_leading_zeros(
@@ -398,6 +412,16 @@ def test_misspelt_field_or_enum_fails_the_whole_batch(
     assert [s["properties"]["title"] for s in fake.sheet_properties(key)["sheets"]] == ["Sheet1"]
 
 
+def test_typed_error_literals_and_division_by_zero(
+    fake: FakeSheets, key: str, ws: gspread.Worksheet
+) -> None:
+    fake.set_values(key, "Sheet1", "A1", [["#REF!", "=1/0", "#n/a"]])
+    assert fake.get_values(key, "Sheet1") == [["#REF!", "#DIV/0!", "#N/A"]]
+    assert fake.cell(key, "Sheet1", "A1")["effectiveValue"] == {"errorValue": {"type": "REF"}}
+    fake.set_values(key, "Sheet1", "A2", [["#REF!"]], input="RAW")
+    assert fake.cell(key, "Sheet1", "A2")["userEnteredValue"] == {"stringValue": "#REF!"}
+
+
 def test_formulas_the_fake_cannot_evaluate_read_as_na(
     fake: FakeSheets, key: str, ws: gspread.Worksheet
 ) -> None:
@@ -426,6 +450,17 @@ def test_spreadsheet_properties_and_frozen_rows(
     assert props["properties"]["timeZone"] == "Africa/Kampala"
     grid = props["sheets"][0]["properties"]["gridProperties"]
     assert (grid["frozenRowCount"], grid["frozenColumnCount"]) == (1, 2)
+
+
+def test_a_whole_grid_properties_mask_resets_what_it_leaves_out(ws: gspread.Worksheet) -> None:
+    # fields=gridProperties names rowCount and columnCount too; leaving them out asks for 0 rows.
+    with pytest.raises(gspread.exceptions.APIError) as excinfo:
+        ws.spreadsheet.batch_update({"requests": [{"updateSheetProperties": {
+            "properties": {"sheetId": 0, "gridProperties": {"frozenRowCount": 1}},
+            "fields": "gridProperties"}}]})
+    assert excinfo.value.error["message"] == (
+        "Invalid requests[0].updateSheetProperties: You can't delete all the rows on the sheet."
+    )
 
 
 def test_bad_time_zone_is_refused(ws: gspread.Worksheet) -> None:

@@ -88,6 +88,7 @@ from ..template import Column, Style, Template, column_letter, load_template
 BACKUP_DIR = "sheetcrm-backups"
 KEEP_BACKUPS = 5
 MAX_TEXT = 32767  # Excel's limit for one cell
+EXCEL_MAX_NUMBER = 9.99999999999999e307
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _CHART_URI = "http://schemas.openxmlformats.org/drawingml/2006/chart"
@@ -641,6 +642,11 @@ def _style_target(target: Any, style: Style | None, keep_date_format: bool = Fal
         target.number_format = "General"
 
 
+def _fits_excel(number: float) -> bool:
+    """Finite and within Excel's largest number (openpyxl writes 16 digits, so 1.8e308 = inf)."""
+    return math.isfinite(number) and abs(number) <= EXCEL_MAX_NUMBER
+
+
 def _clean_text(text: str) -> str:
     """Text Excel can hold: no control characters, at most 32,767 characters."""
     cleaned: str = ILLEGAL_CHARACTERS_RE.sub("", text)
@@ -652,7 +658,7 @@ def _plain_value(value: CellValue, where: str) -> CellValue:
     if isinstance(value, dt.datetime | dt.time) and value.tzinfo is not None:
         # The engine's date-times are in the tracker's zone: keep that wall time.
         return value.replace(tzinfo=None)
-    if isinstance(value, float) and not math.isfinite(value):
+    if isinstance(value, float) and not _fits_excel(value):
         raise SheetCRMError(f"{where}: {value} is not a number a spreadsheet can hold")
     return value
 
@@ -873,6 +879,20 @@ def _add_chart(ws: Any, spec: Chart) -> None:
 # ---------------------------------------------------------------- refresh writes
 
 
+def _own_dimension(ws: Any, col: int) -> Any:
+    """The width/style record of column ``col`` alone, or None if it shares one.
+
+    Excel and LibreOffice store neighbouring columns of equal width as one
+    ``<col min max>`` record; adding a record inside it would overlap, which
+    Excel reports as a damaged file.  Such a column keeps the group's look.
+    """
+    for dim in ws.column_dimensions.values():
+        low, high = dim.min or 0, dim.max or 0
+        if low <= col <= high and (low, high) != (col, col):
+            return None
+    return ws.column_dimensions[column_letter(col)]
+
+
 def _norm(header: Any) -> str:
     return " ".join(str(header).split()).casefold() if header is not None else ""
 
@@ -919,13 +939,13 @@ class _Writer:
         cell = self.ws.cell(row=1, column=col)
         _set_value(cell, spec.header if spec else header, f"{self.label}, Enquiries row 1")
         _style_target(cell, self.template.styles.get("header"))
-        letter = column_letter(col)
         if spec is not None:
             if spec.note:
                 cell.comment = _note(spec.note)
-            dim = self.ws.column_dimensions[letter]
-            _style_target(dim, self.template.styles.get(spec.style) if spec.style else None)
-            dim.width = spec.width
+            dim = _own_dimension(self.ws, col)
+            if dim is not None:
+                _style_target(dim, self.template.styles.get(spec.style) if spec.style else None)
+                dim.width = spec.width
         headers[key] = col
         return col
 
@@ -1073,8 +1093,10 @@ class _Writer:
                 raise InputError(f"{where}: the text is longer than Excel's {MAX_TEXT} "
                                  "characters a cell; shorten it and try again (nothing was added)")
             return value
-        if isinstance(value, float) and not math.isfinite(value):
-            raise InputError(f"{where}: {value} is not a number; nothing was added")
+        if isinstance(value, int | float) and not isinstance(value, bool) \
+                and not _fits_excel(value):
+            raise InputError(f"{where}: {value} is not a number Excel can hold; "
+                             "nothing was added")
         if value is None or isinstance(value, bool | int | float | dt.datetime | dt.date
                                        | dt.time):
             return _plain_value(value, where)

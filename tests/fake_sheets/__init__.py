@@ -90,6 +90,7 @@ class _Fault:
     status: int | str
     kind: str | None
     remaining: int | None  # None: forever
+    applied: bool = False
 
 
 def _matches(kind_filter: str | None, kind: str) -> bool:
@@ -153,15 +154,25 @@ class FakeSheets:
     # -------------------------------------------------------------- files
 
     def create_spreadsheet(
-        self, title: str = "Untitled spreadsheet", *, shared: bool = True
+        self,
+        title: str = "Untitled spreadsheet",
+        *,
+        shared: bool = True,
+        locale: str = "en_US",
+        time_zone: str = "Etc/GMT",
     ) -> str:
         """Make a new spreadsheet (as the owner would) and return its key.
 
         ``shared=False`` makes one the service account cannot open: the Sheets
         API answers 403 PERMISSION_DENIED and Drive answers 404, as Google does.
+        ``locale`` and ``time_zone`` default to what Google gives a spreadsheet
+        made through the API; an owner's own sheet may differ (en_GB, Africa/Kampala).
         """
         with self._lock:
-            return self._server.create(title, shared=shared).key
+            ss = self._server.create(title, shared=shared)
+            ss.props["locale"] = locale
+            ss.props["timeZone"] = time_zone
+            return ss.key
 
     def share(self, key: str, shared: bool = True) -> None:
         """Share (or unshare) a spreadsheet with the service account."""
@@ -325,22 +336,34 @@ class FakeSheets:
         with self._lock:
             self.requests.clear()
 
-    def fail_next(self, n: int = 1, *, status: int | str = 429, kind: str | None = None) -> None:
+    def fail_next(
+        self,
+        n: int = 1,
+        *,
+        status: int | str = 429,
+        kind: str | None = None,
+        applied: bool = False,
+    ) -> None:
         """Make the next ``n`` matching requests fail without changing anything.
 
         ``status`` is an HTTP code (429 quota, 500, 503...) answered with
         Google-shaped JSON, or "drop" (ConnectionError) or "timeout"
-        (ReadTimeout).  ``kind`` restricts the fault to one request kind.
+        (ReadTimeout).  ``kind`` restricts the fault to one request kind
+        ("values.*" matches every values method).  ``applied=True`` models a
+        lost reply instead: Google carried the request out, then the answer
+        failed (a retry of a non-idempotent append would duplicate rows).
         """
         self._check_status(status)
         with self._lock:
-            self._faults.append(_Fault(status, kind, n))
+            self._faults.append(_Fault(status, kind, n, applied))
 
-    def fail_always(self, *, status: int | str = 429, kind: str | None = None) -> None:
+    def fail_always(
+        self, *, status: int | str = 429, kind: str | None = None, applied: bool = False
+    ) -> None:
         """Make every matching request fail until :meth:`clear_faults`."""
         self._check_status(status)
         with self._lock:
-            self._faults.append(_Fault(status, kind, None))
+            self._faults.append(_Fault(status, kind, None, applied))
 
     def clear_faults(self) -> None:
         """Stop injecting faults."""
@@ -419,6 +442,8 @@ class FakeSheets:
             hook(record)
         with self._lock:
             fault = self._take_fault(r.kind)
+            if fault is not None and fault.applied and not parse_error:
+                self._server.handle(method, url, body, r)
             if fault is not None:
                 if fault.status == "drop":
                     raise requests.exceptions.ConnectionError(

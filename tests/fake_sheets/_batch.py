@@ -284,10 +284,14 @@ def update_sheet_properties(ctx: Context, req: dict[str, Any]) -> None:
         s.props.get("hidden") for s in ss.sheets if s is not sheet
     ):
         raise RequestError("You can't hide all the sheets in a document.")
-    rows = int(grid.get("rowCount", old_rows))
-    cols = int(grid.get("columnCount", old_cols))
-    if rows < 1 or cols < 1:
-        raise RequestError("Sheet must have at least one row and one column.")
+    # A mask naming gridProperties as a whole resets the counts it leaves out,
+    # which on Google is an attempt to delete every row or column.
+    rows = int(grid.get("rowCount", 0))
+    cols = int(grid.get("columnCount", 0))
+    if rows < 1:
+        raise RequestError("You can't delete all the rows on the sheet.")
+    if cols < 1:
+        raise RequestError("You can't delete all the columns on the sheet.")
     if grid.get("frozenRowCount", 0) >= rows:
         raise RequestError("You can't freeze all visible rows on the sheet.")
     if grid.get("frozenColumnCount", 0) >= cols:

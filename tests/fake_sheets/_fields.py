@@ -139,15 +139,3 @@ def apply_update(target: dict[str, Any], source: dict[str, Any], mask: Mask) -> 
         else:
             node[path[-1]] = copy.deepcopy(src)
     return result
-
-
-def prune_empty(value: dict[str, Any]) -> dict[str, Any]:
-    """Drop keys whose value is an empty dict, recursively (Google omits empty messages)."""
-    out: dict[str, Any] = {}
-    for k, v in value.items():
-        if isinstance(v, dict):
-            v = prune_empty(v)
-            if not v:
-                continue
-        out[k] = v
-    return out

@@ -301,15 +301,6 @@ class Sheet:
         else:
             self.cells.pop((r, c), None)
 
-    def value_extent(self) -> tuple[int, int]:
-        """(rows, cols) up to the last cell with a value."""
-        rows = cols = 0
-        for (r, c), cell in self.cells.items():
-            if "userEnteredValue" in cell:
-                rows = max(rows, r + 1)
-                cols = max(cols, c + 1)
-        return rows, cols
-
     def check_box(self, box: Box, what: str) -> None:
         """Raise Google's 'exceeds grid limits' error if ``box`` leaves the grid."""
         if box.row1 > self.row_count or box.col1 > self.col_count:

@@ -205,7 +205,6 @@ def write_values(
     option: str,
     *,
     field: str = "data.values",
-    grow: bool = False,
 ) -> tuple[Box, dict[str, Any]]:
     """values.update on a spreadsheet copy; returns the written box and the reply."""
     rows = _check_values(values, field)
@@ -233,11 +232,6 @@ def write_values(
                 f"to column [{col_letters(span.col1)}]"
             )
     box = Box(sheet, r0, r0 + max(nrows, 1), c0, c0 + max(ncols, 1))
-    if grow:
-        if box.row1 > sheet.row_count:
-            sheet.grid["rowCount"] = box.row1
-        if box.col1 > sheet.col_count:
-            sheet.grid["columnCount"] = box.col1
     sheet.check_box(box, "")
     cells = 0
     for i, row in enumerate(rows):

@@ -24,6 +24,19 @@ _DAY_FIRST_PREFIXES = ("en_GB", "en_AU", "en_NZ", "en_IE", "en_IN", "en_ZA", "en
 
 DATE_TYPES = ("DATE", "TIME", "DATE_TIME")
 
+#: Error literals as typed or shown -> ErrorValue.type.
+ERRORS = {
+    "#NULL!": "NULL_VALUE",
+    "#DIV/0!": "DIVIDE_BY_ZERO",
+    "#VALUE!": "VALUE",
+    "#REF!": "REF",
+    "#NAME?": "NAME",
+    "#NUM!": "NUM",
+    "#N/A": "N_A",
+    "#ERROR!": "ERROR",
+}
+ERROR_TEXT = {v: k for k, v in ERRORS.items()}
+
 
 def day_first(locale: str) -> bool:
     """True if ``locale`` reads 02/01/2020 as 2 January."""
@@ -61,6 +74,14 @@ _NUMBER = re.compile(
 )
 _ISO_DATE = re.compile(r"^(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?:[ T](.+))?$")
 _SLASH_DATE = re.compile(r"^(\d{1,2})([/.-])(\d{1,2})\2(\d{2}|\d{4})(?:\s+(.+))?$")
+_SHORT_DATE = re.compile(r"^(\d{1,2})([/.-])(\d{1,2})$")
+_MONTH_NAMES = {
+    name[:3].lower(): i + 1
+    for i, name in enumerate(["January", "February", "March", "April", "May", "June", "July",
+                              "August", "September", "October", "November", "December"])
+}
+_DAY_MONTH_YEAR = re.compile(r"^(\d{1,2})[ -]([A-Za-z]{3,9})\.?[ -](\d{4})(?:\s+(.+))?$")
+_MONTH_DAY_YEAR = re.compile(r"^([A-Za-z]{3,9})\.? (\d{1,2}),? (\d{4})(?:\s+(.+))?$")
 _TIME = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?\s*([AaPp][Mm])?$")
 
 
@@ -123,6 +144,41 @@ def _parse_date(text: str, locale: str) -> tuple[float, dict[str, str]] | None:
             return None
         tp = "h:mm:ss am/pm" if t[2] else "h:mm:ss" if t[1] else "h:mm"
         return serial + t[0], {"type": "DATE_TIME", "pattern": f"{date_pattern} {tp}"}
+    m = _SHORT_DATE.match(text)
+    if m and m.group(2) != ".":
+        # No year: Google takes the current one, as the Sheets UI does.
+        a, b = int(m.group(1)), int(m.group(3))
+        d, mo = (a, b) if day_first(locale) else (b, a)
+        serial = _serial(dt.date.today().year, mo, d)
+        if serial is None:
+            return None
+        sep = m.group(2)
+        return serial, {"type": "DATE", "pattern": f"d{sep}m" if day_first(locale)
+                        else f"m{sep}d"}
+    named = _DAY_MONTH_YEAR.match(text)
+    order = "dmy"
+    if named is None:
+        named = _MONTH_DAY_YEAR.match(text)
+        order = "mdy"
+    if named is not None:
+        first, second, year_text, rest = named.groups()
+        day_text, month_text = (first, second) if order == "dmy" else (second, first)
+        month = _MONTH_NAMES.get(month_text[:3].lower())
+        full = month_text.lower() in (n.lower() for n in _MONTHS)
+        if month is None or (len(month_text) > 3 and not full):
+            return None
+        serial = _serial(int(year_text), month, int(day_text))
+        if serial is None:
+            return None
+        mon = "mmmm" if len(month_text) > 3 else "mmm"
+        pattern = f"d {mon} yyyy" if order == "dmy" else f"{mon} d, yyyy"
+        if rest is None:
+            return serial, {"type": "DATE", "pattern": pattern}
+        t = _parse_time(rest)
+        if t is None:
+            return None
+        tp = "h:mm:ss am/pm" if t[2] else "h:mm:ss" if t[1] else "h:mm"
+        return serial + t[0], {"type": "DATE_TIME", "pattern": f"{pattern} {tp}"}
     t = _parse_time(text)
     if t is not None:
         tp = "h:mm:ss am/pm" if t[2] else "h:mm:ss" if t[1] else "h:mm"
@@ -147,6 +203,9 @@ def parse_user_entered(
     if text.startswith("=") and len(text) > 1:
         return {"formulaValue": text}, None
     stripped = text.strip()
+    if stripped.upper() in ERRORS:
+        # Typing #N/A or #REF! makes an error cell, as in the Sheets UI.
+        return {"errorValue": {"type": ERRORS[stripped.upper()]}}, None
     if stripped.upper() in ("TRUE", "FALSE"):
         return {"boolValue": stripped.upper() == "TRUE"}, None
     m = _NUMBER.match(stripped)
@@ -192,6 +251,10 @@ _TOKEN = re.compile(
 
 class _Unsupported(Exception):
     pass
+
+
+class DivisionByZero(Exception):
+    """A formula divided by zero (Google shows #DIV/0!)."""
 
 
 def evaluate_formula(formula: str) -> float | str | None:
@@ -262,7 +325,7 @@ def evaluate_formula(formula: str) -> float | str | None:
             op = take()[1]
             rhs = number(power())
             if op == "/" and rhs == 0:
-                raise _Unsupported
+                raise DivisionByZero
             value = number(value) * rhs if op == "*" else number(value) / rhs
         return value
 
@@ -337,7 +400,11 @@ def effective_value(uev: Mapping[str, Any] | None) -> dict[str, Any] | None:
     if uev is None:
         return None
     if "formulaValue" in uev:
-        result = evaluate_formula(uev["formulaValue"])
+        try:
+            result = evaluate_formula(uev["formulaValue"])
+        except DivisionByZero:
+            return {"errorValue": {"type": "DIVIDE_BY_ZERO",
+                                   "message": "Function DIVIDE parameter 2 cannot be zero."}}
         if result is None:
             return dict(NOT_EVALUATED)
         if isinstance(result, str):
@@ -519,7 +586,7 @@ def formatted_value(
     if "boolValue" in ev:
         return "TRUE" if ev["boolValue"] else "FALSE"
     if "errorValue" in ev:
-        return "#N/A"
+        return ERROR_TEXT.get(str(ev["errorValue"].get("type")), "#ERROR!")
     x = float(ev["numberValue"])
     if not number_format:
         return general_number(x)
@@ -557,7 +624,7 @@ def render(
             return formatted_value(ev, number_format, locale)
         return json_number(float(ev["numberValue"]))
     if "errorValue" in ev:
-        return "#N/A"
+        return ERROR_TEXT.get(str(ev["errorValue"].get("type")), "#ERROR!")
     if "boolValue" in ev:
         return bool(ev["boolValue"])
     return ev.get("stringValue", "")
