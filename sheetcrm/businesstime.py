@@ -23,6 +23,21 @@ from .errors import SettingsError
 from .model import WEEKDAYS, Settings
 
 _ONE_DAY = dt.timedelta(days=1)
+
+
+def load_zone(name: object) -> zoneinfo.ZoneInfo | None:
+    """The time zone called ``name``, or None when there is no such zone.
+
+    ``ZoneInfo`` raises several kinds of error for bad names ("Africa" is a
+    folder of zone files, so it raises an OSError); this is the one place
+    that knows them all.
+    """
+    if not isinstance(name, str) or not name.strip():
+        return None
+    try:
+        return zoneinfo.ZoneInfo(name.strip())
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, TypeError, OSError):
+        return None
 _SEARCH_DAYS = 400
 
 
@@ -38,13 +53,13 @@ class BusinessCalendar:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        try:
-            self.tz: zoneinfo.ZoneInfo = zoneinfo.ZoneInfo(settings.timezone)
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError, TypeError):
+        tz = load_zone(settings.timezone)
+        if tz is None:
             raise SettingsError(
                 f"Settings: time zone {settings.timezone!r} is not a time zone name: "
                 "type one like Africa/Kampala"
-            ) from None
+            )
+        self.tz: zoneinfo.ZoneInfo = tz
         self._weekly: dict[int, tuple[dt.time, dt.time] | None] = {
             wd: settings.opening_hours.get(wd) for wd in range(7)
         }

@@ -67,7 +67,8 @@ def text_of(raw: CellValue) -> str:
     if isinstance(raw, bool):
         return "TRUE" if raw else "FALSE"
     if isinstance(raw, int):
-        return str(raw)
+        # Python refuses to print integers of over 4,300 digits; no cell needs them.
+        return str(raw) if abs(raw) < 10**1000 else "(a number too long to show)"
     if isinstance(raw, float):
         if math.isfinite(raw) and raw.is_integer() and abs(raw) < 1e16:
             return str(int(raw))
@@ -267,7 +268,7 @@ def parse_date(raw: CellValue) -> dt.date | None:
     if isinstance(raw, dt.date):
         return raw
     if isinstance(raw, int | float):
-        if not math.isfinite(raw) or not 1 <= raw <= MAX_SERIAL:
+        if _finite(raw) is None or not 1 <= raw <= MAX_SERIAL:
             return None
         try:
             return from_serial(float(raw)).date()
@@ -318,7 +319,7 @@ def parse_datetime(raw: CellValue, *, header: str, cal: BusinessCalendar) -> Par
     if isinstance(raw, dt.time):
         return Parsed(None, problem=_time_only_problem(raw, header))
     if isinstance(raw, int | float):
-        if not math.isfinite(raw) or not 1 <= raw <= MAX_SERIAL:
+        if _finite(raw) is None or not 1 <= raw <= MAX_SERIAL:
             if isinstance(raw, float) and math.isfinite(raw) and 0 <= raw < 1:
                 return Parsed(None, problem=_time_only_problem(raw, header))
             return Parsed(None, problem=not_a_date)
@@ -437,6 +438,15 @@ def _number_from_text(text: str) -> float | None:
     return float(decimal.Decimal(cleaned) * multiplier)
 
 
+def _finite(number: int | float) -> float | None:
+    """``number`` as a finite float, or None (a huge integer overflows a float)."""
+    try:
+        value = float(number)
+    except OverflowError:
+        return None
+    return value if math.isfinite(value) else None
+
+
 def parse_money(raw: CellValue, *, header: str = "Value") -> Parsed[float]:
     """A non-negative amount from a number or text like 'UGX 1,200,000'; blank is None."""
     if _is_blank(raw):
@@ -446,8 +456,8 @@ def parse_money(raw: CellValue, *, header: str = "Value") -> Parsed[float]:
     if isinstance(raw, bool):
         return Parsed(None, problem=unreadable)
     if isinstance(raw, int | float):
-        amount = float(raw)
-        if not math.isfinite(amount):
+        amount = _finite(raw)
+        if amount is None:
             return Parsed(None, problem=unreadable)
         if amount < 0:
             return Parsed(None, problem=negative)
@@ -475,7 +485,7 @@ def parse_count(raw: CellValue, *, header: str, maximum: int) -> Parsed[int]:
     if isinstance(raw, bool):
         number = None
     elif isinstance(raw, int | float):
-        number = float(raw)
+        number = _finite(raw)
     elif isinstance(raw, str):
         text = raw.strip()
         if _PLAIN.fullmatch(text):
@@ -523,17 +533,27 @@ def _whole_valid(text: str, region: str) -> str | None:
     return None
 
 
+def _example_number(region: str) -> str:
+    """A made-up mobile number in the region's international format, for messages."""
+    example = phonenumbers.example_number_for_type(region, phonenumbers.PhoneNumberType.MOBILE)
+    if example is None:
+        return "+256 712 345678"
+    return str(phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.INTERNATIONAL))
+
+
 def parse_phone(raw: CellValue, *, region: str, header: str = "Contact") -> Parsed[str]:
     """An E.164 number like +256772123456; an email or handle is fine and gives None, no problem."""
     if _is_blank(raw):
         return Parsed(None)
-    problem = f"{header} {_shown(raw)} is not a valid phone number for {region}"
+    problem = (f"{header} {_shown(raw)} is not a valid phone number for {region}: "
+               f"type it with the country code, like {_example_number(region)}")
     if isinstance(raw, bool) or isinstance(raw, dt.date | dt.time):
         return Parsed(None, problem=problem)
     if isinstance(raw, int | float):
-        if not math.isfinite(raw) or not float(raw).is_integer() or raw <= 0:
+        number = _finite(raw)
+        if number is None or not number.is_integer() or number <= 0 or number > 1e15:
             return Parsed(None, problem=problem)
-        text = str(int(raw))
+        text = str(int(number))
     elif raw is None:
         return Parsed(None)
     else:

@@ -22,6 +22,7 @@ from .backends.base import Backend
 from .errors import InputError, SheetCRMError
 from .sla import format_minutes
 from .summary import MonthFigures
+from .views import month_label
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -257,8 +258,9 @@ def import_(app: App, target: str, csv_file: Path, now: dt.datetime | None) -> N
     """
     backend = app.open(target)
     rows = tracker.import_csv(backend, csv_file, now=now)
-    click.echo(f"Imported {len(rows)} enquiries into {backend.label} "
-               f"(rows {rows[0]} to {rows[-1]}). Run `sheetcrm refresh` next.")
+    where = f"row {rows[0]}" if len(rows) == 1 else f"rows {rows[0]} to {rows[-1]}"
+    click.echo(f"Imported {_enquiries(len(rows))} into {backend.label} ({where}). "
+               "Run `sheetcrm refresh` next.")
 
 
 @cli.command()
@@ -407,14 +409,14 @@ def _print_refresh(label: str, evaluation: tracker.Evaluation, as_json: bool) ->
     if e.months:
         m = e.months[0]
         t = m.total
-        line = (f"  {_month_name(m.month)}: {_enquiries(t.enquiries)}, {t.converted} converted "
+        line = (f"  {month_label(m.month)}: {_enquiries(t.enquiries)}, {t.converted} converted "
                 f"({_pct(t.conversion_rate)}), {_pct(t.sla_met_rate)} answered within the SLA, "
                 f"{m.sla_breaches} SLA breaches")
         click.echo(line + (": escalate." if m.escalate else "."))
 
 
 def _print_month(m: MonthFigures) -> None:
-    click.echo(f"{_month_name(m.month)}")
+    click.echo(f"{month_label(m.month)}")
     header = (f"  {'Channel':<14}{'Enq':>5}{'Cont':>6}{'Conv':>6}{'Lost':>6}{'Open':>6}"
               f"{'Conv%':>7}{'SLA%':>7}{'Median':>9}{'Value won':>14}")
     click.echo(header)
@@ -437,11 +439,6 @@ def _enquiries(count: int) -> str:
 
 def _pct(value: float | None) -> str:
     return "-" if value is None else f"{value:.0%}"
-
-
-def _month_name(month: str) -> str:
-    year, mon = month.split("-")
-    return dt.date(int(year), int(mon), 1).strftime("%B %Y")
 
 
 def main() -> None:

@@ -35,7 +35,7 @@ from .model import Cell, CellValue, Changes, Grid, Settings, Snapshot, Status
 from .settings import settings_from_grid, validate_settings
 from .sla import SlaResult, assess_sla, next_follow_up
 from .summary import EnquiryFacts, MonthFigures, monthly_figures
-from .template import Template, load_template
+from .template import Template, column_letter, load_template
 
 ID_PATTERN = re.compile(r"^E(\d+)$")
 #: How many times a refresh re-reads when the sheet moved under it.
@@ -56,6 +56,7 @@ class RowResult:
     received: dt.datetime | None
     first_contact: dt.datetime | None
     follow_ups_done: int | None
+    value: float | None
     sla: SlaResult | None
     next_follow_up: dt.date | None
     whatsapp: str | None
@@ -162,8 +163,6 @@ def find_layout(grid: Grid, template: Template, label: str) -> Layout:
 
 
 def _letter(index0: int) -> str:
-    from .template import column_letter
-
     return column_letter(index0 + 1)
 
 
@@ -245,8 +244,13 @@ def evaluate(
     now: dt.datetime | None = None,
     template: Template | None = None,
     label: str = "tracker",
+    build_tabs: bool = True,
 ) -> Evaluation:
-    """Work out every computed value, the monthly figures and the changes to write."""
+    """Work out every computed value, the monthly figures and the changes to write.
+
+    ``build_tabs=False`` skips laying out the Today and Summary tabs, for
+    callers that only want the figures.
+    """
     template = template or load_template()
     settings = read_settings(snapshot, template, label)
     cal = BusinessCalendar(settings)
@@ -264,7 +268,7 @@ def evaluate(
             continue
         rows.append(_evaluate_row(r, raw, layout, settings, cal, now, sources, template))
 
-    id_fills = _assign_ids(rows, meta)
+    id_fills, last_id = _assign_ids(rows, meta)
     _flag_duplicates(rows)
 
     facts = [
@@ -275,7 +279,7 @@ def evaluate(
             has_first_contact=r.first_contact is not None,
             sla=r.sla.state if r.sla else "unknown",
             response_minutes=r.sla.response_minutes if r.sla else None,
-            value=_value_of(grid, r.row, layout),
+            value=r.value,
         )
         for r in rows
         if r.received is not None
@@ -288,8 +292,7 @@ def evaluate(
     new_meta = dict(meta)
     new_meta["template_version"] = str(template.version)
     new_meta["last_refresh"] = now.isoformat(timespec="seconds")
-    if id_fills:
-        new_meta["last_id"] = str(max(_id_number(i) or 0 for i in id_fills.values()))
+    new_meta["last_id"] = str(last_id)
     evaluation = Evaluation(
         now=now,
         settings=settings,
@@ -301,16 +304,14 @@ def evaluate(
         undated=sum(1 for r in rows if r.received is None),
     )
     letters = {key: _letter(i) for key, i in layout.columns.items()}
-    evaluation.changes.tabs = {
-        template.tab("summary").name: views.summary_tab(evaluation, template, letters, last),
-        template.tab("today").name: views.today_tab(evaluation, template),
-    }
+    if build_tabs:
+        evaluation.changes.tabs = {
+            template.tab("summary").name: views.summary_tab(evaluation, template, letters,
+                                                            last),
+            template.tab("today").name: views.today_tab(evaluation, template),
+        }
     evaluation.changes.meta = {k: v for k, v in new_meta.items() if meta.get(k) != v}
     return evaluation
-
-
-def _value_of(grid: Grid, row: int, layout: Layout) -> float | None:
-    return parse_money(layout.get(grid[row - 1], "value")).value
 
 
 def _evaluate_row(
@@ -334,7 +335,11 @@ def _evaluate_row(
     def header(key: str) -> str:
         return template.column(key).header
 
-    received = take(parse_datetime(layout.get(raw, "received"), header=header("received"), cal=cal))
+    raw_received = layout.get(raw, "received")
+    received = take(parse_datetime(raw_received, header=header("received"), cal=cal))
+    if not text_of(raw_received):
+        problems.append(f"{header('received')} is blank: type when the enquiry arrived, "
+                        "like 23/11/2026 09:40")
     first = take(
         parse_datetime(layout.get(raw, "first_contact"), header=header("first_contact"), cal=cal)
     )
@@ -347,7 +352,7 @@ def _evaluate_row(
             maximum=len(settings.follow_up_days),
         )
     )
-    take(parse_money(layout.get(raw, "value"), header=header("value")))
+    value = take(parse_money(layout.get(raw, "value"), header=header("value")))
     phone = take(parse_phone(layout.get(raw, "contact"), region=settings.country))
     if received is not None and received > now + dt.timedelta(hours=1):
         problems.append(
@@ -380,6 +385,7 @@ def _evaluate_row(
         received=received,
         first_contact=first,
         follow_ups_done=done,
+        value=value,
         sla=sla,
         next_follow_up=follow,
         whatsapp=whatsapp_link(phone, template.whatsapp_greeting) if phone else None,
@@ -392,8 +398,12 @@ def _id_number(value: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
-def _assign_ids(rows: list[RowResult], meta: Mapping[str, str]) -> dict[int, str]:
-    """Fill blank IDs with numbers never issued before (the meta tab remembers the last)."""
+def _assign_ids(rows: list[RowResult], meta: Mapping[str, str]) -> tuple[dict[int, str], int]:
+    """Fill blank IDs with numbers never issued before; returns the fills and the last number.
+
+    The meta tab remembers the highest number ever seen, typed or issued, so an
+    ID whose row was deleted is never given out again.
+    """
     try:
         last = int(meta.get("last_id", "0") or 0)
     except ValueError:
@@ -406,7 +416,7 @@ def _assign_ids(rows: list[RowResult], meta: Mapping[str, str]) -> dict[int, str
             last += 1
             r.id = f"E{last:04d}"
             fills[r.row] = r.id
-    return fills
+    return fills, last
 
 
 def _flag_duplicates(rows: list[RowResult]) -> None:
@@ -524,7 +534,7 @@ def report(
     """The monthly figures, newest first, without writing anything."""
     if month is not None and not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month):
         raise InputError(f"--month {month!r} is not a month: use the form 2026-10")
-    evaluation = evaluate(backend.read(), now=now, label=backend.label)
+    evaluation = evaluate(backend.read(), now=now, label=backend.label, build_tabs=False)
     months = evaluation.months
     if month is not None:
         months = [m for m in months if m.month == month]
@@ -532,6 +542,11 @@ def report(
             raise InputError(f"{backend.label} has no enquiries received in {month}")
     return months
 
+
+#: Characters that Excel's file format cannot store (tab, newline and return are fine).
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+#: The most characters one cell holds, in Excel and in Google Sheets.
+MAX_CELL_TEXT = 32767
 
 #: Fields that ``add`` and ``import`` accept, by template column key.
 INPUT_KEYS = ("received", "name", "contact", "source", "status", "first_contact",
@@ -570,6 +585,12 @@ def prepare_rows(
             col = template.column(key)
             if not text:
                 continue
+            if CONTROL_CHARACTERS.search(text):
+                raise fail(f"{col.header} contains control characters (such as a tab or a "
+                           "form feed) that a spreadsheet cannot hold: remove them")
+            if len(text) > MAX_CELL_TEXT:
+                raise fail(f"{col.header} is {len(text):,} characters long: a spreadsheet "
+                           f"cell holds at most {MAX_CELL_TEXT:,}")
             if key in ("received", "first_contact"):
                 p = parse_datetime(text, header=col.header, cal=cal)
                 if p.value is None:
@@ -637,33 +658,54 @@ def layout_check(snapshot: Snapshot, label: str) -> None:
     find_layout(_tab(snapshot, template.enquiries.name, label), template, label)
 
 
-def read_csv(path: Path) -> list[dict[str, str]]:
-    """Rows of an import file as template key -> text; headers matched case-insensitively."""
+@dataclass(frozen=True)
+class CsvRecord:
+    """One data line of an import file."""
+
+    line: int  # the file's line number, for messages
+    fields: dict[str, str]  # template column key -> text
+
+
+def read_csv(path: Path) -> list[CsvRecord]:
+    """The data lines of an import file; headers are matched case-insensitively."""
     template = load_template()
-    by_header = {c.header.casefold(): c.key for c in template.owner_columns()}
+    by_header = {c.header.casefold(): c for c in template.owner_columns()}
     try:
         with path.open(newline="", encoding="utf-8-sig") as handle:
             reader = csv.reader(handle)
             header = next(reader, None)
             if header is None:
                 raise InputError(f"{path}: the file is empty; it needs a header row")
-            keys = []
+            keys: list[str | None] = []
+            seen: dict[str, int] = {}
             for i, name in enumerate(header, start=1):
-                key = by_header.get(name.strip().casefold())
-                if key is None and name.strip():
+                col = by_header.get(name.strip().casefold())
+                if col is None and name.strip():
                     expected = ", ".join(c.header for c in template.owner_columns())
                     raise InputError(
                         f"{path}: column {i} {name.strip()!r} is not a tracker column "
                         f"(use these headers: {expected})"
                     )
-                keys.append(key)
+                if col is not None and col.key in seen:
+                    raise InputError(
+                        f"{path}: columns {seen[col.key]} and {i} are both {col.header!r}: "
+                        "delete one"
+                    )
+                if col is not None:
+                    seen[col.key] = i
+                keys.append(col.key if col else None)
             records = []
             for line in reader:
                 if not any(cell.strip() for cell in line):
                     continue
-                records.append(
-                    {k: v for k, v in zip(keys, line, strict=False) if k is not None}
-                )
+                extra = [cell for cell in line[len(keys):] if cell.strip()]
+                if extra:
+                    raise InputError(
+                        f"{path} line {reader.line_num} has more values than the header row "
+                        f"has columns ({len(line)} against {len(keys)}): check for a stray comma"
+                    )
+                fields = {k: v for k, v in zip(keys, line, strict=False) if k is not None}
+                records.append(CsvRecord(line=reader.line_num, fields=fields))
     except FileNotFoundError:
         raise InputError(f"{path} does not exist") from None
     except UnicodeDecodeError:
@@ -680,28 +722,15 @@ def read_csv(path: Path) -> list[dict[str, str]]:
 def import_csv(backend: Backend, path: Path, *, now: dt.datetime | None = None) -> list[int]:
     """Append every row of a CSV file, or none if any row is bad; returns the rows written."""
     records = read_csv(path)
-    lines = _csv_line_numbers(path)
     with _locked(backend):
         snapshot = backend.read()
         layout_check(snapshot, backend.label)
         rows = prepare_rows(
             snapshot,
-            records,
-            where=lambda i: f"{path.name} line {lines[i]}",
+            [r.fields for r in records],
+            where=lambda i: f"{path.name} line {records[i].line}",
             now=now,
             label=backend.label,
             received_default=False,
         )
         return backend.append(rows)
-
-
-def _csv_line_numbers(path: Path) -> list[int]:
-    """The file line of each non-blank data record (for error messages)."""
-    with path.open(newline="", encoding="utf-8-sig") as handle:
-        reader = csv.reader(handle)
-        next(reader, None)
-        numbers = []
-        for line in reader:
-            if any(cell.strip() for cell in line):
-                numbers.append(reader.line_num)
-    return numbers

@@ -23,7 +23,8 @@ if TYPE_CHECKING:
 HISTORY_MONTHS = 12
 
 
-def _month_label(month: str) -> str:
+def month_label(month: str) -> str:
+    """'2026-10' -> 'October 2026'."""
     year, mon = month.split("-")
     return dt.date(int(year), int(mon), 1).strftime("%B %Y")
 
@@ -79,25 +80,7 @@ def summary_tab(
 
     # Live counts: formulas, so they stay true between refreshes.
     rows.append([Cell("Right now (updates live in the sheet)", style="subtitle")])
-    span = max(template.rows, last_row + 1000)
-
-    def rng(key: str) -> str:
-        return f"{enq}!${letters[key]}$2:${letters[key]}${span}"
-
-    # SUMPRODUCT rather than COUNTIF so that " Pending " and a blank Status count as
-    # pending, as they do everywhere else; a blank-status row counts once it has a Name.
-    status, name = rng("status"), rng("name")
-    pending = f'((LOWER(TRIM({status}))="pending")+(TRIM({status})="")*(TRIM({name})<>""))'
-    rows.append([Cell("Pending enquiries", style="label"),
-                 Cell(Formula(f"=SUMPRODUCT({pending})"), style="integer")])
-    respond = rng("respond_by")
-    late = f'(TRIM({rng("first_contact")})="")*ISNUMBER({respond})*({respond}<NOW())'
-    rows.append([Cell("Pending and past Respond by", style="label"),
-                 Cell(Formula(f"=SUMPRODUCT({pending}*{late})"), style="integer")])
-    follow = rng("next_follow_up")
-    due = f'(LOWER(TRIM({status}))="contacted")*ISNUMBER({follow})*({follow}<TODAY()+1)'
-    rows.append([Cell("Follow-ups due today or earlier", style="label"),
-                 Cell(Formula(f"=SUMPRODUCT({due})"), style="integer")])
+    rows += _live_counts(enq, letters, max(template.rows, last_row + 1000))
     rows.append(_blank())
 
     charts: list[Chart] = []
@@ -127,7 +110,7 @@ def summary_tab(
     rows.append(_blank())
 
     for index, m in enumerate(months):
-        rows.append([Cell(_month_label(m.month), style="subtitle")])
+        rows.append([Cell(month_label(m.month), style="subtitle")])
         block_header = len(rows) + 1
         rows.append(_header("Channel", "Enquiries", "Converted", "Contacted", "Lost", "Open",
                             "Conversion rate", "Within SLA", "Median first reply",
@@ -147,7 +130,7 @@ def summary_tab(
             )])
         if index == 0:
             charts.append(Chart(kind="bar", title=f"Enquiries and conversions by channel, "
-                                f"{_month_label(m.month)}",
+                                f"{month_label(m.month)}",
                                 first_row=block_header, last_row=channel_last, first_col=1,
                                 last_col=3, anchor_row=4, anchor_col=13,
                                 y_axis_title="Enquiries"))
@@ -158,6 +141,39 @@ def summary_tab(
                 f"{count} enquiries have no readable Received date, so they are")
         rows.append([Cell(f"{what} not counted: see the Problems column.", style="muted")])
     return TabContent(rows=rows, widths=_summary_widths(), charts=charts)
+
+
+LIVE_KEYS = ("status", "name", "first_contact", "respond_by", "next_follow_up")
+
+
+def _live_counts(enq: str, letters: Mapping[str, str], span: int) -> list[list[Cell]]:
+    """Three formulas counting pending, overdue and due follow-ups over the Enquiries rows.
+
+    SUMPRODUCT rather than COUNTIF so that " Pending " and a blank Status count as
+    pending, as they do everywhere else; a blank-status row counts once it has a Name.
+    """
+    if any(key not in letters for key in LIVE_KEYS):
+        # A computed column was deleted: this refresh puts it back, the next one
+        # knows where it is.
+        return [[Cell("The live counts come back after the next refresh.", style="muted")]]
+
+    def rng(key: str) -> str:
+        return f"{enq}!${letters[key]}$2:${letters[key]}${span}"
+
+    status, name = rng("status"), rng("name")
+    pending = f'((LOWER(TRIM({status}))="pending")+(TRIM({status})="")*(TRIM({name})<>""))'
+    respond = rng("respond_by")
+    late = f'(TRIM({rng("first_contact")})="")*ISNUMBER({respond})*({respond}<NOW())'
+    follow = rng("next_follow_up")
+    due = f'(LOWER(TRIM({status}))="contacted")*ISNUMBER({follow})*({follow}<TODAY()+1)'
+    return [
+        [Cell("Pending enquiries", style="label"),
+         Cell(Formula(f"=SUMPRODUCT({pending})"), style="integer")],
+        [Cell("Pending and past Respond by", style="label"),
+         Cell(Formula(f"=SUMPRODUCT({pending}*{late})"), style="integer")],
+        [Cell("Follow-ups due today or earlier", style="label"),
+         Cell(Formula(f"=SUMPRODUCT({due})"), style="integer")],
+    ]
 
 
 def _channel_row(ch: ChannelFigures, *, total: bool) -> list[Cell]:

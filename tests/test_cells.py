@@ -374,12 +374,14 @@ def test_emails_and_handles_are_fine_without_a_number(raw: str | None) -> None:
 def test_invalid_numbers_are_problems(raw: CellValue) -> None:
     parsed = parse_phone(raw, region="UG")
     assert parsed.value is None
-    assert parsed.problem == f"Contact '{text_of(raw)}' is not a valid phone number for UG"
+    assert parsed.problem == (f"Contact '{text_of(raw)}' is not a valid phone number for UG: "
+                              "type it with the country code, like +256 712 345678")
 
 
 def test_phone_problem_uses_the_header_given() -> None:
     parsed = parse_phone("0772 12", region="UG", header="Phone")
-    assert parsed.problem == "Phone '0772 12' is not a valid phone number for UG"
+    assert parsed.problem == ("Phone '0772 12' is not a valid phone number for UG: "
+                              "type it with the country code, like +256 712 345678")
 
 
 # ---------------------------------------------------------------- text_of
@@ -419,3 +421,13 @@ def test_no_parser_raises(raw: CellValue) -> None:
     parse_phone(value, region="UG")
     assert money.value is None or (math.isfinite(money.value) and money.value >= 0)
     assert count.value is None or 0 <= count.value <= 3
+
+
+@pytest.mark.parametrize("huge", [10**400, -(10**400), 10**5000], ids=["1e400", "-1e400", "1e5000"])
+def test_huge_integers_are_problems_not_crashes(huge: int) -> None:
+    # A float cannot hold 10**400 and Python will not print 10**5000 as digits: a cell
+    # holding either (a hand-made .xlsx, Google's JSON) must be a problem, never a crash.
+    assert parse_money(huge).value is None and parse_money(huge).problem
+    assert parse_count(huge, header="Follow-ups done", maximum=3).problem
+    assert parse_phone(huge, region="UG").problem
+    assert parse_datetime(huge, header="Received", cal=CAL).problem

@@ -68,3 +68,36 @@ def test_import_requires_received(tmp_path: Path) -> None:
     before = digest(path)
     assert_one_line_error(run("import", str(path), str(csv_file)), "line 3", "Received")
     assert digest(path) == before
+
+
+def test_import_repeated_header_is_refused(tmp_path: Path) -> None:
+    path = tracker(tmp_path)
+    csv_file = tmp_path / "enquiries.csv"
+    csv_file.write_text("Name,Received,name\nA,14/10/2026 09:00,B\n", encoding="utf-8")
+    assert_one_line_error(run("import", str(path), str(csv_file)), "columns 1 and 3", "Name")
+
+
+def test_import_stray_values_beyond_the_header_are_refused(tmp_path: Path) -> None:
+    path = tracker(tmp_path)
+    csv_file = tmp_path / "enquiries.csv"
+    csv_file.write_text("Name,Received\nA,14/10/2026 09:00,oops\n", encoding="utf-8")
+    assert_one_line_error(run("import", str(path), str(csv_file)), "line 2", "stray comma")
+
+
+def test_import_control_characters_name_the_line(tmp_path: Path) -> None:
+    path = tracker(tmp_path)
+    csv_file = tmp_path / "enquiries.csv"
+    csv_file.write_text("Name,Received\nA,14/10/2026 09:00\nB\x0cC,14/10/2026 10:00\n",
+                        encoding="utf-8")
+    before = digest(path)
+    result = run("import", str(path), str(csv_file))
+    assert_one_line_error(result, "enquiries.csv line 3", "Name", "control characters")
+    assert digest(path) == before
+
+
+def test_import_one_row_message(tmp_path: Path) -> None:
+    path = tracker(tmp_path)
+    csv_file = tmp_path / "enquiries.csv"
+    csv_file.write_text("Name,Received\nA,14/10/2026 09:00\n", encoding="utf-8")
+    result = run("import", str(path), str(csv_file))
+    assert "Imported 1 enquiry into" in result.output and "(row 2)" in result.output

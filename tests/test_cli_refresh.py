@@ -103,3 +103,16 @@ def test_unreadable_cell_goes_to_problems_and_the_rest_refreshes(tmp_path: Path)
     assert rows[0]["sla"] == "overdue"
     assert rows[1]["sla"] == "unknown"
     assert any("Received" in p for p in rows[1]["problems"])
+
+
+def test_deleted_computed_column_comes_back(tmp_path: Path) -> None:
+    path = make_tracker(tmp_path)
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Enquiries"]
+    header = [c.value for c in ws[1]]
+    ws.delete_cols(header.index("Respond by") + 1)
+    wb.save(path)
+    result = run("refresh", str(path), "--now", "2026-11-02T10:00")
+    assert result.exit_code == 0, result.output
+    header = [c.value for c in openpyxl.load_workbook(path)["Enquiries"][1]]
+    assert "Respond by" in header

@@ -31,7 +31,7 @@ import datetime as dt
 import itertools
 import random
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -44,7 +44,6 @@ from sheetcrm.backends.excel import ExcelBackend
 from sheetcrm.backends.google import GoogleBackend
 from sheetcrm.backends.retry import RetryPolicy
 from sheetcrm.errors import BackendError, QuotaExceeded
-from sheetcrm.sync import export_to_excel, sync_from_excel
 from tests.fake_sheets import FakeSheets, Request
 
 NOW = dt.datetime(2026, 11, 2, 12, 15)  # Monday 2 November 2026, 12:15 in Kampala
@@ -154,35 +153,40 @@ def tracker_with_rows(refreshed: bool = True) -> tuple[FakeSheets, str]:
     return fake, key
 
 
-@pytest.fixture(scope="module")
-def scenarios(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Scenario]:
-    """One saved sheet per command."""
-    out: dict[str, Scenario] = {}
-
+def _refresh_scenario(_folder: Path) -> Scenario:
     fake, key = tracker_with_rows()
-    out["refresh"] = scenario(fake, key, lambda b: tracker.refresh(b, now=NOW).as_dict())
+    return scenario(fake, key, lambda b: tracker.refresh(b, now=NOW).as_dict())
 
+
+def _init_scenario(_folder: Path) -> Scenario:
     fake = FakeSheets()
     key = fake.create_spreadsheet("New tracker")
-    out["init"] = scenario(fake, key, lambda b: tracker.init_tracker(b))
+    return scenario(fake, key, lambda b: tracker.init_tracker(b))
 
+
+def _add_scenario(_folder: Path) -> Scenario:
     fake, key = tracker_with_rows()
     fields = {"name": "Zawadi", "contact": "0701 234567", "source": "Instagram",
               "received": "02/11/2026 11:05", "notes": "=HYPERLINK(\"x\")"}
-    out["add"] = scenario(fake, key, lambda b: tracker.add_enquiry(b, fields, now=NOW))
+    return scenario(fake, key, lambda b: tracker.add_enquiry(b, fields, now=NOW))
 
-    folder = tmp_path_factory.mktemp("google-import")
+
+def _import_scenario(folder: Path) -> Scenario:
     csv_path = folder / "enquiries.csv"
     csv_path.write_text("Name,Contact,Source,Received\n"
                         "Grace,0772 200001,Facebook,02/11/2026 11:10\n"
                         "Hassan,0772 200002,Walk-in,02/11/2026 11:20\n"
                         "Irene,@irene_k,TikTok,02/11/2026 11:30\n", encoding="utf-8")
     fake, key = tracker_with_rows()
-    out["import"] = scenario(fake, key, lambda b: tracker.import_csv(b, csv_path, now=NOW))
+    return scenario(fake, key, lambda b: tracker.import_csv(b, csv_path, now=NOW))
+
+
+def _sync_scenario(folder: Path) -> Scenario:
+    from sheetcrm.sync import export_to_excel, sync_from_excel
 
     fake, key = tracker_with_rows()
     tracker.refresh(backend(fake, key), now=NOW)
-    xlsx = tmp_path_factory.mktemp("google-sync") / "offline.xlsx"
+    xlsx = folder / "offline.xlsx"
     export_to_excel(backend(fake, key), xlsx, now=NOW)
     # Offline: a note on Brian's row and a new enquiry.
     wb = openpyxl.load_workbook(xlsx)
@@ -198,8 +202,26 @@ def scenarios(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Scenario]:
         xlsx.write_bytes(offline)
         return sync_from_excel(xlsx, b, now=NOW).as_dict()
 
-    out["sync"] = scenario(fake, key, sync)
-    return out
+    return scenario(fake, key, sync)
+
+
+SETUPS: dict[str, Callable[[Path], Scenario]] = {
+    "refresh": _refresh_scenario, "init": _init_scenario, "add": _add_scenario,
+    "import": _import_scenario, "sync": _sync_scenario,
+}
+
+
+@pytest.fixture(scope="module")
+def scenarios(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Scenario]:
+    """One saved sheet per command, set up the first time a test asks for it."""
+    made: dict[str, Scenario] = {}
+
+    def get(command: str) -> Scenario:
+        if command not in made:
+            made[command] = SETUPS[command](tmp_path_factory.mktemp(f"google-{command}"))
+        return made[command]
+
+    return get
 
 
 # --------------------------------------------------------------------------- faults
@@ -269,8 +291,8 @@ def clean_run(sc: Scenario) -> Clean:
 @pytest.mark.parametrize("fault", STOPPING, ids=lambda f: f.name)
 @pytest.mark.parametrize("command", COMMANDS)
 def test_a_fault_that_stops_is_survived_at_every_request(
-        scenarios: dict[str, Scenario], command: str, fault: Fault) -> None:
-    sc = scenarios[command]
+        scenarios: Callable[[str], Scenario], command: str, fault: Fault) -> None:
+    sc = scenarios(command)
     clean = clean_run(sc)
     assert clean.requests, "the clean run made no requests"
     failures = []
@@ -294,8 +316,8 @@ def test_a_fault_that_stops_is_survived_at_every_request(
 @pytest.mark.parametrize("fault", ENDLESS, ids=lambda f: f.name)
 @pytest.mark.parametrize("command", COMMANDS)
 def test_a_fault_that_never_stops_fails_clearly_and_writes_all_or_nothing(
-        scenarios: dict[str, Scenario], command: str, fault: Fault) -> None:
-    sc = scenarios[command]
+        scenarios: Callable[[str], Scenario], command: str, fault: Fault) -> None:
+    sc = scenarios(command)
     clean = clean_run(sc)
     for index in range(len(clean.requests)):
         sc.reset()
@@ -385,12 +407,15 @@ def edits(fake: FakeSheets, key: str) -> dict[str, Callable[[], None]]:
     def first_empty() -> int:
         return len(owner_rows(fake.get_values(key, ENQ))) + 2
 
+    def insert_and_type() -> None:
+        fake.insert_rows(key, ENQ, 3)
+        type_row(3)
+
     return {
         "types a note": lambda: fake.set_values(key, ENQ, f"{letter('Notes')}3",
                                                 [["Wants the blue one"]]),
         "types a new row": lambda: type_row(first_empty()),
-        "inserts a row and types in it": lambda: (fake.insert_rows(key, ENQ, 3),
-                                                  type_row(3)) and None,
+        "inserts a row and types in it": insert_and_type,
         "deletes a row": lambda: fake.delete_rows(key, ENQ, 3),
         "sorts by name, Z to A": lambda: fake.sort_rows(key, ENQ, column=name_col(),
                                                         reverse=True),
@@ -452,8 +477,8 @@ def refresh_with_edit(sc: Scenario, index: int, edit: str, requests: list[str]) 
 
 @pytest.mark.parametrize("edit", EDITS)
 def test_owner_edits_between_the_requests_of_a_refresh(
-        scenarios: dict[str, Scenario], edit: str) -> None:
-    sc = scenarios["refresh"]
+        scenarios: Callable[[str], Scenario], edit: str) -> None:
+    sc = scenarios("refresh")
     requests = clean_run(sc).requests
     assert requests[-1] == "spreadsheets.batchUpdate"
     # Every request up to the last check read; the write itself is the case below.
@@ -467,16 +492,16 @@ def test_owner_edits_between_the_requests_of_a_refresh(
     "trip) is not seen; see docs/reliability.md, 'What is not covered'"))
 @pytest.mark.parametrize("edit", MOVING)
 def test_owner_edits_between_the_check_and_the_write_of_a_refresh(
-        scenarios: dict[str, Scenario], edit: str) -> None:
-    sc = scenarios["refresh"]
+        scenarios: Callable[[str], Scenario], edit: str) -> None:
+    sc = scenarios("refresh")
     requests = clean_run(sc).requests
     refresh_with_edit(sc, len(requests) - 1, edit, requests)
 
 
 @pytest.mark.parametrize("edit", EDITS)
 def test_owner_edits_between_the_requests_of_an_add(
-        scenarios: dict[str, Scenario], edit: str) -> None:
-    sc = scenarios["add"]
+        scenarios: Callable[[str], Scenario], edit: str) -> None:
+    sc = scenarios("add")
     clean = clean_run(sc)
     added = [r for r in owner_rows(clean.after["tabs"][ENQ][0])
              if r not in owner_rows(clean.before["tabs"][ENQ][0])]

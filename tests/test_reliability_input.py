@@ -32,11 +32,10 @@ import math
 import re
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
 
 import openpyxl
 import pytest
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
@@ -62,7 +61,7 @@ MAX_SERIAL = 2958465  # 31/12/9999, the largest date a spreadsheet holds
 EXAMPLES = {
     "owner cells, memory": 500,
     "owner cells, Excel": 50,
-    "owner cells, Google": 5,
+    "owner cells, Google": 10,
     "import, memory": 300,
     "import, Excel": 40,
     "add, memory": 300,
@@ -119,14 +118,17 @@ def cell_values(*, excel: bool) -> st.SearchStrategy[CellValue]:
         st.sampled_from(["", "   "]),
         text,
         long_text,
-        st.sampled_from(EMOJI + SCRIPTS if not excel else EMOJI + [_excel_text(s) for s in SCRIPTS]),
+        st.sampled_from(EMOJI + [_excel_text(s) if excel else s for s in SCRIPTS]),
         st.sampled_from(FORMULAS),
         st.sampled_from(ERRORS),
         st.sampled_from(PLAUSIBLE),
         st.booleans(),
         st.integers(-(10**18), 10**18),
-        st.sampled_from([1e308, -1e308, 2.0**53 + 1, 5e-324, -0.0, 46310.5, 0.5, 2958466.0]),
-        st.floats(allow_nan=not excel, allow_infinity=not excel),
+        st.sampled_from([9.99e307, -9.99e307, 2.0**53 + 1, 5e-324, -0.0, 46310.5, 0.5,
+                         2958466.0]),
+        # Excel holds numbers up to 9.99e307, and no NaN or infinity.
+        st.floats(allow_nan=not excel, allow_infinity=not excel,
+                  **({"min_value": -9.99e307, "max_value": 9.99e307} if excel else {})),
         moments,
         st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(2100, 12, 31)),
         st.times().map(lambda t: t.replace(microsecond=0) if excel else t),
@@ -320,7 +322,8 @@ def type_into_xlsx(path: Path, rows: Sequence[Mapping[str, CellValue] | None]) -
 
 def problems_on_sheet(path: Path) -> dict[int, object]:
     """The Problems column as the file holds it."""
-    return {r: c.value for r, c in xlsx_columns(path, "Enquiries", ["Problems"])["Problems"].items()}
+    cells = xlsx_columns(path, "Enquiries", ["Problems"])["Problems"]
+    return {r: c.value for r, c in cells.items()}
 
 
 @settings(max_examples=EXAMPLES["owner cells, Excel"], deadline=None,
@@ -362,30 +365,37 @@ def test_refresh_keeps_and_explains_any_owner_cells_in_excel(
                   for r in rows]))
 def test_refresh_keeps_and_explains_any_owner_cells_in_google(
         rows: list[dict[str, CellValue] | None]) -> None:
-    from tests.fake_sheets import FakeSheets
-
     from sheetcrm.backends.google import GoogleBackend
     from sheetcrm.backends.retry import RetryPolicy
+    from tests.fake_sheets import FakeSheets
 
     fake = FakeSheets()
     key = fake.create_spreadsheet("Tracker")
     backend = GoogleBackend(fake.url(key), client=fake.client(),
                             retry=RetryPolicy(sleep=lambda _s: None))
     tracker.init_tracker(backend)
+    # Google holds a date or a time as a plain serial number (its format says "date"), and
+    # the backend reads UNFORMATTED_VALUE: the owner's cell, for the oracle, is that number.
+    rows = [None if row is None else {h: _as_google(v) for h, v in row.items()} for row in rows]
     header = [str(v) for v in fake.get_values(key, "Enquiries")[0]] + [EXTRA]
-    grid = [header] + [[_as_google((row or {}).get(h)) for h in header] for row in rows]
+    grid = [header] + [["" if (v := (row or {}).get(h)) is None else v for h in header]
+                       for row in rows]
     # RAW: stored exactly as sent, so "=1+1" is the text a formula-shy phone keyboard leaves.
     fake.set_values(key, "Enquiries", "A1", grid, input="RAW")
     written = {r: dict(row or {}) for r, row in enumerate(rows, start=2)}
     check_refresh_on_grids(backend, written, backend.read().tabs)
 
 
-def _as_google(value: CellValue) -> Any:
-    """What a Sheets cell holds for a value: a time of day is a fraction of a day."""
+def _as_google(value: CellValue) -> CellValue:
+    """The serial number a Sheets cell holds for a date, date-time or time of day."""
+    if isinstance(value, dt.datetime):
+        return (value - dt.datetime(1899, 12, 30)) / dt.timedelta(days=1)
+    if isinstance(value, dt.date):
+        return float((value - dt.date(1899, 12, 30)).days)
     if isinstance(value, dt.time):
         return (value.hour * 3600 + value.minute * 60 + value.second
                 + value.microsecond / 1e6) / 86400
-    return "" if value is None else value
+    return value
 
 
 # --------------------------------------------------------------------------- import and add
@@ -395,10 +405,28 @@ FIELD_TEXT = st.one_of(st.text(max_size=40), st.sampled_from(PLAUSIBLE + FORMULA
 CSV_HEADERS = st.one_of(
     st.sampled_from(OWNER).flatmap(
         lambda h: st.sampled_from([h, h.upper(), h.lower(), f"  {h} "])),
-    st.sampled_from(["Name", "Notes", "Contact"]),
     st.text(max_size=12),
 )
-EXISTING = [
+#: What an owner would type in each field, so that imports and adds also succeed often.
+TYPICAL: dict[str, st.SearchStrategy[str]] = {
+    "received": st.sampled_from(["30/10/2026 15:00", "2026-10-30 15:00", "30 Oct 2026 3:00 pm",
+                                 "02/11/2026", " 1/11/2026 09:05 "]),
+    "first_contact": st.sampled_from(["", "30/10/2026 16:00", "31/10/2026 09:30"]),
+    "name": st.one_of(st.text(min_size=1, max_size=40),
+                      st.sampled_from(SCRIPTS + EMOJI + FORMULAS)),
+    "contact": st.sampled_from(["0772 123456", "+256 701 234567", "sarah@example.com",
+                                "@kato_salon", "", "=1+1"]),
+    "source": st.sampled_from(["WhatsApp", " walk-in ", "Referral", ""]),
+    "status": st.sampled_from(["pending", "Contacted", "CONVERTED", "lost", ""]),
+    "follow_ups_done": st.sampled_from(["0", "1", "3", ""]),
+    "value": st.sampled_from(["250000", "1,200,000", "UGX 50,000", "", "0"]),
+    "notes": st.one_of(st.text(max_size=60), st.sampled_from(FORMULAS + ERRORS + SCRIPTS)),
+    "id": st.sampled_from(["", "E0100", "e0101"]),
+}
+
+
+#: Two enquiries already in the tracker before an import or an add.
+EXISTING: list[dict[str, CellValue]] = [
     {"Received": dt.datetime(2026, 10, 30, 15), "Name": "Alice A.", "Contact": "0772 123456",
      "Source": "WhatsApp", "Status": "pending"},
     {"Received": dt.datetime(2026, 11, 2, 9), "Name": "Bob B.", "Source": "Walk-in"},
@@ -406,14 +434,30 @@ EXISTING = [
 
 
 @st.composite
+def typed_fields(draw: st.DrawFn, keys: Sequence[str | None]) -> list[str]:
+    """One value per key: what an owner types, with anything at all in one or two of them."""
+    wild = draw(st.sets(st.integers(0, max(0, len(keys) - 1)), max_size=2))
+    return [draw(FIELD_TEXT if i in wild else TYPICAL.get(k or "", FIELD_TEXT))
+            for i, k in enumerate(keys)]
+
+
+@st.composite
 def csv_files(draw: st.DrawFn) -> bytes:
-    """A CSV file's bytes: usually a header and records of arbitrary text, sometimes junk."""
-    if draw(st.integers(0, 9)) == 0:
+    """A CSV file's bytes: a header of tracker columns and records, sometimes junk."""
+    kind = draw(st.integers(0, 9))
+    if kind == 0:
         return draw(st.binary(max_size=200))
-    header = draw(st.lists(CSV_HEADERS, min_size=1, max_size=6))
-    records = draw(st.lists(st.lists(FIELD_TEXT, max_size=len(header) + 1), max_size=5))
-    path_text = _csv_text([header, *records])
-    return path_text.encode(draw(st.sampled_from(["utf-8", "utf-8-sig"])), "surrogatepass")
+    more = draw(st.lists(st.sampled_from(OWNER), max_size=5, unique=True))
+    headers = draw(st.permutations(["Received", "Name",
+                                    *(h for h in more if h not in ("Received", "Name"))]))
+    if kind == 1:  # a column sheetcrm does not know, or a second Name column
+        headers.insert(draw(st.integers(0, len(headers))), draw(CSV_HEADERS))
+    spelt = [draw(st.sampled_from([h, h.upper(), h.lower(), f"  {h} "])) for h in headers]
+    keys = [KEY.get(h) for h in headers]
+    records = draw(st.lists(typed_fields(keys), max_size=4))
+    if records and kind == 2:  # a ragged line
+        records[-1] = records[-1][: draw(st.integers(0, len(headers) + 1))] + ["extra"]
+    return _csv_text([spelt, *records]).encode(draw(st.sampled_from(["utf-8", "utf-8-sig"])))
 
 
 def _csv_text(lines: list[list[str]]) -> str:
@@ -456,7 +500,9 @@ def check_import(backend: Backend, path: Path, data: bytes,
     except InputError as exc:
         assert one_line(exc), str(exc)
         assert unchanged(), "a failed import changed the tracker"
+        event("import refused")
         return
+    event("import done")
     parsed = _parsed(data)
     assert parsed is not None
     header, records = parsed
@@ -509,7 +555,9 @@ def check_add(backend: Backend, fields: dict[str, str], unchanged: Callable[[], 
     except InputError as exc:
         assert one_line(exc), str(exc)
         assert unchanged(), "a failed add changed the tracker"
+        event("add refused")
         return
+    event("add done")
     assert row == rows_before + 1
     after = backend.read().tabs["Enquiries"]
     assert column_values(after, "Name")[row] == fields["name"].strip()
@@ -518,7 +566,8 @@ def check_add(backend: Backend, fields: dict[str, str], unchanged: Callable[[], 
 
 
 @settings(max_examples=EXAMPLES["add, memory"], deadline=None)
-@given(fields=st.fixed_dictionaries({k: FIELD_TEXT for k in ADD_FIELDS}))
+@given(fields=typed_fields(ADD_FIELDS).map(lambda values: dict(zip(ADD_FIELDS, values,
+                                                                   strict=True))))
 def test_add_of_any_text_is_all_or_nothing_in_memory(fields: dict[str, str]) -> None:
     backend = MemoryBackend()
     tracker.init_tracker(backend)
@@ -529,7 +578,8 @@ def test_add_of_any_text_is_all_or_nothing_in_memory(fields: dict[str, str]) -> 
 
 @settings(max_examples=EXAMPLES["add, Excel"], deadline=None,
           suppress_health_check=[HealthCheck.too_slow])
-@given(fields=st.fixed_dictionaries({k: FIELD_TEXT for k in ADD_FIELDS}))
+@given(fields=typed_fields(ADD_FIELDS).map(lambda values: dict(zip(ADD_FIELDS, values,
+                                                                   strict=True))))
 def test_add_of_any_text_is_all_or_nothing_in_excel(
         tmp_path_factory: pytest.TempPathFactory, blank_xlsx: Path,
         fields: dict[str, str]) -> None:
@@ -554,7 +604,7 @@ SETTING_VALUES: st.SearchStrategy[CellValue] = st.one_of(
                      *FORMULAS, *ERRORS]),
     st.booleans(),
     st.integers(-(10**12), 10**12),
-    st.floats(allow_nan=False, allow_infinity=False),
+    st.floats(allow_nan=False, allow_infinity=False, min_value=-9.99e307, max_value=9.99e307),
     st.datetimes(min_value=dt.datetime(1900, 1, 1), max_value=dt.datetime(2100, 12, 31))
     .map(lambda m: m.replace(microsecond=0)),
     st.times().map(lambda t: t.replace(microsecond=0)),
@@ -580,6 +630,9 @@ def check_bad_setting(run: Callable[[], object], where: str, unchanged: Callable
         assert one_line(exc), str(exc)
         assert where in str(exc), (where, str(exc))
         assert unchanged(), "a refresh that stopped on a bad setting wrote something"
+        event("setting refused")
+        return
+    event("setting accepted")
 
 
 @settings(max_examples=EXAMPLES["settings, memory"], deadline=None)
@@ -618,7 +671,8 @@ def test_any_settings_value_works_or_names_its_cell_in_excel(
                       lambda: path.read_bytes() == original)
 
 
-@pytest.mark.parametrize("zone", ["America", "Europe", "a" * 300])
+@pytest.mark.parametrize("zone", ["America", "Europe", "a" * 300],
+                         ids=["folder", "another folder", "too long"])
 def test_a_time_zone_that_is_not_a_zone_file_is_a_settings_error(zone: str) -> None:
     # "America" is a folder of zone files and a 300-letter name is too long for a file
     # name: both must read as a bad setting, like any other unknown name.
@@ -628,3 +682,58 @@ def test_a_time_zone_that_is_not_a_zone_file_is_a_settings_error(zone: str) -> N
     backend.set_cell("Settings", row, 2, zone)
     with pytest.raises(SettingsError, match=f"Settings!B{row}"):
         tracker.refresh(backend, now=NOW)
+
+
+# --------------------------------------------------------------------------- the smallest cases
+# What the properties above found, each on its own so the failure says what to fix.
+
+
+@pytest.mark.parametrize("typed", ["=1+1", '=HYPERLINK("https://evil.example","Call")',
+                                   "#REF!", "#N/A"])
+def test_a_formula_or_an_error_in_contact_is_named_in_problems(typed: str) -> None:
+    # A formula or an error value is no phone number, email or handle: the owner should
+    # hear that the Contact cell is broken, as for any other column sheetcrm reads.
+    backend = MemoryBackend()
+    tracker.init_tracker(backend)
+    backend.append([{**EXISTING[0], "Contact": typed}])
+    evaluation = tracker.refresh(backend, now=NOW)
+    assert names(evaluation.rows[0].problems, "Contact"), evaluation.rows[0].problems
+
+
+@pytest.mark.parametrize("kind", ["memory", "excel", "google"])
+def test_an_id_of_only_spaces_is_filled_like_a_blank_one(kind: str, tmp_path: Path) -> None:
+    # The engine treats "   " as a blank ID and reports a new one; the sheet must show it,
+    # or the next refresh would issue yet another ID for the same enquiry.
+    from tests.conftest import make_backend
+
+    backend = make_backend(kind, tmp_path)
+    tracker.init_tracker(backend)
+    backend.append([{**EXISTING[0], "ID": "   "}])
+    evaluation = tracker.refresh(backend, now=NOW)
+    issued = evaluation.rows[0].id
+    assert column_values(backend.read().tabs["Enquiries"], "ID")[2] == issued
+    assert tracker.refresh(backend, now=NOW).rows[0].id == issued
+
+
+def test_a_csv_with_two_columns_for_the_same_field_is_refused(tmp_path: Path) -> None:
+    # With two Name columns, one of the two names would be dropped without a word.
+    backend = MemoryBackend()
+    tracker.init_tracker(backend)
+    snapshot = backend.read().tabs
+    path = tmp_path / "enquiries.csv"
+    path.write_text("Received,Name,Contact,name\n30/10/2026 15:00,Alice A.,0772 123456,"
+                    "Alice Achieng\n", encoding="utf-8")
+    with pytest.raises(InputError, match="Name") as caught:
+        tracker.import_csv(backend, path, now=NOW)
+    assert one_line(caught.value)
+    assert backend.read().tabs == snapshot
+
+
+def test_a_nan_in_the_id_column_does_not_stop_the_refresh() -> None:
+    # Found by the memory property with 3,000 examples: NaN never equals itself, so the
+    # check that the ID column did not move failed every time and the refresh gave up.
+    backend = MemoryBackend()
+    tracker.init_tracker(backend)
+    backend.append([{**EXISTING[0], "ID": math.nan}])
+    evaluation = tracker.refresh(backend, now=NOW)
+    assert [r.row for r in evaluation.rows] == [2]

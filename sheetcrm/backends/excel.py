@@ -181,6 +181,10 @@ class ExcelBackend:
         self._template = template
         self._forget()
         self._check_suffix()
+        if not self.path.parent.is_dir():
+            raise WriteFailed(
+                f"Could not create {self.label}: the folder {self.path.parent} does not exist"
+            )
         with self.lock():
             if self.path.exists():
                 if not self.force:
@@ -349,6 +353,7 @@ class ExcelBackend:
                     f"{self.label} changed on disk while sheetcrm was saving it: read it again "
                     "and retry"
                 )
+            self._check_owner_locks()  # the owner may have opened it while we worked
             if old_mode is not None:
                 self._backup()
             os.replace(tmp, self.path)
@@ -690,6 +695,7 @@ class _Renderer:
         self.label = label
 
     def workbook(self, contents: Mapping[str, TabContent]) -> Any:
+        """The whole new workbook, tabs in template order."""
         wb = openpyxl.Workbook()
         wb.properties.creator = "sheetcrm"
         first = wb.active
@@ -700,14 +706,14 @@ class _Renderer:
             if tab.kind == "enquiries":
                 self.enquiries(wb, ws, contents)
             else:
-                write_tab(ws, contents.get(tab.name, TabContent(rows=[])), self.template,
+                _write_tab(ws, contents.get(tab.name, TabContent(rows=[])), self.template,
                           f"{self.label}, tab '{tab.name}'")
             if tab.hidden:
                 ws.sheet_state = "hidden"
             written.add(tab.name)
         for name, content in contents.items():
             if name not in written:
-                write_tab(wb.create_sheet(name), content, self.template,
+                _write_tab(wb.create_sheet(name), content, self.template,
                           f"{self.label}, tab '{name}'")
         wb.active = next(i for i, ws in enumerate(wb.worksheets) if ws.sheet_state == "visible")
         return wb
@@ -729,6 +735,7 @@ class _Renderer:
         )
 
     def enquiries(self, wb: Any, ws: Any, contents: Mapping[str, TabContent]) -> None:
+        """Headers, notes, widths, column formats, dropdowns and conditional formats."""
         tab = self.template.enquiries
         rows = self.template.rows
         header_style = self.template.styles.get("header")
@@ -763,6 +770,7 @@ class _Renderer:
                 )
 
     def validation(self, wb: Any, col: Column, sqref: str) -> DataValidation:
+        """The dropdown or number range of a column, warning rather than blocking."""
         v = col.validation
         assert v is not None
         if v.kind == "list":
@@ -811,7 +819,7 @@ def _style(template: Template, name: str | None, where: str) -> Style | None:
         raise SheetCRMError(f"{where}: the template has no style called {name!r}") from None
 
 
-def write_cell(target: Any, cell: Cell, template: Template, where: str,
+def _write_cell(target: Any, cell: Cell, template: Template, where: str,
                fallback_style: str | None = None) -> None:
     """Write a ``Cell`` (value, named style, link) into an openpyxl cell, replacing its style."""
     style_name = cell.style or fallback_style or ("link" if cell.link else None)
@@ -823,7 +831,7 @@ def write_cell(target: Any, cell: Cell, template: Template, where: str,
     target.hyperlink = cell.link if cell.link else None  # a link with no text shows the URL
 
 
-def write_tab(ws: Any, content: TabContent, template: Template, where: str) -> None:
+def _write_tab(ws: Any, content: TabContent, template: Template, where: str) -> None:
     """Replace everything on an owned tab with ``content`` (pictures the owner added stay)."""
     for merged in list(ws.merged_cells.ranges):
         ws.unmerge_cells(str(merged))
@@ -839,7 +847,7 @@ def write_tab(ws: Any, content: TabContent, template: Template, where: str) -> N
         for c, cell in enumerate(row, start=1):
             if cell.value is None and cell.style is None and cell.link is None:
                 continue
-            write_cell(ws.cell(row=r, column=c), cell, template,
+            _write_cell(ws.cell(row=r, column=c), cell, template,
                        f"{where}, cell {column_letter(c)}{r}")
     for col, width in content.widths.items():
         ws.column_dimensions[column_letter(col)].width = width
@@ -920,12 +928,14 @@ class _Writer:
     def headers(self) -> dict[str, int]:
         """Normalised header on row 1 -> column number (first one wins)."""
         found: dict[str, int] = {}
-        for (row, col), cell in sorted(self.ws._cells.items(), key=lambda kv: kv[0][1]):
-            if row == 1 and not _blank(cell.value):
-                found.setdefault(_norm(cell.value), col)
+        first_row = sorted((col, cell.value) for (row, col), cell in self.ws._cells.items()
+                           if row == 1 and not _blank(cell.value))
+        for col, value in first_row:
+            found.setdefault(_norm(value), col)
         return found
 
     def last_used_column(self) -> int:
+        """The right-most column holding any value."""
         return max((c for (_, c), cell in self.ws._cells.items() if cell.value is not None),
                    default=0)
 
@@ -960,6 +970,7 @@ class _Writer:
             )
 
     def apply(self, changes: Changes) -> None:
+        """Computed columns, blank-ID fills, owned tabs and meta, in memory."""
         headers = self.headers()
         self.check_ids(changes.expected_ids, headers)
         for header, cells in changes.computed.items():
@@ -974,22 +985,23 @@ class _Writer:
             ws = _find_sheet(self.wb, name)
             if ws is None:
                 ws = self.new_tab(name)
-            write_tab(ws, content, self.template, f"{self.label}, tab '{ws.title}'")
+            _write_tab(ws, content, self.template, f"{self.label}, tab '{ws.title}'")
         if changes.meta:
             self.write_meta(changes.meta)
 
     def write_column(self, header: str, cells: list[Cell], headers: dict[str, int]) -> None:
+        """One computed column from row 2, clearing old values below the list."""
         col = self.column_for(header, headers)
         spec = self.by_header.get(_norm(header))
         fallback = spec.style if spec else None
         letter = column_letter(col)
         for i, cell in enumerate(cells):
-            write_cell(self.ws.cell(row=i + 2, column=col), cell, self.template,
+            _write_cell(self.ws.cell(row=i + 2, column=col), cell, self.template,
                        f"{self.label}, Enquiries!{letter}{i + 2}", fallback)
         stale = [r for (r, c), x in self.ws._cells.items()
                  if c == col and r > len(cells) + 1 and (x.value is not None or x.hyperlink)]
         for row in stale:
-            write_cell(self.ws.cell(row=row, column=col), Cell(None), self.template,
+            _write_cell(self.ws.cell(row=row, column=col), Cell(None), self.template,
                        f"{self.label}, Enquiries!{letter}{row}", fallback)
 
     def new_tab(self, name: str) -> Any:
@@ -1006,6 +1018,7 @@ class _Writer:
         return self.wb.create_sheet(name, index)
 
     def write_meta(self, meta: Mapping[str, str]) -> None:
+        """Update or add keys (column A) and values (column B) on the hidden meta tab."""
         name = self.template.tab("meta").name
         ws = _find_sheet(self.wb, name)
         if ws is None:
@@ -1025,6 +1038,7 @@ class _Writer:
             _set_value(ws.cell(row=row, column=2), value, f"{self.label}, tab '{name}'")
 
     def append(self, rows: Sequence[Mapping[str, CellValue]]) -> list[int]:
+        """Check every row first, then write them below the last owner value."""
         headers = self.headers()
         computed = {_norm(c.header) for c in self.template.computed_columns()}
         prepared: list[dict[int, tuple[CellValue, str | None]]] = []

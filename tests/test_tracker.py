@@ -1,0 +1,80 @@
+"""The engine on the in-memory backend: IDs, problems and what a refresh writes."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sheetcrm import tracker
+from sheetcrm.backends.memory import MemoryBackend
+
+NOW = dt.datetime(2026, 11, 2, 10, 0)
+
+
+def fresh() -> MemoryBackend:
+    backend = MemoryBackend()
+    tracker.init_tracker(backend)
+    return backend
+
+
+def col(backend: MemoryBackend, header: str) -> int:
+    return [str(v) for v in backend.tabs["Enquiries"].values[0]].index(header) + 1
+
+
+def test_ids_are_never_reused_after_a_typed_id_is_deleted() -> None:
+    backend = fresh()
+    backend.append([{"Name": "Ann", "Received": dt.datetime(2026, 11, 2, 9), "ID": "E0100"}])
+    tracker.refresh(backend, now=NOW)
+    # The owner deletes the row that held E0100, then adds a new enquiry.
+    enq = backend.tabs["Enquiries"]
+    enq.values[1] = [None] * len(enq.values[1])
+    backend.append([{"Name": "Ben", "Received": dt.datetime(2026, 11, 2, 9, 30)}])
+    result = tracker.refresh(backend, now=NOW)
+    assert [r.id for r in result.rows] == ["E0101"]
+
+
+def test_ids_continue_from_the_highest_ever_issued() -> None:
+    backend = fresh()
+    backend.append([{"Name": n, "Received": dt.datetime(2026, 11, 2, 9)} for n in "ABC"])
+    tracker.refresh(backend, now=NOW)  # E0001-E0003
+    enq = backend.tabs["Enquiries"]
+    enq.values[3] = [None] * len(enq.values[3])  # delete the row of E0003
+    backend.append([{"Name": "D", "Received": dt.datetime(2026, 11, 2, 9)}])
+    result = tracker.refresh(backend, now=NOW)
+    assert [r.id for r in result.rows] == ["E0001", "E0002", "E0004"]
+
+
+def test_a_blank_received_is_explained_in_problems() -> None:
+    backend = fresh()
+    backend.append([{"Name": "Ann", "Source": "WhatsApp"}])
+    row = tracker.refresh(backend, now=NOW).rows[0]
+    assert row.sla is not None and row.sla.state == "unknown"
+    assert any(p.startswith("Received is blank") for p in row.problems)
+
+
+def test_a_deleted_computed_column_is_put_back_without_a_crash() -> None:
+    backend = fresh()
+    backend.append([{"Name": "Ann", "Received": dt.datetime(2026, 11, 2, 9)}])
+    enq = backend.tabs["Enquiries"]
+    gone = col(backend, "Respond by") - 1
+    for line in enq.values:
+        if len(line) > gone:
+            del line[gone]
+    tracker.refresh(backend, now=NOW)
+    enq = backend.tabs["Enquiries"]  # apply replaces the tabs whole
+    assert "Respond by" in [str(v) for v in enq.values[0]]
+    # 09:00 + 4 business hours = 13:00 the same Monday, in the re-added column.
+    assert enq.get(2, col(backend, "Respond by")) == dt.datetime(2026, 11, 2, 13, 0)
+    summary = backend.tabs["Summary"]
+    texts = [str(v) for line in summary.values for v in line if v]
+    assert "The live counts come back after the next refresh." in texts
+    tracker.refresh(backend, now=NOW)
+    assert len(backend.tabs["Summary"].formulas) == 3
+
+
+def test_report_does_not_lay_out_tabs() -> None:
+    backend = fresh()
+    backend.append([{"Name": "Ann", "Received": dt.datetime(2026, 10, 5, 9)}])
+    writes = backend.writes
+    months = tracker.report(backend, now=NOW)
+    assert [m.month for m in months] == ["2026-10"]
+    assert backend.writes == writes
