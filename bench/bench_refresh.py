@@ -88,8 +88,8 @@ def main() -> None:
 
                 fake = FakeSheets()
                 key = fake.create_spreadsheet("Bench")
-                google = filled(lambda: GoogleBackend(fake.url(key), client=fake.client()),
-                                size)
+                google = filled(
+                    lambda f=fake, k=key: GoogleBackend(f.url(k), client=f.client()), size)
                 first = timed(lambda b=google: tracker.refresh(b, now=NOW), 1)
                 fake.reset_requests()
                 later = timed(lambda b=google: tracker.refresh(b, now=NOW), args.repeat)

@@ -547,6 +547,9 @@ def parse_phone(raw: CellValue, *, region: str, header: str = "Contact") -> Pars
         return Parsed(None)
     problem = (f"{header} {_shown(raw)} is not a valid phone number for {region}: "
                f"type it with the country code, like {_example_number(region)}")
+    bad = _formula_or_error(raw, header, "the phone number, email or handle")
+    if bad is not None:
+        return Parsed(None, problem=bad)
     if isinstance(raw, bool) or isinstance(raw, dt.date | dt.time):
         return Parsed(None, problem=problem)
     if isinstance(raw, int | float):

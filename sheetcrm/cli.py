@@ -32,6 +32,7 @@ class App:
     """What every command shares: how to open a tracker from a TARGET argument."""
 
     credentials: Path | None = None
+    retry_seconds: float | None = None
     opener: Callable[[str, App], Backend] | None = None
     force: bool = False
 
@@ -39,10 +40,12 @@ class App:
         """The backend for a file path or a Google Sheets link."""
         if self.opener is not None:
             return self.opener(target, self)
-        return open_backend(target, credentials=self.credentials, force=self.force)
+        return open_backend(target, credentials=self.credentials, force=self.force,
+                            retry_seconds=self.retry_seconds)
 
 
-def open_backend(target: str, *, credentials: Path | None = None, force: bool = False) -> Backend:
+def open_backend(target: str, *, credentials: Path | None = None, force: bool = False,
+                 retry_seconds: float | None = None) -> Backend:
     """An Excel backend for ``*.xlsx``, a Google one for a sheet link or key."""
     lowered = target.lower()
     if lowered.endswith((".xlsx", ".xlsm")):
@@ -57,7 +60,10 @@ def open_backend(target: str, *, credentials: Path | None = None, force: bool = 
     from .backends.google import GoogleBackend
 
     if GoogleBackend.looks_like_google(target):
-        return GoogleBackend(target, credentials=credentials, warn=_warn)
+        from .backends.retry import RetryPolicy
+
+        return GoogleBackend(target, credentials=credentials, warn=_warn,
+                             retry=RetryPolicy(total_seconds=retry_seconds))
     raise InputError(
         f"{target} is neither an .xlsx file nor a Google Sheets link: give a path ending in "
         ".xlsx or the sheet's address from the browser"
@@ -87,13 +93,17 @@ def target_argument() -> Callable[[F], F]:
 
 
 def credentials_option() -> Callable[[F], F]:
-    """Where the Google key file is; ignored for Excel trackers."""
+    """Where the Google key file is and how long to retry; ignored for Excel trackers."""
 
     def callback(ctx: click.Context, _param: click.Parameter, value: Path | None) -> None:
         if value is not None:
             ctx.ensure_object(App).credentials = value
 
-    return click.option(
+    def retry_callback(ctx: click.Context, _param: click.Parameter, value: float | None) -> None:
+        if value is not None:
+            ctx.ensure_object(App).retry_seconds = value
+
+    credentials = click.option(
         "--credentials",
         type=click.Path(dir_okay=False, path_type=Path),
         expose_value=False,
@@ -101,6 +111,20 @@ def credentials_option() -> Callable[[F], F]:
         help="Google service-account key file (JSON). Default: $GOOGLE_APPLICATION_CREDENTIALS, "
         "then ~/.config/gspread/service_account.json, then a `sheetcrm auth` login.",
     )
+    retry = click.option(
+        "--retry-seconds",
+        type=click.FloatRange(min=1),
+        expose_value=False,
+        callback=retry_callback,
+        metavar="SECONDS",
+        help="How long to keep retrying when Google is busy or the network drops, before "
+        "giving up. Default: $SHEETCRM_RETRY_SECONDS, else 120.",
+    )
+
+    def both(f: F) -> F:
+        return credentials(retry(f))
+
+    return both
 
 
 def now_option() -> Callable[[F], F]:
@@ -203,8 +227,11 @@ def init(app: App, target: str | None, config: Path | None, force: bool,
         if target is not None:
             raise click.UsageError("give either TRACKER or --create TITLE, not both")
         from .backends.google import GoogleBackend
+        from .backends.retry import RetryPolicy
 
-        backend: Backend = GoogleBackend.create_spreadsheet(title, credentials=app.credentials)
+        backend: Backend = GoogleBackend.create_spreadsheet(
+            title, credentials=app.credentials, warn=_warn,
+            retry=RetryPolicy(total_seconds=app.retry_seconds))
     elif target is None:
         raise click.UsageError("give the TRACKER to create: a .xlsx path or a Google Sheets link")
     else:
@@ -376,8 +403,8 @@ def sync(app: App, path: Path, target: str, now: dt.datetime | None, as_json: bo
                f"{result.updated} updated ({result.cells_updated} cells), "
                f"{len(result.conflicts)} conflicts.")
     for c in result.conflicts:
-        click.echo(f"  Conflict on {c.id}, {c.column}: the sheet has {c.sheet_value!r}, "
-                   f"the offline copy {c.offline_value!r}; the sheet's value was kept.")
+        click.echo(f"  Conflict on {c.id}, {c.column}: the sheet has {c.sheet_text}, "
+                   f"the offline copy {c.offline_text}; the sheet's value was kept.")
     if result.renumbered:
         click.echo(f"  {result.renumbered} added rows were given new IDs because theirs were "
                    "already taken in the sheet.")

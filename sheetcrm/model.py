@@ -150,6 +150,8 @@ def ids_match(expected: Sequence[CellValue], now: Sequence[CellValue]) -> bool:
     """
 
     def norm(v: CellValue) -> CellValue:
+        if isinstance(v, float) and v != v:
+            return "NaN"  # NaN never equals itself, which would look like a moved row
         return None if v is None or (isinstance(v, str) and not v.strip()) else v
 
     padded = list(now) + [None] * max(0, len(expected) - len(now))

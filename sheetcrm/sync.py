@@ -2,7 +2,9 @@
 
 ``export_to_excel`` writes a complete tracker (.xlsx) that sheetcrm can refresh
 like any Excel tracker, plus a hidden tab holding the owner columns as they
-were at export time: the *base*.  ``sync_from_excel`` merges rows added or
+were at export time: the *base*.  The workbook is made in one atomic save
+(the Excel backend's ``create``, enquiries and base tab included) and then
+refreshed like any Excel tracker.  ``sync_from_excel`` merges rows added or
 edited offline back into the sheet by ID, three ways against that base:
 
 * changed offline only: the sheet takes the offline value;
@@ -18,10 +20,8 @@ Nothing is ever deleted from the sheet.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import os
-import tempfile
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,11 +29,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from . import tracker, views
-from .backends.excel import ExcelBackend, write_cell
-from .backends.google import GoogleBackend, serial
-from .cells import text_of
-from .errors import ConcurrentEdit, InputError, SheetCRMError, WriteFailed
-from .model import Cell, CellValue, Grid, Snapshot, TabContent
+from .backends.excel import ExcelBackend
+from .backends.google import GoogleBackend
+from .cells import from_serial, text_of, to_serial
+from .errors import ConcurrentEdit, InputError, SheetCRMError, TrackerBusy
+from .model import Cell, CellValue, Grid, Settings, Snapshot, TabContent
 from .settings import settings_to_contents
 from .template import Template, load_template
 
@@ -42,17 +42,37 @@ CONFLICTS_TAB = "Conflicts"
 CONFLICT_HEADER = ("When", "ID", "Column", "Kept in the sheet", "Offline copy", "From file")
 MARKER = "sheetcrm export of"
 ATTEMPTS = 3
-EPOCH = dt.datetime(1899, 12, 30)
+ROW_DELETED = "(row deleted in the sheet)"
+BLANK = "(blank)"
 
 
 @dataclass(frozen=True)
 class Conflict:
-    """One cell changed differently in the sheet and in the offline copy."""
+    """One cell changed differently in the sheet and in the offline copy.
+
+    ``sheet_value`` and ``offline_value`` are raw cell values (a date in the
+    sheet is a serial number); ``sheet_text`` and ``offline_text`` are the same
+    values as the owner reads them, dates as dd/mm/yyyy hh:mm.
+    """
 
     id: str
     column: str
     sheet_value: CellValue
     offline_value: CellValue
+    #: The enquiry is no longer in the sheet (``sheet_value`` is then None).
+    row_deleted: bool = False
+
+    @property
+    def sheet_text(self) -> str:
+        """The value kept in the sheet, as text for people."""
+        if self.row_deleted:
+            return ROW_DELETED
+        return value_text(self.sheet_value, self.column) or BLANK
+
+    @property
+    def offline_text(self) -> str:
+        """The offline copy's value, as text for people."""
+        return value_text(self.offline_value, self.column) or BLANK
 
 
 @dataclass
@@ -66,15 +86,15 @@ class SyncResult:
     conflicts: list[Conflict] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
-        """Plain data for --json."""
+        """Plain data for --json; conflicting values as text, dates as dd/mm/yyyy hh:mm."""
         return {
             "added": self.added,
             "updated": self.updated,
             "cells_updated": self.cells_updated,
             "renumbered": self.renumbered,
             "conflicts": [
-                {"id": c.id, "column": c.column, "sheet_value": _jsonable(c.sheet_value),
-                 "offline_value": _jsonable(c.offline_value)}
+                {"id": c.id, "column": c.column, "sheet_value": c.sheet_text,
+                 "offline_value": c.offline_text, "row_deleted": c.row_deleted}
                 for c in self.conflicts
             ],
         }
@@ -96,11 +116,9 @@ def export_to_excel(
             f"{google.label} is not a sheetcrm tracker: it has no {enq_name!r} tab, so there "
             "is nothing to export"
         )
-    four = Snapshot(
-        tabs={n: g for n, g in everything.tabs.items()
-              if n in {template.tab(k).name for k in ("enquiries", "settings", "lists", "meta")}},
-        tab_names=everything.tab_names,
-    )
+    read_names = {template.tab(k).name for k in ("enquiries", "settings", "lists", "meta")}
+    four = Snapshot(tabs={n: g for n, g in everything.tabs.items() if n in read_names},
+                    tab_names=everything.tab_names)
     settings = tracker.read_settings(four, template, google.label)
     grid = everything.tabs[enq_name]
     header = grid[0] if grid else []
@@ -120,6 +138,7 @@ def export_to_excel(
 
     contents = _contents(everything, template, settings)
     date_cols = _date_columns(header, template)
+    contents[enq_name] = _enquiries(grid, template, date_cols)
     base: list[list[CellValue]] = [
         [MARKER, google.key, _now(now, settings).isoformat(timespec="seconds")],
         [header[i] for i in owner_cols],
@@ -129,20 +148,22 @@ def export_to_excel(
             base.append([_for_excel(_at(row, i), i in date_cols) for i in owner_cols])
     contents[BASE_TAB] = TabContent(rows=[[Cell(v) for v in line] for line in base])
 
-    ExcelBackend(path, force=force).create(template, contents)
-    _write_enquiries(path, template, grid, date_cols)
+    # One atomic save makes the whole workbook; the refresh then fills the
+    # computed columns, Today and Summary as for any Excel tracker.
+    ExcelBackend(path, force=force).create(template, contents, hidden={BASE_TAB})
     tracker.refresh(ExcelBackend(path), now=now)
     return path
 
 
-def _contents(everything: Snapshot, template: Template, settings: Any) -> dict[str, TabContent]:
+def _contents(everything: Snapshot, template: Template, settings: Settings
+              ) -> dict[str, TabContent]:
     """Every tab but Enquiries, as the Excel backend's create takes them."""
     kinds = {t.name: t.kind for t in template.tabs}
     out: dict[str, TabContent] = {}
     for name in everything.tab_names:
         kind = kinds.get(name)
         grid = everything.tabs.get(name, [])
-        if kind == "enquiries":
+        if kind == "enquiries" or name == BASE_TAB:
             continue
         if kind == "settings":
             out[name] = settings_to_contents(settings, template)
@@ -159,56 +180,35 @@ def _contents(everything: Snapshot, template: Template, settings: Any) -> dict[s
     return out
 
 
-def _write_enquiries(path: Path, template: Template, grid: Grid, date_cols: set[int]) -> None:
-    """Put the sheet's enquiry rows into the new workbook, columns matched by header."""
-    import openpyxl
+def _enquiries(grid: Grid, template: Template, date_cols: set[int]) -> TabContent:
+    """The sheet's enquiry rows in the template's column order, for the Excel backend's create.
 
-    wb = openpyxl.load_workbook(path)
-    ws = wb[template.enquiries.name]
+    Columns are matched by header; a column the owner added in the sheet
+    comes along after the template's.
+    """
+    columns = template.enquiries.columns
+    by_header = {c.header.casefold(): i for i, c in enumerate(columns)}
     header = grid[0] if grid else []
     places: dict[int, int] = {}
-    styles: dict[int, str | None] = {}
-    by_header = {c.header.casefold(): (i, c) for i, c in enumerate(template.enquiries.columns,
-                                                                     start=1)}
-    next_col = len(template.enquiries.columns) + 1
+    first: list[Cell] = [Cell(None) for _ in columns]
     for i, value in enumerate(header):
         text = text_of(value)
         if not text:
             continue
-        if text.casefold() in by_header:
-            col, spec = by_header[text.casefold()]
-            places[i] = col
-            styles[i] = spec.style
-        else:
-            # A column the owner added in the sheet comes along, after the template's.
-            places[i] = next_col
-            styles[i] = None
-            write_cell(ws.cell(row=1, column=next_col), Cell(text, style="header"), template,
-                       f"{path}, Enquiries row 1")
-            next_col += 1
-    for r, row in enumerate(grid[1:], start=2):
+        col = by_header.get(text.casefold())
+        if col is None or col in places.values():
+            col = len(first)
+            first.append(Cell(text, style="header"))
+        places[i] = col
+    rows = [first]
+    for row in grid[1:]:
+        line = [Cell(None) for _ in first]
         for i, col in places.items():
             value = _at(row, i)
-            if _blank(value):
-                continue
-            write_cell(ws.cell(row=r, column=col),
-                       Cell(_for_excel(value, i in date_cols), style=styles[i]), template,
-                       f"{path}, Enquiries row {r}")
-    wb[BASE_TAB].sheet_state = "hidden"
-    _save_atomically(wb, path)
-
-
-def _save_atomically(wb: Any, path: Path) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            wb.save(fh)
-        os.replace(tmp, path)
-    except OSError as exc:
-        raise WriteFailed(f"Could not save {path} ({exc.strerror or exc})") from exc
-    finally:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
+            if not _blank(value):
+                line[col] = Cell(_for_excel(value, i in date_cols))
+        rows.append(line)
+    return TabContent(rows=rows)
 
 
 # --------------------------------------------------------------------------- sync
@@ -220,10 +220,8 @@ def sync_from_excel(
     """Merge rows added or edited in the offline copy at ``path`` back into the sheet."""
     template = load_template()
     path = Path(path)
-    offline = ExcelBackend(path).read()
     enq_name = template.enquiries.name
-    offline_grid = offline.tabs.get(enq_name, [])
-    base_key, base_header, base_rows = _read_base(path)
+    offline_grid, base_key, base_header, base_rows = _read_offline(path, template)
     if base_key != google.key:
         raise InputError(
             f"{path} was exported from another Google sheet ({base_key}): sync it with that "
@@ -235,9 +233,10 @@ def sync_from_excel(
         plan = _plan_sync(template, snapshot.tabs[enq_name], offline_grid, base_header,
                           base_rows)
         stamp = _now(now, settings).replace(tzinfo=None, microsecond=0)
-        log = [[stamp, c.id, c.column, _show(c.sheet_value, c.column, template),
-                _show(c.offline_value, c.column, template), path.name]
-               for c in plan.result.conflicts]
+        log: list[list[CellValue]] = [
+            [stamp, c.id, c.column, c.sheet_text, c.offline_text, path.name]
+            for c in plan.result.conflicts
+        ]
         try:
             google.merge(plan.edits, plan.new_rows, log_tab=CONFLICTS_TAB,
                          log_header=CONFLICT_HEADER, log_rows=log)
@@ -310,7 +309,7 @@ def _plan_sync(
                 continue
             if found is None:
                 # Deleted in the sheet, edited offline: keep the offline value on record.
-                plan.result.conflicts.append(Conflict(key, h, None, e))
+                plan.result.conflicts.append(Conflict(key, h, None, e, row_deleted=True))
                 continue
             r, sheet_row = found
             g = _at(sheet_row, sheet_cols[h.casefold()])
@@ -327,29 +326,95 @@ def _plan_sync(
     return plan
 
 
-def _read_base(path: Path) -> tuple[str, list[CellValue], list[list[CellValue]]]:
+def _read_offline(path: Path, template: Template
+                  ) -> tuple[Grid, str, list[CellValue], list[list[CellValue]]]:
+    """The offline copy's Enquiries values and its base tab, from one opening of the file.
+
+    Returns (Enquiries grid, sheet key, base header, base rows).
+    """
     import openpyxl
 
+    for lock in (f"~${path.name}", f".~lock.{path.name}#"):
+        if (path.parent / lock).exists():
+            raise TrackerBusy(
+                f"{path} is open in Excel or LibreOffice (lock file {lock}): save and close it "
+                "so your latest changes are synced, then run the sync again"
+            )
+    if not path.is_file():
+        raise InputError(f"{path} does not exist: give the offline copy made by `sheetcrm export`")
     try:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # the Excel backend's read already vetted the file
-        raise InputError(f"Cannot open {path} to sync it ({exc})") from None
+        with warnings.catch_warnings():
+            # Nothing is saved, so parts openpyxl cannot keep do not matter here.
+            warnings.simplefilter("ignore")
+            wb = openpyxl.load_workbook(path, read_only=True, rich_text=False)
+    except Exception:  # openpyxl fails in many ways on a file that is not a workbook
+        raise InputError(
+            f"{path} is not an Excel workbook (.xlsx) or is damaged: export the sheet again"
+        ) from None
     try:
-        if BASE_TAB not in wb.sheetnames:
+        enquiries = _sheet(wb, template.enquiries.name)
+        base_ws = _sheet(wb, BASE_TAB)
+        if base_ws is None:
             raise InputError(
                 f"{path} was not made by `sheetcrm export` (it has no {BASE_TAB!r} tab), so "
                 "sheetcrm cannot tell what changed offline: export the sheet again and make "
                 "the changes in that copy"
             )
-        rows = [list(r) for r in wb[BASE_TAB].iter_rows(values_only=True)]
+        if enquiries is None:
+            raise InputError(
+                f"{path} has no {template.enquiries.name!r} tab: put it back, or export the "
+                "sheet again"
+            )
+        grid = _values(enquiries)
+        rows = _values(base_ws)
+    except SheetCRMError:
+        raise
+    except Exception:
+        raise InputError(
+            f"{path} is not an Excel workbook (.xlsx) or is damaged: export the sheet again"
+        ) from None
     finally:
         wb.close()
-    if len(rows) < 2 or rows[0][0] != MARKER or not isinstance(rows[0][1], str):
+    if len(rows) < 2 or _at(rows[0], 0) != MARKER or not isinstance(_at(rows[0], 1), str):
         raise InputError(f"The {BASE_TAB!r} tab of {path} was changed: export the sheet again")
-    return rows[0][1], rows[1], rows[2:]
+    return grid, str(rows[0][1]), rows[1], rows[2:]
+
+
+def _sheet(wb: Any, name: str) -> Any:
+    want = name.strip().casefold()
+    return next((wb[t] for t in wb.sheetnames if t.strip().casefold() == want), None)
+
+
+def _values(ws: Any) -> Grid:
+    """A worksheet's raw values, trailing empty cells and rows trimmed."""
+    grid: Grid = []
+    for line in ws.iter_rows(values_only=True):
+        row = [_raw(v) for v in line]
+        while row and row[-1] is None:
+            row.pop()
+        grid.append(row)
+    while grid and not grid[-1]:
+        grid.pop()
+    return grid
+
+
+def _raw(value: Any) -> CellValue:
+    if isinstance(value, dt.timedelta):  # a duration format: days, as Excel holds it
+        return value.total_seconds() / 86400
+    if value is None or isinstance(value, str | int | float | bool | dt.datetime | dt.date
+                                   | dt.time):
+        return value
+    return str(value)
 
 
 # --------------------------------------------------------------------------- values
+
+
+def _serial(value: dt.datetime | dt.date | dt.time) -> float:
+    if isinstance(value, dt.time):
+        return (value.hour * 3600 + value.minute * 60 + value.second
+                + value.microsecond / 1e6) / 86400
+    return to_serial(value)
 
 
 def _canon(value: Any) -> Any:
@@ -359,7 +424,7 @@ def _canon(value: Any) -> Any:
     if isinstance(value, bool):
         return value
     if isinstance(value, dt.datetime | dt.date | dt.time):
-        return round(serial(value), 6)
+        return round(_serial(value), 6)
     if isinstance(value, int | float):
         return round(float(value), 6)
     return value
@@ -373,20 +438,29 @@ def _for_excel(value: CellValue, is_date: bool) -> CellValue:
     """A Google serial number in a date column as a date-time for Excel."""
     if is_date and isinstance(value, int | float) and not isinstance(value, bool):
         try:
-            return (EPOCH + dt.timedelta(days=float(value))).replace(microsecond=0)
-        except OverflowError:
+            return from_serial(float(value))
+        except (ValueError, OverflowError):
             return value
     return value
 
 
-def _show(value: CellValue, column: str, template: Template) -> CellValue:
-    """A value for the Conflicts tab, dates made readable."""
-    if value is None:
-        return "(row deleted in the sheet)"
-    header = column.casefold()
-    dated = any(c.header.casefold() == header and c.style in ("datetime", "date")
-                for c in template.enquiries.columns)
-    return _for_excel(value, dated)
+def _date_style(column: str) -> str | None:
+    """The template's date style ("datetime" or "date") of a column, by header."""
+    header = column.strip().casefold()
+    for c in load_template().enquiries.columns:
+        if c.header.casefold() == header and c.style in ("datetime", "date"):
+            return c.style
+    return None
+
+
+def value_text(value: CellValue, column: str) -> str:
+    """A cell value as the owner reads it: dates as dd/mm/yyyy hh:mm, "" for a blank."""
+    style = _date_style(column)
+    if style is not None:
+        moment = _for_excel(value, True)
+        if isinstance(moment, dt.datetime):
+            return f"{moment:%d/%m/%Y}" if style == "date" else f"{moment:%d/%m/%Y %H:%M}"
+    return text_of(value)
 
 
 def _date_columns(header: Sequence[CellValue], template: Template) -> set[int]:
@@ -425,13 +499,5 @@ def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def _now(now: dt.datetime | None, settings: Any) -> dt.datetime:
+def _now(now: dt.datetime | None, settings: Settings) -> dt.datetime:
     return tracker.localise(now or dt.datetime.now(ZoneInfo(settings.timezone)), settings)
-
-
-def _jsonable(value: CellValue) -> Any:
-    if isinstance(value, dt.datetime | dt.date | dt.time):
-        return value.isoformat()
-    return value
-
-

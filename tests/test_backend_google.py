@@ -19,7 +19,7 @@ import pytest
 
 from sheetcrm import tracker
 from sheetcrm.backends.base import Backend
-from sheetcrm.backends.google import GoogleBackend, extended_value, serial, spreadsheet_key
+from sheetcrm.backends.google import GoogleBackend, extended_value, spreadsheet_key
 from sheetcrm.backends.google_auth import (
     build_client,
     find_credentials_file,
@@ -79,7 +79,8 @@ def new_backend(fake: FakeSheets, title: str = "Tracker", **kw: Any) -> tuple[Go
     key = fake.create_spreadsheet(title)
     kw.setdefault("retry", instant())
     kw.setdefault("account_email", EMAIL)
-    return GoogleBackend(fake.url(key), client=fake.client(), **kw), key
+    kw.setdefault("client", fake.client())
+    return GoogleBackend(fake.url(key), **kw), key
 
 
 def new_tracker(fake: FakeSheets, **kw: Any) -> tuple[GoogleBackend, str]:
@@ -227,7 +228,7 @@ def test_create_refuses_a_sheet_that_is_already_a_tracker(fake: FakeSheets) -> N
     type_rows(fake, key, THREE)
     before = fake.get_values(key, ENQ)
     fake.reset_requests()
-    with pytest.raises(InputError, match="already has a 'Enquiries' tab with data"):
+    with pytest.raises(InputError, match="already has a tab called 'Enquiries' with data"):
         tracker.init_tracker(backend)
     assert fake.count("spreadsheets.batchUpdate") == 0
     assert fake.get_values(key, ENQ) == before
@@ -790,11 +791,190 @@ def test_values_are_written_as_typed_values_never_parsed() -> None:
     assert extended_value(True) == {"boolValue": True}
     assert extended_value(None) is None
     # 01/01/2020 is 43831 days after 30/12/1899 (the recordings show the same serial).
-    assert serial(dt.date(2020, 1, 1)) == 43831
-    assert serial(dt.datetime(2020, 1, 1, 18, 0)) == 43831.75
+    assert extended_value(dt.date(2020, 1, 1)) == {"numberValue": 43831}
+    assert extended_value(dt.datetime(2020, 1, 1, 18, 0)) == {"numberValue": 43831.75}
+    # 09:40 is 580 minutes of the day's 1440.
+    assert extended_value(dt.time(9, 40)) == {"numberValue": pytest.approx(580 / 1440)}
     assert extended_value(float("nan")) == {"stringValue": "nan"}
 
 
 def test_google_backend_satisfies_the_protocol(fake: FakeSheets) -> None:
     backend, _ = new_backend(fake)
     assert isinstance(backend, Backend)
+
+
+# --------------------------------------------------------------------------- lost replies
+
+
+@pytest.mark.parametrize("status", ["drop", "timeout", 500])
+def test_an_append_whose_reply_is_lost_is_not_made_twice(fake: FakeSheets,
+                                                         status: int | str) -> None:
+    backend, key = new_tracker(fake)
+    type_rows(fake, key, THREE)
+    backend.read()
+    fake.fail_next(1, status=status, kind="spreadsheets.batchUpdate", applied=True)
+    fake.reset_requests()
+    written = backend.append([{"Name": "Dora", "Status": "pending"}])
+    assert written == [5]
+    assert column(fake, key, "Name") == ["Amina", "Brian", "Chloe", "Dora"]
+    # The write, then metadata and the marker to see that it landed; nothing re-sent.
+    assert [r.kind for r in fake.requests] == [
+        "spreadsheets.batchUpdate", "spreadsheets.get", "spreadsheets.get"]
+
+
+def test_a_write_that_did_not_land_is_planned_again_and_sent(fake: FakeSheets) -> None:
+    backend, key = new_tracker(fake)
+    type_rows(fake, key, THREE)
+    backend.read()
+    state = {"typed": False}
+
+    def owner_types(request: Request) -> None:
+        # The owner types a row just after the first, failed write.
+        if request.kind == "spreadsheets.get" and not state["typed"]:
+            state["typed"] = True
+            type_rows(fake, key, [["2026-11-08 10:00", "Eve", "0772 999999"]], first_row=5)
+
+    fake.fail_next(1, status="drop", kind="spreadsheets.batchUpdate")
+    fake.before_request(owner_types)
+    fake.reset_requests()
+    written = backend.append([{"Name": "Dora", "Status": "pending"}])
+    fake.before_request(None)
+    # Planned again from the sheet as it is now: Dora goes below Eve, not over her.
+    assert written == [6]
+    assert column(fake, key, "Name") == ["Amina", "Brian", "Chloe", "Eve", "Dora"]
+    assert [r.kind for r in fake.requests] == [
+        "spreadsheets.batchUpdate", "spreadsheets.get", "spreadsheets.get", "values.batchGet",
+        "spreadsheets.batchUpdate"]
+
+
+def test_a_refresh_whose_reply_is_lost_does_not_fail_on_its_own_charts(fake: FakeSheets) -> None:
+    backend, key = new_tracker(fake)
+    type_rows(fake, key, THREE)
+    tracker.refresh(backend, now=NOW)  # Summary has charts now
+    charts = _charts(fake, key, "Summary")
+    fake.fail_next(1, status="timeout", kind="spreadsheets.batchUpdate", applied=True)
+    tracker.refresh(backend, now=NOW)
+    assert _charts(fake, key, "Summary") == charts
+    assert fake.count("spreadsheets.batchUpdate") == 3  # init, first refresh, second once
+    assert_respond_by_is_each_rows_own(fake, key)
+
+
+def test_an_init_whose_reply_is_lost_is_not_refused_as_already_done(fake: FakeSheets) -> None:
+    backend, key = new_backend(fake)
+    fake.fail_next(1, status="drop", kind="spreadsheets.batchUpdate", applied=True)
+    tracker.init_tracker(backend)
+    titles = [s["properties"]["title"]
+              for s in fake.sheet_properties(key, grid_data=False)["sheets"]]
+    assert titles == [t.name for t in load_template().tabs]
+    assert fake.count("spreadsheets.batchUpdate") == 1
+
+
+def test_a_write_whose_outcome_cannot_be_checked_says_so(fake: FakeSheets) -> None:
+    backend, key = new_tracker(fake, retry=instant(total=10))
+    type_rows(fake, key, THREE)
+    backend.read()
+
+    def network_goes(request: Request) -> None:
+        if request.kind == "spreadsheets.batchUpdate":
+            fake.fail_always(status="drop")
+
+    fake.before_request(network_goes)
+    fake.reset_requests()
+    with pytest.raises(BackendError) as info:
+        backend.append([{"Name": "Dora", "Status": "pending"}])
+    fake.before_request(None)
+    fake.clear_faults()
+    message = str(info.value)
+    assert message.startswith("Cannot reach Google Sheets while checking whether the new "
+                              "enquiries reached Google sheet 'Tracker'")
+    assert "may or may not have been added" in message and "before adding them again" in message
+    assert fake.count("spreadsheets.batchUpdate") == 1
+
+
+def test_a_drive_create_whose_reply_is_lost_is_not_sent_again(fake: FakeSheets) -> None:
+    fake.fail_next(1, status="timeout", kind="drive.files.create", applied=True)
+    with pytest.raises(BackendError) as info:
+        GoogleBackend.create_spreadsheet("Enquiries 2026", client=fake.client(), retry=instant())
+    assert fake.count("drive.files.create") == 1
+    assert len(fake.keys()) == 1  # made once, by the request whose answer was lost
+    assert "look in your Google Drive for 'Enquiries 2026'" in str(info.value)
+    assert "\n" not in str(info.value)
+
+
+def test_a_drive_create_refused_for_quota_is_retried(fake: FakeSheets) -> None:
+    fake.fail_next(2, status=429, kind="drive.files.create")
+    backend = GoogleBackend.create_spreadsheet("Enquiries 2026", client=fake.client(),
+                                               retry=instant())
+    assert fake.keys() == [backend.key]
+    assert fake.count("drive.files.create") == 3
+
+
+def test_create_spreadsheet_passes_warn_on(fake: FakeSheets) -> None:
+    warnings: list[str] = []
+    backend = GoogleBackend.create_spreadsheet("T", client=fake.client(), retry=instant(),
+                                               warn=warnings.append)
+    assert backend._warn == warnings.append
+
+
+# --------------------------------------------------------------------------- time limit
+
+
+def test_every_request_timeout_fits_in_what_is_left_of_the_budget(fake: FakeSheets) -> None:
+    t = FakeTime()
+    client = fake.client()
+    session = client.http_client.session
+    timeouts: list[Any] = []
+    send = session.send
+
+    def recording_send(request: Any, **kwargs: Any) -> Any:
+        timeouts.append(kwargs.get("timeout"))
+        return send(request, **kwargs)
+
+    session.send = recording_send  # type: ignore[method-assign]
+    backend, key = new_backend(fake, client=client, retry=instant(t, total=30))
+    tracker.init_tracker(backend)
+    assert timeouts and all(timeout == (10, 30) for timeout in timeouts)
+    timeouts.clear()
+    fake.fail_next(3, status=503, kind="spreadsheets.get")
+    backend.read()
+    # Waits of 1, 2 and 4 s (rng = 1.0) inside read's 30 s: the tries start at 0, 1, 3 and
+    # 7 s, then the values read at 7 s.
+    assert timeouts == [(10, 30), (10, 29), (10, 27), (10, 23), (10, 23)]
+
+
+def test_the_budget_is_shared_by_the_requests_of_one_operation(fake: FakeSheets) -> None:
+    t = FakeTime()
+    backend, key = new_tracker(fake, retry=instant(t, total=10))
+    fake.fail_next(3, status=503, kind="spreadsheets.get")  # 1 + 2 + 4 = 7 s of waiting
+    fake.fail_next(3, status=503, kind="values.batchGet")
+    with pytest.raises(BackendError, match="HTTP 503"):
+        backend.read()
+    # The values read had 3 s left: waits of 1 and 2 s, then the 4 s wait would pass 10 s.
+    assert t.sleeps == [1, 2, 4, 1, 2]
+
+
+# --------------------------------------------------------------------------- matching
+
+
+def test_tab_names_are_matched_ignoring_case_and_spaces(fake: FakeSheets) -> None:
+    backend, key = new_tracker(fake)
+    type_rows(fake, key, THREE)
+    ids = {s["properties"]["title"]: s["properties"]["sheetId"]
+           for s in fake.sheet_properties(key, grid_data=False)["sheets"]}
+    client = fake.client()
+    client.http_client.batch_update(key, {"requests": [
+        {"updateSheetProperties": {"properties": {"sheetId": ids[title], "title": new},
+                                   "fields": "title"}}
+        for title, new in (("Enquiries", "enquiries "), ("Summary", "SUMMARY"),
+                           ("Settings", "settings"))
+    ]})
+    tracker.refresh(backend, now=NOW)
+    titles = [s["properties"]["title"]
+              for s in fake.sheet_properties(key, grid_data=False)["sheets"]]
+    assert "Enquiries" not in titles and "Summary" not in titles  # no second copy made
+    assert "enquiries " in titles and "SUMMARY" in titles
+    grid = fake.get_values(key, "enquiries ")
+    respond_by = grid[0].index("Respond by")
+    assert {r[1]: r[respond_by] for r in grid[1:]} == {
+        name: pytest.approx(to_serial(when), abs=1e-6) for name, when in RESPOND_BY.items()}
+    assert fake.get_values(key, "SUMMARY")[0]  # the refresh rewrote the renamed Summary

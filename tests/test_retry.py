@@ -11,9 +11,16 @@ from google.auth import exceptions as auth_exceptions
 from gspread.exceptions import APIError
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from urllib3.exceptions import MaxRetryError, NewConnectionError
 
-from sheetcrm.backends.retry import NETWORK, RetryPolicy, classify
-from sheetcrm.errors import BackendError, QuotaExceeded
+from sheetcrm.backends.retry import (
+    MIN_REQUEST_SECONDS,
+    NETWORK,
+    RetryPolicy,
+    WriteUnsure,
+    classify,
+)
+from sheetcrm.errors import BackendError, InputError, QuotaExceeded
 
 
 def api_error(status: int, headers: dict[str, str] | None = None) -> APIError:
@@ -204,3 +211,139 @@ def test_bad_settings_are_refused() -> None:
         RetryPolicy(total_seconds=-1)
     with pytest.raises(ValueError):
         RetryPolicy(base=0)
+
+
+# --------------------------------------------------------------------------- writes
+
+
+@pytest.mark.parametrize(
+    "exc",
+    [
+        requests.ConnectionError("connection reset after sending"),
+        requests.exceptions.ReadTimeout("read timed out"),
+        api_error(500),
+        api_error(503),
+    ],
+)
+def test_a_write_that_may_have_landed_is_not_sent_again(exc: BaseException) -> None:
+    t = FakeTime()
+    fn, calls = failing(exc)
+    with pytest.raises(WriteUnsure) as info:
+        policy(t).call(fn, what="writing the refresh", write=True)
+    assert calls["n"] == 1 and t.sleeps == []
+    assert info.value.failure.unsure
+    # A WriteUnsure that escaped would still be a plain, one-sentence error.
+    assert isinstance(info.value, BackendError) and "\n" not in str(info.value)
+
+
+def _refused_connection() -> requests.ConnectionError:
+    """What requests raises when nothing listens: the request never went out."""
+    cause = NewConnectionError(None, "Failed to establish a new connection: refused")  # type: ignore[arg-type]
+    return requests.ConnectionError(MaxRetryError(None, "/", cause))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "exc",
+    [
+        api_error(429),
+        requests.ConnectTimeout("connect timed out"),
+        _refused_connection(),
+        auth_exceptions.TransportError("token endpoint unreachable"),  # type: ignore[no-untyped-call]
+    ],
+)
+def test_a_write_google_never_carried_out_is_retried(exc: BaseException) -> None:
+    t = FakeTime()
+    fn, calls = failing(exc, times=2)
+    assert policy(t).call(fn, what="writing the refresh", write=True) == "done"
+    assert calls["n"] == 3 and t.sleeps == [1, 2]
+
+
+def test_reads_still_retry_what_writes_may_not() -> None:
+    t = FakeTime()
+    fn, calls = failing(requests.exceptions.ReadTimeout("read timed out"), times=1)
+    assert policy(t).call(fn, what="reading") == "done"
+    assert calls["n"] == 2
+
+
+# --------------------------------------------------------------------------- the time limit
+
+
+def test_each_request_may_only_take_what_is_left_of_the_budget() -> None:
+    t = FakeTime()
+    p = policy(t, total_seconds=30)
+    seen: list[tuple[float, float]] = []
+
+    def fn() -> str:
+        seen.append(p.timeout())
+        if len(seen) <= 3:
+            raise api_error(503)
+        return "done"
+
+    assert p.call(fn, what="x") == "done"
+    # Waits of 1, 2 and 4 s (rng = 1.0): the tries start at 0, 1, 3 and 7 s of 30.
+    # Connect is min(10, left); read is min(120, left).
+    assert seen == [(10, 30), (10, 29), (10, 27), (10, 23)]
+
+
+def test_the_read_timeout_caps_a_long_budget() -> None:
+    p = policy(FakeTime(), total_seconds=600)
+    assert p.timeout() == (10, 120)
+
+
+def test_a_spent_budget_still_allows_one_short_try() -> None:
+    t = FakeTime()
+    p = policy(t, total_seconds=5)
+    with p.window():
+        t.now = 60.0  # a slow earlier request used it all
+        fn, calls = failing(api_error(503))
+        timeouts: list[tuple[float, float]] = []
+
+        def timed() -> str:
+            timeouts.append(p.timeout())
+            return fn()
+
+        with pytest.raises(BackendError):
+            p.call(timed, what="x")
+    assert calls["n"] == 1 and t.sleeps == []
+    assert timeouts == [(MIN_REQUEST_SECONDS, MIN_REQUEST_SECONDS)]
+
+
+def test_calls_inside_a_window_share_one_budget() -> None:
+    t = FakeTime()
+    p = policy(t, total_seconds=10)
+    with p.window():
+        first, _ = failing(api_error(503), times=3)
+        p.call(first, what="reading")  # waits 1 + 2 + 4 = 7 s
+        second, calls = failing(api_error(503))
+        with pytest.raises(BackendError):
+            p.call(second, what="writing")
+    # 3 s were left: the second call's first wait of 1 s fits (8 s), its next of 2 s
+    # fits (10 s), the one of 4 s would end at 14 s: three tries.
+    assert t.sleeps == [1, 2, 4, 1, 2]
+    assert calls["n"] == 3
+
+
+def test_without_a_window_each_call_has_its_own_budget() -> None:
+    t = FakeTime()
+    p = policy(t, total_seconds=10)
+    first, _ = failing(api_error(503), times=3)
+    p.call(first, what="reading")
+    second, calls = failing(api_error(503), times=3)
+    assert p.call(second, what="writing") == "done"
+    assert t.sleeps == [1, 2, 4, 1, 2, 4]
+
+
+def test_the_time_limit_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SHEETCRM_RETRY_SECONDS", " 45 ")
+    assert RetryPolicy().total_seconds == 45
+    assert RetryPolicy(total_seconds=5).total_seconds == 5  # the constructor wins
+    monkeypatch.delenv("SHEETCRM_RETRY_SECONDS")
+    assert RetryPolicy().total_seconds == 120
+
+
+@pytest.mark.parametrize("value", ["two minutes", "-1", "nan", "inf"])
+def test_a_bad_time_limit_in_the_environment_is_named(
+        monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+    monkeypatch.setenv("SHEETCRM_RETRY_SECONDS", value)
+    with pytest.raises(InputError, match="SHEETCRM_RETRY_SECONDS is .*not a number of seconds"):
+        RetryPolicy()

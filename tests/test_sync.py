@@ -13,7 +13,7 @@ from sheetcrm import sync, tracker
 from sheetcrm.backends.excel import ExcelBackend
 from sheetcrm.backends.google import GoogleBackend
 from sheetcrm.backends.retry import RetryPolicy
-from sheetcrm.errors import InputError
+from sheetcrm.errors import InputError, SheetCRMError, TrackerBusy
 from sheetcrm.template import load_template
 from tests.fake_sheets import FakeSheets, Request
 
@@ -282,3 +282,118 @@ def test_sync_refuses_an_excel_tracker_that_was_not_exported(
     tracker.init_tracker(plain)
     with pytest.raises(InputError, match="was not made by `sheetcrm export`"):
         sync.sync_from_excel(tmp_path / "plain.xlsx", backend, now=NOW)
+
+
+# --------------------------------------------------------------------------- review fixes
+
+
+def test_a_failed_export_leaves_no_half_made_file(
+    sheet: tuple[FakeSheets, str, GoogleBackend], tmp_path: Path
+) -> None:
+    fake, key, backend = sheet
+    # Google holds any finite number; Excel's largest is about 1e308, so this Respond by
+    # cannot be written, and the error must come while the workbook is only in memory.
+    fake.set_values(key, ENQ, "K2", [[1.7e308]], input="RAW")
+    target = tmp_path / "offline.xlsx"
+    with pytest.raises(SheetCRMError, match="not a number a spreadsheet can hold"):
+        sync.export_to_excel(backend, target, now=NOW)
+    # Neither the tracker nor a temporary file; only sheetcrm's (empty) lock file.
+    assert [p.name for p in tmp_path.iterdir()] in ([], [".offline.xlsx.sheetcrm.lock"])
+
+
+def test_export_works_when_the_owner_changed_the_case_of_tab_names(
+    sheet: tuple[FakeSheets, str, GoogleBackend], tmp_path: Path
+) -> None:
+    fake, key, backend = sheet
+    ids = {s["properties"]["title"]: s["properties"]["sheetId"]
+           for s in fake.sheet_properties(key, grid_data=False)["sheets"]}
+    fake.client().http_client.batch_update(key, {"requests": [
+        {"updateSheetProperties": {"properties": {"sheetId": ids[title], "title": new},
+                                   "fields": "title"}}
+        for title, new in (("Settings", "settings"), ("Enquiries", "ENQUIRIES"))
+    ]})
+    path = exported(sheet, tmp_path)
+    wb = openpyxl.load_workbook(path)
+    assert wb.sheetnames[:2] == ["Enquiries", "Today"]  # the template's names again
+    assert wb["Settings"]["B3"].value == "Africa/Kampala"
+
+
+def test_a_date_conflict_is_shown_as_a_date(
+    sheet: tuple[FakeSheets, str, GoogleBackend], tmp_path: Path
+) -> None:
+    fake, key, backend = sheet
+    path = exported(sheet, tmp_path)
+    edit_offline(path, {("E0001", "First contact"): dt.datetime(2026, 11, 2, 11, 0)})
+    fake.set_values(key, ENQ, "F2", [["2026-11-02 10:00"]])
+    result = sync.sync_from_excel(path, backend, now=NOW)
+    (conflict,) = result.conflicts
+    assert conflict.sheet_value == pytest.approx(to_serial(dt.datetime(2026, 11, 2, 10, 0)))
+    assert (conflict.sheet_text, conflict.offline_text) == ("02/11/2026 10:00",
+                                                            "02/11/2026 11:00")
+    assert result.as_dict()["conflicts"] == [{
+        "id": "E0001", "column": "First contact", "sheet_value": "02/11/2026 10:00",
+        "offline_value": "02/11/2026 11:00", "row_deleted": False,
+    }]
+    log = fake.get_values(key, sync.CONFLICTS_TAB, render="FORMATTED_VALUE")
+    assert log[1][3:5] == ["02/11/2026 10:00", "02/11/2026 11:00"]
+
+
+def test_a_cell_emptied_in_the_sheet_is_not_called_a_deleted_row(
+    sheet: tuple[FakeSheets, str, GoogleBackend], tmp_path: Path
+) -> None:
+    fake, key, backend = sheet
+    path = exported(sheet, tmp_path)
+    edit_offline(path, {("E0002", "Source"): "Referral"})
+    fake.set_values(key, ENQ, "D3", [[""]])  # the owner emptied Brian's Source on the phone
+    edit_offline(path, {("E0003", "Status"): "converted"})
+    fake.delete_rows(key, ENQ, 4)  # and deleted Chloe's row
+    result = sync.sync_from_excel(path, backend, now=NOW)
+    assert [(c.id, c.sheet_text, c.offline_text, c.row_deleted) for c in result.conflicts] == [
+        ("E0002", "(blank)", "Referral", False),
+        ("E0003", "(row deleted in the sheet)", "converted", True),
+    ]
+
+
+def test_sync_opens_the_offline_copy_once(
+    sheet: tuple[FakeSheets, str, GoogleBackend], tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, _, backend = sheet
+    path = exported(sheet, tmp_path)
+    edit_offline(path, {("E0001", "Status"): "contacted"})
+    opened: list[Any] = []
+    load = openpyxl.load_workbook
+
+    def counting_load(*args: Any, **kwargs: Any) -> Any:
+        opened.append(args[0] if args else kwargs.get("filename"))
+        return load(*args, **kwargs)
+
+    monkeypatch.setattr(openpyxl, "load_workbook", counting_load)
+    result = sync.sync_from_excel(path, backend, now=NOW)
+    assert result.cells_updated == 1
+    assert len(opened) == 1
+
+
+def test_sync_waits_for_the_offline_copy_to_be_closed(
+    sheet: tuple[FakeSheets, str, GoogleBackend], tmp_path: Path
+) -> None:
+    fake, _, backend = sheet
+    path = exported(sheet, tmp_path)
+    (tmp_path / f"~${path.name}").write_bytes(b"owner")  # Excel has it open
+    fake.reset_requests()
+    with pytest.raises(TrackerBusy, match="open in Excel or LibreOffice"):
+        sync.sync_from_excel(path, backend, now=NOW)
+    assert fake.count() == 0
+
+
+def test_a_sync_whose_reply_is_lost_adds_the_new_row_once(
+    sheet: tuple[FakeSheets, str, GoogleBackend], tmp_path: Path
+) -> None:
+    fake, key, backend = sheet
+    path = exported(sheet, tmp_path)
+    edit_offline(path, {("new", "Name"): "Dora", ("new", "Received"): dt.datetime(2026, 11, 9, 9)})
+    fake.fail_next(1, status="drop", kind="spreadsheets.batchUpdate", applied=True)
+    result = sync.sync_from_excel(path, backend, now=NOW)
+    assert result.added == 1
+    names = [r[1] for r in fake.get_values(key, ENQ)[1:]]
+    assert names == ["Amina", "Brian", "Chloe", "Dora"]

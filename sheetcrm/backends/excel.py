@@ -35,6 +35,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import glob
+import io
 import math
 import os
 import re
@@ -43,7 +44,7 @@ import stat
 import tempfile
 import warnings
 import zipfile
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from io import BytesIO
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -176,8 +177,17 @@ class ExcelBackend:
         finally:
             self._filelock.release()
 
-    def create(self, template: Template, contents: Mapping[str, TabContent]) -> None:
-        """Render a new tracker from the template; refuses to replace a file unless ``force``."""
+    def create(self, template: Template, contents: Mapping[str, TabContent], *,
+               hidden: Collection[str] = ()) -> None:
+        """Render a new tracker from the template; refuses to replace a file unless ``force``.
+
+        ``contents`` may also hold the Enquiries tab, for a tracker made from
+        existing rows (an export) in the same single save: its first row is
+        row 1, where cells under the template's columns are left to the
+        template and cells further right add columns; the rows below are
+        written as values in their column's style.  Tabs named in ``hidden``
+        that are not the template's are hidden.
+        """
         self._template = template
         self._forget()
         self._check_suffix()
@@ -193,7 +203,7 @@ class ExcelBackend:
                         "--force to replace it (the old file is kept in sheetcrm-backups)"
                     )
                 self._check_owner_locks()
-            wb = _Renderer(template, self.label).workbook(contents)
+            wb = _Renderer(template, self.label).workbook(contents, hidden)
             self._save(wb)
             self._forget()
 
@@ -335,28 +345,42 @@ class ExcelBackend:
         try:
             self._remove_stale_temp_files()
             old_mode = stat.S_IMODE(self.path.stat().st_mode) if self.path.exists() else None
+            if old_mode is not None and not old_mode & 0o222:
+                # A rename would replace a read-only file regardless; honour the owner's flag.
+                raise WriteFailed(
+                    f"{self.label} is read-only: clear its read-only setting and run the "
+                    "command again"
+                )
             fd, tmp = tempfile.mkstemp(prefix=self._temp_prefix(), suffix=".tmp", dir=directory)
             with os.fdopen(fd, "wb") as fh:
+                # Build the whole file in memory first, so a failing disk write cannot leave
+                # openpyxl's zip half-closed (it would print a traceback when collected).
+                buffer = io.BytesIO()
                 try:
-                    wb.save(fh)
-                except OSError:
-                    raise
+                    wb.save(buffer)
                 except Exception as exc:  # openpyxl can fail on content it cannot serialise
                     raise WriteFailed(
                         f"Could not save {self.label} ({exc}); the file was left as it was"
                     ) from exc
+                fh.write(buffer.getvalue())
                 fh.flush()
                 os.fsync(fh.fileno())
             os.chmod(tmp, old_mode if old_mode is not None else _default_mode())
             if self._stamp is not None and self._file_stamp() != self._stamp:
                 raise ConcurrentEdit(
-                    f"{self.label} changed on disk while sheetcrm was saving it: read it again "
-                    "and retry"
+                    f"{self.label} changed on disk while sheetcrm was saving it: nothing was "
+                    "written; run the command again"
                 )
             self._check_owner_locks()  # the owner may have opened it while we worked
-            if old_mode is not None:
-                self._backup()
-            os.replace(tmp, self.path)
+            backup = self._backup() if old_mode is not None else None
+            try:
+                os.replace(tmp, self.path)
+            except OSError:
+                # The old file is still in place: this backup would only push out a real one.
+                if backup is not None:
+                    with contextlib.suppress(OSError):
+                        backup.unlink()
+                raise
             tmp = None
             _fsync_dir(directory)
         except OSError as exc:
@@ -388,7 +412,7 @@ class ExcelBackend:
             re.escape(self.path.stem) + r"-\d{8}-\d{6}-\d{6}(?:-\d+)?" + re.escape(self.path.suffix)
         )
 
-    def _backup(self) -> None:
+    def _backup(self) -> Path:
         folder = self.path.parent / BACKUP_DIR
         folder.mkdir(exist_ok=True)
         stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
@@ -403,6 +427,7 @@ class ExcelBackend:
             with contextlib.suppress(OSError):
                 target.unlink()
             raise
+        return target
 
     def _rotate_backups(self) -> None:
         folder = self.path.parent / BACKUP_DIR
@@ -694,7 +719,7 @@ class _Renderer:
         self.template = template
         self.label = label
 
-    def workbook(self, contents: Mapping[str, TabContent]) -> Any:
+    def workbook(self, contents: Mapping[str, TabContent], hidden: Collection[str] = ()) -> Any:
         """The whole new workbook, tabs in template order."""
         wb = openpyxl.Workbook()
         wb.properties.creator = "sheetcrm"
@@ -705,6 +730,7 @@ class _Renderer:
             ws.title = tab.name
             if tab.kind == "enquiries":
                 self.enquiries(wb, ws, contents)
+                self.enquiry_rows(ws, contents.get(tab.name))
             else:
                 _write_tab(ws, contents.get(tab.name, TabContent(rows=[])), self.template,
                           f"{self.label}, tab '{tab.name}'")
@@ -713,10 +739,26 @@ class _Renderer:
             written.add(tab.name)
         for name, content in contents.items():
             if name not in written:
-                _write_tab(wb.create_sheet(name), content, self.template,
-                          f"{self.label}, tab '{name}'")
+                extra = wb.create_sheet(name)
+                _write_tab(extra, content, self.template, f"{self.label}, tab '{name}'")
+                if name in hidden:
+                    extra.sheet_state = "hidden"
         wb.active = next(i for i, ws in enumerate(wb.worksheets) if ws.sheet_state == "visible")
         return wb
+
+    def enquiry_rows(self, ws: Any, content: TabContent | None) -> None:
+        """Rows given for the Enquiries tab: extra headers on row 1, values below."""
+        if content is None:
+            return
+        columns = self.template.enquiries.columns
+        for r, row in enumerate(content.rows, start=1):
+            for c, cell in enumerate(row, start=1):
+                if cell.value is None or (r == 1 and c <= len(columns)):
+                    continue
+                spec = columns[c - 1] if c <= len(columns) and r > 1 else None
+                _write_cell(ws.cell(row=r, column=c), cell, self.template,
+                            f"{self.label}, Enquiries!{column_letter(c)}{r}",
+                            spec.style if spec else None)
 
     def sla_hours_ref(self, contents: Mapping[str, TabContent]) -> str:
         """``INDIRECT("Settings!$B$6")`` for the cell right of the SLA hours label."""

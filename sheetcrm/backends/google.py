@@ -11,6 +11,9 @@ number of rows:
 * ``create``: metadata, one read to see which tabs are empty, one batchUpdate;
 * ``append``: one batchUpdate (after the read the engine does anyway).
 
+Only after a write fails do more requests follow: metadata and one small
+read to see whether the write landed, and the check read again if it did not.
+
 Values are written with ``updateCells``: a ``stringValue`` is never parsed, so
 owner text that starts with ``=``, ``+``, ``-`` or ``@`` stays text.  Only a
 :class:`~sheetcrm.model.Formula` becomes a ``formulaValue``.
@@ -18,13 +21,28 @@ owner text that starts with ``=``, ``+``, ``-`` or ``@`` stays text.  Only a
 Requests go through :class:`~sheetcrm.backends.retry.RetryPolicy`, so any
 ``gspread.Client`` works (tests pass one wired to a fake API), and every vendor
 error leaves as a :mod:`sheetcrm.errors` exception with one plain sentence.
+Each operation shares one retry budget, and each request's timeout is cut to
+what is left of it.
+
+A write is never sent twice blindly.  Each batchUpdate also puts a new
+random marker in the note of cell A1 of the hidden meta tab.  The batch is
+atomic, so when a write's reply is lost (or Google answers 5xx) the backend
+reads that note: if it holds the marker, the write landed; if not, nothing of
+it did, and the write is planned again from what the sheet now holds and
+sent.  The marker is a note rather than a value so that it never shows in a
+read: two refreshes with nothing new leave the same values.
+
+Tab names and headers are matched trimmed and ignoring case, as the engine
+and the Excel backend match them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import re
+import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -36,6 +54,7 @@ from google.auth import exceptions as auth_exceptions
 from gspread.exceptions import APIError, NoValidUrlKeyFound
 from gspread.utils import absolute_range_name, extract_id_from_url
 
+from ..cells import text_of, to_serial
 from ..errors import (
     AuthError,
     BackendError,
@@ -57,8 +76,9 @@ from ..model import (
     TabContent,
     ids_match,
 )
-from ..template import Column, Style, Tab, Template, load_template
-from .retry import RetryPolicy
+from ..settings import setting_cell, setting_row
+from ..template import Column, Style, Tab, Template, column_letter, load_template
+from .retry import RetryPolicy, WriteUnsure
 
 T = TypeVar("T")
 
@@ -71,16 +91,18 @@ READ_PARAMS: dict[str, str] = {
 READ_KINDS = ("enquiries", "settings", "lists", "meta")
 #: Fields written on a computed or owned cell: value and look, nothing else.
 CELL_FIELDS = "userEnteredValue,userEnteredFormat"
-SHEETS_EPOCH = dt.datetime(1899, 12, 30)
 LOCALE = "en_GB"
 DEFAULT_TIMEZONE = "Africa/Kampala"
 #: A new tab's minimum grid, as Google makes one: room for the owner to add rows.
 MIN_ROWS = 200
 MIN_COLS = 26
 CHART_SIZE = (480, 300)  # pixels: readable on a phone, two fit a laptop screen
+#: Where the marker of the last batch written lives: the note of A1 on the meta tab.
+MARKER_FIELDS = "sheets/data/rowData/values/note"
 
 _URL = re.compile(r"^https?://docs\.google\.com/spreadsheets/", re.IGNORECASE)
 _KEY = re.compile(r"^[A-Za-z0-9_-]{25,}$")
+_DRIVE_FILES = "https://www.googleapis.com/drive/v3/files"
 
 
 def spreadsheet_key(target: str) -> str:
@@ -115,6 +137,38 @@ class SheetInfo:
     chart_ids: list[int] = field(default_factory=list)
 
 
+#: Tab title, trimmed and case-folded -> the tab.
+Sheets = dict[str, SheetInfo]
+
+
+def tab_key(name: str) -> str:
+    """A tab name as tabs are matched: trimmed, ignoring case."""
+    return name.strip().casefold()
+
+
+def find_tab(sheets: Mapping[str, SheetInfo], name: str) -> SheetInfo | None:
+    """The tab called ``name`` (trimmed, ignoring case), if there is one."""
+    return sheets.get(tab_key(name))
+
+
+@dataclass
+class _State:
+    """The sheet as a write is planned from it: its tabs and the values of some of them."""
+
+    sheets: Sheets
+    #: Requested tab name (a template name, or a title) -> values.
+    grids: dict[str, Grid]
+
+
+@dataclass
+class _Batch:
+    """One planned batchUpdate, its marker, and what the operation returns if it lands."""
+
+    requests: list[dict[str, Any]]
+    marker: str
+    result: Any = None
+
+
 class GoogleBackend:
     """A tracker in a Google spreadsheet."""
 
@@ -130,9 +184,11 @@ class GoogleBackend:
     ) -> None:
         """Remember where the sheet is; no request is made until it is used.
 
-        ``account_email`` names the account in the "not shared" message when
-        ``client`` is given ready-made; with ``credentials`` it is read from
-        the key file.  ``warn`` receives the key-file permission warning.
+        ``retry`` bounds how long each operation keeps retrying (by default
+        SHEETCRM_RETRY_SECONDS, else 120 seconds).  ``account_email`` names the
+        account in the "not shared" message when ``client`` is given
+        ready-made; with ``credentials`` it is read from the key file.
+        ``warn`` receives the key-file permission warning.
         """
         self.key = spreadsheet_key(spreadsheet)
         self._client = client
@@ -141,7 +197,7 @@ class GoogleBackend:
         self._email = account_email
         self._warn = warn
         self._title: str | None = None
-        self._sheets: dict[str, SheetInfo] | None = None
+        self._sheets: Sheets | None = None
         self._read_grids: dict[str, Grid] | None = None
 
     @classmethod
@@ -152,20 +208,30 @@ class GoogleBackend:
         client: gspread.Client | None = None,
         credentials: Path | None = None,
         retry: RetryPolicy | None = None,
+        warn: Callable[[str], None] | None = None,
     ) -> GoogleBackend:
         """Create a new, empty spreadsheet in the signed-in account's Drive (init --create).
 
         Works with an OAuth sign-in; Google gives service accounts no Drive
         space, so for them this stops with a message saying what to do instead.
+        The request is never sent twice: if its reply is lost, the message
+        says where to look for the sheet.
         """
-        maker = cls("x" * 44, client=client, credentials=credentials, retry=retry)
+        maker = cls("x" * 44, client=client, credentials=credentials, retry=retry, warn=warn)
         what = f"creating the Google sheet {title!r}"
         try:
-            data = maker._call(what, lambda http: http.request(
-                "post", "https://www.googleapis.com/drive/v3/files",
-                json={"name": title, "mimeType": "application/vnd.google-apps.spreadsheet"},
-                params={"supportsAllDrives": True},
-            ).json())
+            with maker._retry.window():
+                data = maker._call(what, lambda http: http.request(
+                    "post", _DRIVE_FILES,
+                    json={"name": title, "mimeType": "application/vnd.google-apps.spreadsheet"},
+                    params={"supportsAllDrives": True},
+                ).json(), write=True)
+        except WriteUnsure as exc:
+            raise BackendError(
+                f"Google gave {exc.failure.describe()} while {what}, so sheetcrm cannot tell "
+                f"whether the sheet was made: look in your Google Drive for {title!r}; if it is "
+                "there, run `sheetcrm init` with its link, otherwise run this command again"
+            ) from None
         except AuthError:
             if maker.account_email:
                 raise AuthError(
@@ -177,8 +243,13 @@ class GoogleBackend:
                 f"Google refused to create the sheet {title!r}: enable the Google Drive API for "
                 "your project and run `sheetcrm auth` again"
             ) from None
+        if not isinstance(data, Mapping) or not isinstance(data.get("id"), str):
+            raise BackendError(
+                f"Google Drive gave an unexpected answer while {what}: look in your Google "
+                f"Drive for {title!r}; if it is there, run `sheetcrm init` with its link"
+            )
         backend = cls(str(data["id"]), client=maker._client, retry=retry,
-                      account_email=maker._email)
+                      account_email=maker._email, warn=warn)
         backend._title = title
         return backend
 
@@ -200,6 +271,11 @@ class GoogleBackend:
         """The service account's address, when known."""
         return self._email
 
+    @property
+    def retry(self) -> RetryPolicy:
+        """The retry policy; hold ``retry.window()`` to give several operations one budget."""
+        return self._retry
+
     # ------------------------------------------------------------------ plumbing
 
     def _http(self) -> Any:
@@ -214,11 +290,22 @@ class GoogleBackend:
             self._email = email if isinstance(email, str) else None
         return self._client.http_client
 
-    def _call(self, what: str, fn: Callable[[Any], T]) -> T:
-        """Run one API request with bounded retries; translate every vendor error."""
+    def _call(self, what: str, fn: Callable[[Any], T], *, write: bool = False,
+              advice: str | None = None) -> T:
+        """Run one API request with bounded retries; translate every vendor error.
+
+        With ``write``, a failure that may have left the write done raises
+        :class:`WriteUnsure` for the caller to check, rather than a retry.
+        """
         try:
             http = self._http()
-            return self._retry.call(lambda: fn(http), what=what)
+
+            def attempt() -> T:
+                # Each try may only take what is left of the budget.
+                http.set_timeout(self._retry.timeout())
+                return fn(http)
+
+            return self._retry.call(attempt, what=what, write=write, advice=advice)
         except SheetCRMError:
             raise
         except APIError as exc:
@@ -284,11 +371,11 @@ class GoogleBackend:
             "run the command again later"
         )
 
-    def _metadata(self, what: str) -> dict[str, SheetInfo]:
-        data = self._call(what, lambda http: http.fetch_sheet_metadata(self.key))
+    def _metadata(self, what: str, advice: str | None = None) -> Sheets:
+        data = self._call(what, lambda http: http.fetch_sheet_metadata(self.key), advice=advice)
         props = data.get("properties", {})
         self._title = str(props.get("title") or self.key)
-        sheets: dict[str, SheetInfo] = {}
+        sheets: Sheets = {}
         for position, sheet in enumerate(data.get("sheets", [])):
             p = sheet.get("properties", {})
             grid = p.get("gridProperties", {})
@@ -302,20 +389,24 @@ class GoogleBackend:
                 hidden=bool(p.get("hidden", False)),
                 chart_ids=charts,
             )
-            sheets[info.title] = info
+            sheets.setdefault(tab_key(info.title), info)
         self._sheets = sheets
         return sheets
 
-    def _batch_get(self, names: Sequence[str], what: str) -> dict[str, Grid]:
-        if not names:
+    def _batch_get(self, names: Sequence[str], sheets: Mapping[str, SheetInfo], what: str,
+                   advice: str | None = None) -> dict[str, Grid]:
+        """The values of the tabs ``names`` that exist, keyed by the name asked for."""
+        found = [(n, info) for n in names if (info := find_tab(sheets, n)) is not None]
+        if not found:
             return {}
-        ranges = [absolute_range_name(n) for n in names]
+        ranges = [absolute_range_name(info.title) for _, info in found]
         data = self._call(
-            what, lambda http: http.values_batch_get(self.key, list(ranges), dict(READ_PARAMS))
+            what, lambda http: http.values_batch_get(self.key, list(ranges), dict(READ_PARAMS)),
+            advice=advice,
         )
         value_ranges = data.get("valueRanges", [])
         grids: dict[str, Grid] = {}
-        for i, name in enumerate(names):
+        for i, (name, _) in enumerate(found):
             vr = value_ranges[i] if i < len(value_ranges) else {}
             # Google answers "" for an empty cell left of a filled one; the other
             # backends say None, and the core should not see the difference.
@@ -323,11 +414,45 @@ class GoogleBackend:
                                     for row in vr.get("values", [])])
         return grids
 
-    def _batch_update(self, body_requests: list[dict[str, Any]], what: str) -> None:
-        if body_requests:
-            self._call(
-                what, lambda http: http.batch_update(self.key, {"requests": body_requests})
-            )
+    def _state(self, names: Callable[[Sheets], list[str]], what: str,
+               advice: str | None = None) -> _State:
+        """Fresh metadata and the values of the tabs ``names`` picks: two requests."""
+        sheets = self._metadata(what, advice)
+        return _State(sheets, self._batch_get(names(sheets), sheets, what, advice))
+
+    def _write(self, job: str, advice: str, state: _State,
+               names: Callable[[Sheets], list[str]],
+               plan: Callable[[_State], _Batch]) -> Any:
+        """Send the batch ``plan`` makes from ``state``; never twice blindly.
+
+        After a failure that may have left the batch done, the sheet is read
+        again: the batch's marker on the meta tab means it landed; otherwise
+        it is planned again, after the usual wait, from the sheet as it now
+        is, and sent.  ``job`` names the change for messages ("the
+        refresh"); ``advice`` says what to do when that check cannot be made.
+        """
+        meta = load_template().tab("meta").name
+        what = f"writing {job} to {self.label}"
+        attempt = 0
+        try:
+            while True:
+                batch = plan(state)
+                try:
+                    if batch.requests:
+                        self._call(what, functools.partial(_send_batch, self.key,
+                                                           batch.requests), write=True)
+                    return batch.result
+                except WriteUnsure as exc:
+                    failure = exc.failure
+                check = f"checking whether {job} reached {self.label}"
+                sheets = self._metadata(check, advice)
+                if self._marker(sheets, meta, check, advice) == batch.marker:
+                    return batch.result
+                self._retry.pause(attempt, failure, what)
+                attempt += 1
+                state = _State(sheets, self._batch_get(names(sheets), sheets, check, advice))
+        finally:
+            self._forget()
 
     def _forget(self) -> None:
         # Tab ids, chart ids and the read values go stale after any write.
@@ -336,7 +461,7 @@ class GoogleBackend:
 
     def _read_names(self, template: Template, sheets: Mapping[str, SheetInfo]) -> list[str]:
         names = [template.tab(kind).name for kind in READ_KINDS]
-        return [n for n in names if n in sheets]
+        return [n for n in names if find_tab(sheets, n) is not None]
 
     def _not_a_tracker(self, template: Template) -> NotATracker:
         return NotATracker(
@@ -344,20 +469,61 @@ class GoogleBackend:
             "(check the link, or run `sheetcrm init` on an empty sheet)"
         )
 
+    def _marker(self, sheets: Sheets, meta: str, what: str, advice: str) -> str | None:
+        """The marker of the last batch that landed, from the meta tab: one request."""
+        info = find_tab(sheets, meta)
+        if info is None:
+            return None
+        params = {"ranges": f"{absolute_range_name(info.title)}!A1", "fields": MARKER_FIELDS}
+        data = self._call(what, lambda http: http.fetch_sheet_metadata(self.key, params),
+                          advice=advice)
+        try:
+            note = data["sheets"][0]["data"][0]["rowData"][0]["values"][0].get("note")
+        except (KeyError, IndexError, TypeError, AttributeError):
+            return None
+        return note if isinstance(note, str) else None
+
+    def _seal(self, plan: _Plan, template: Template, result: Any = None) -> _Batch:
+        """The batch with a new marker for it on the meta tab (created when missing)."""
+        marker = uuid.uuid4().hex
+        info = plan.sheet(template.tab("meta").name, rows=1, cols=1, hidden=True)
+        plan.writes.append({
+            "updateCells": {
+                "start": {"sheetId": info.sheet_id, "rowIndex": 0, "columnIndex": 0},
+                "rows": [{"values": [{"note": marker}]}],
+                "fields": "note",
+            }
+        })
+        return _Batch(plan.requests(), marker, result)
+
     # ------------------------------------------------------------------ read
 
     def read(self) -> Snapshot:
         """Read the Enquiries, Settings, Lists and meta tabs: two requests."""
         template = load_template()
-        sheets = self._metadata("reading the tracker")
-        if template.enquiries.name not in sheets:
-            raise self._not_a_tracker(template)
-        grids = self._batch_get(
-            self._read_names(template, sheets), f"reading {self.label}"
-        )
+        with self._retry.window():
+            sheets = self._metadata("reading the tracker")
+            if find_tab(sheets, template.enquiries.name) is None:
+                raise self._not_a_tracker(template)
+            grids = self._batch_get(self._read_names(template, sheets), sheets,
+                                    f"reading {self.label}")
         self._read_grids = grids
         ordered = sorted(sheets.values(), key=lambda s: s.index)
         return Snapshot(tabs=grids, tab_names=[s.title for s in ordered])
+
+    def read_all(self) -> Snapshot:
+        """Every tab's values (for an export): two requests.
+
+        The template's tabs are named as in the template, whatever their case
+        in the sheet; other tabs keep their titles.
+        """
+        template = load_template()
+        with self._retry.window():
+            sheets = self._metadata("reading the tracker")
+            names = [_template_name(template, s.title)
+                     for s in sorted(sheets.values(), key=lambda s: s.index)]
+            grids = self._batch_get(names, sheets, f"reading {self.label}")
+        return Snapshot(tabs=grids, tab_names=names)
 
     # ------------------------------------------------------------------ apply
 
@@ -365,12 +531,36 @@ class GoogleBackend:
         """Check the sheet did not move since it was read, then write everything in one request."""
         template = load_template()
         enquiries = template.enquiries.name
-        meta_name = template.tab("meta").name
-        sheets = self._sheets if self._sheets is not None else self._metadata("reading")
-        if enquiries not in sheets:
-            raise self._not_a_tracker(template)
-        names = self._read_names(template, sheets)
-        check = self._batch_get(names, f"checking {self.label} before writing")
+        read_grids = self._read_grids
+        advice = ("the refresh may or may not have been saved: check the internet connection, "
+                  "then run the refresh again (that is safe)")
+
+        def names(sheets: Sheets) -> list[str]:
+            return self._read_names(template, sheets)
+
+        def plan(state: _State) -> _Batch:
+            if find_tab(state.sheets, enquiries) is None:
+                raise self._not_a_tracker(template)
+            return self._plan_apply(template, state, changes, read_grids, names(state.sheets))
+
+        with self._retry.window():
+            sheets = self._sheets if self._sheets is not None else self._metadata("reading")
+            if find_tab(sheets, enquiries) is None:
+                raise self._not_a_tracker(template)
+            state = _State(sheets, self._batch_get(names(sheets), sheets,
+                                                   f"checking {self.label} before writing"))
+            self._write("the refresh", advice, state, names, plan)
+
+    def _plan_apply(
+        self,
+        template: Template,
+        state: _State,
+        changes: Changes,
+        read_grids: Mapping[str, Grid] | None,
+        names: Sequence[str],
+    ) -> _Batch:
+        enquiries = template.enquiries.name
+        check = state.grids
         grid = check.get(enquiries, [])
         columns = _header_index(grid[0] if grid else [])
         id_header = template.column("id").header
@@ -382,9 +572,9 @@ class GoogleBackend:
             )
         ids_now = [_at(row, id_col) for row in grid[1:]]
         moved = not ids_match(changes.expected_ids, ids_now)
-        if not moved and self._read_grids is not None:
+        if not moved and read_grids is not None:
             moved = any(
-                _trimmed(self._read_grids.get(n, [])) != _trimmed(check.get(n, [])) for n in names
+                _trimmed(read_grids.get(n, [])) != _trimmed(check.get(n, [])) for n in names
             )
         if moved:
             self._forget()
@@ -393,8 +583,8 @@ class GoogleBackend:
                 "or edited): nothing was written"
             )
 
-        plan = _Plan(sheets)
-        enq = plan.sheets[enquiries]
+        plan = _Plan(state.sheets)
+        enq = plan.find(enquiries)
         styles = template.styles
         self._plan_computed(plan, enq, grid, columns, changes.computed, styles)
         for row, new_id in sorted(changes.id_fills.items()):
@@ -404,22 +594,9 @@ class GoogleBackend:
         for name, content in changes.tabs.items():
             self._plan_owned_tab(plan, name, content, styles, hidden=False)
         if changes.meta:
-            meta_grid = check.get(meta_name, [])
-            rows = [[_at(r, 0), _at(r, 1)] for r in meta_grid]
-            where = {_text(r[0]): i for i, r in enumerate(rows) if _text(r[0])}
-            for key, value in changes.meta.items():
-                if key in where:
-                    rows[where[key]][1] = value
-                else:
-                    where[key] = len(rows)
-                    rows.append([key, value])
-            info = plan.sheet(meta_name, rows=len(rows), cols=2, hidden=True)
-            cells = [[Cell(v) for v in r] for r in rows]
-            plan.writes.append(_update_cells(info.sheet_id, 0, 0, cells, styles,
-                                             fields="userEnteredValue", end_row=len(rows),
-                                             end_col=2))
-        self._batch_update(plan.requests(), f"writing the refresh to {self.label}")
-        self._forget()
+            _plan_meta(plan, template.tab("meta").name, check.get(template.tab("meta").name, []),
+                       changes.meta, styles)
+        return self._seal(plan, template)
 
     def _plan_computed(
         self,
@@ -492,17 +669,30 @@ class GoogleBackend:
             return []
         template = load_template()
         enquiries = template.enquiries.name
-        sheets = self._sheets if self._sheets is not None else self._metadata("reading")
-        if enquiries not in sheets:
-            raise self._not_a_tracker(template)
-        if self._read_grids is not None and enquiries in self._read_grids:
-            grid = self._read_grids[enquiries]
-        else:
-            grid = self._batch_get([enquiries], f"reading {self.label}")[enquiries]
-        plan = _Plan(sheets)
-        numbers = self._plan_append(plan, template, plan.sheets[enquiries], grid, rows)
-        self._batch_update(plan.requests(), f"writing the new enquiries to {self.label}")
-        self._forget()
+        advice = ("the new enquiries may or may not have been added: check the internet "
+                  f"connection, then look at the {enquiries} tab before adding them again")
+
+        def names(sheets: Sheets) -> list[str]:
+            return [enquiries]
+
+        def plan(state: _State) -> _Batch:
+            if find_tab(state.sheets, enquiries) is None:
+                raise self._not_a_tracker(template)
+            batch = _Plan(state.sheets)
+            numbers = self._plan_append(batch, template, batch.find(enquiries),
+                                        state.grids.get(enquiries, []), rows)
+            return self._seal(batch, template, numbers)
+
+        with self._retry.window():
+            sheets = self._sheets if self._sheets is not None else self._metadata("reading")
+            if find_tab(sheets, enquiries) is None:
+                raise self._not_a_tracker(template)
+            if self._read_grids is not None and enquiries in self._read_grids:
+                grids = self._read_grids
+            else:
+                grids = self._batch_get(names(sheets), sheets, f"reading {self.label}")
+            numbers: list[int] = self._write("the new enquiries", advice,
+                                             _State(sheets, dict(grids)), names, plan)
         return numbers
 
     def _plan_append(
@@ -561,12 +751,7 @@ class GoogleBackend:
                     ))
         return list(range(last + 1, last + 1 + len(rows)))
 
-    def read_all(self) -> Snapshot:
-        """Every tab's values (for an export): two requests."""
-        sheets = self._metadata("reading the tracker")
-        ordered = [s.title for s in sorted(sheets.values(), key=lambda s: s.index)]
-        grids = self._batch_get(ordered, f"reading {self.label}")
-        return Snapshot(tabs=grids, tab_names=ordered)
+    # ------------------------------------------------------------------ merge (sync)
 
     def merge(
         self,
@@ -587,21 +772,54 @@ class GoogleBackend:
         if self._read_grids is None or self._sheets is None:
             raise SheetCRMError("GoogleBackend.merge needs a read() first")
         template = load_template()
+        read_grids = self._read_grids
+        advice = ("the offline changes may or may not have been merged: check the internet "
+                  "connection, then look at the sheet before syncing again, or new enquiries "
+                  "may be added twice")
+
+        def names(sheets: Sheets) -> list[str]:
+            read = self._read_names(template, sheets)
+            if log_tab and find_tab(sheets, log_tab) is not None \
+                    and tab_key(log_tab) not in {tab_key(n) for n in read}:
+                read.append(log_tab)
+            return read
+
+        def plan(state: _State) -> _Batch:
+            return self._plan_merge(template, state, read_grids, names(state.sheets), edits,
+                                    new_rows, log_tab, log_header, log_rows)
+
+        with self._retry.window():
+            sheets = self._sheets
+            state = _State(sheets, self._batch_get(names(sheets), sheets,
+                                                   f"checking {self.label} before writing"))
+            numbers: list[int] = self._write("the merged changes", advice, state, names, plan)
+        return numbers
+
+    def _plan_merge(
+        self,
+        template: Template,
+        state: _State,
+        read_grids: Mapping[str, Grid],
+        names: Sequence[str],
+        edits: Mapping[tuple[int, str], CellValue],
+        new_rows: Sequence[Mapping[str, CellValue]],
+        log_tab: str | None,
+        log_header: Sequence[str],
+        log_rows: Sequence[Sequence[CellValue]],
+    ) -> _Batch:
         enquiries = template.enquiries.name
-        sheets = self._sheets
-        names = self._read_names(template, sheets)
-        extra = [log_tab] if log_tab and log_tab in sheets and log_tab not in names else []
-        check = self._batch_get(names + extra, f"checking {self.label} before writing")
-        if any(_trimmed(self._read_grids.get(n, [])) != _trimmed(check.get(n, []))
-               for n in names):
+        check = state.grids
+        compared = [n for n in names if log_tab is None or tab_key(n) != tab_key(log_tab)]
+        if find_tab(state.sheets, enquiries) is None or any(
+                _trimmed(read_grids.get(n, [])) != _trimmed(check.get(n, [])) for n in compared):
             self._forget()
             raise ConcurrentEdit(
                 f"{self.label} changed while sheetcrm was merging into it: nothing was written"
             )
         grid = check[enquiries]
         columns = _header_index(grid[0] if grid else [])
-        plan = _Plan(sheets)
-        enq = plan.sheets[enquiries]
+        plan = _Plan(state.sheets)
+        enq = plan.find(enquiries)
         styles = template.styles
         for (row, header), value in sorted(edits.items(), key=lambda e: (e[0][0], e[0][1])):
             col = columns.get(_norm(header))
@@ -624,35 +842,51 @@ class GoogleBackend:
             cells = [[Cell(v, style="header" if not existing and i == 0 else None) for v in r]
                      for i, r in enumerate(lines)]
             plan.writes.append(_update_cells(info.sheet_id, start, 0, cells, styles))
-        self._batch_update(plan.requests(), f"writing the merged changes to {self.label}")
-        self._forget()
-        return numbers
+        return self._seal(plan, template, numbers)
 
     # ------------------------------------------------------------------ create
 
     def create(self, template: Template, contents: Mapping[str, TabContent]) -> None:
         """Format an empty spreadsheet as a tracker: three requests in all."""
-        sheets = self._metadata("opening the sheet")
-        existing = self._batch_get(list(sheets), f"reading {self.label}")
+        advice = ("the tracker may or may not have been set up: check the internet connection, "
+                  f"then open the sheet; if it has an {template.enquiries.name!r} tab, run "
+                  "`sheetcrm refresh` on it instead of `init`")
+
+        def names(sheets: Sheets) -> list[str]:
+            return [s.title for s in sheets.values()]
+
+        def plan(state: _State) -> _Batch:
+            return self._plan_create(template, contents, state)
+
+        with self._retry.window():
+            state = self._state(names, "opening the sheet")
+            self._write("the new tracker", advice, state, names, plan)
+
+    def _plan_create(self, template: Template, contents: Mapping[str, TabContent],
+                     state: _State) -> _Batch:
+        sheets = state.sheets
+        existing = {tab_key(n): g for n, g in state.grids.items()}
+        template_keys = {tab_key(t.name) for t in template.tabs}
         template_names = [t.name for t in template.tabs] + [
-            n for n in contents if n not in {t.name for t in template.tabs}
+            n for n in contents if tab_key(n) not in template_keys
         ]
         for name in template_names:
-            if name in sheets and _trimmed(existing.get(name, [])):
+            info = find_tab(sheets, name)
+            if info is not None and _trimmed(existing.get(tab_key(name), [])):
                 raise InputError(
-                    f"{self.label} already has a {name!r} tab with data, so sheetcrm will not "
-                    "set it up again: use an empty sheet for a new tracker, or run `sheetcrm "
-                    "refresh` on this one"
+                    f"{self.label} already has a tab called {info.title!r} with data, so "
+                    "sheetcrm will not set it up again: use an empty sheet for a new tracker, or "
+                    "run `sheetcrm refresh` on this one"
                 )
         plan = _Plan(sheets)
         styles = template.styles
-        tabs_by_name = {t.name: t for t in template.tabs}
+        tabs_by_key = {tab_key(t.name): t for t in template.tabs}
         for position, name in enumerate(template_names):
-            tab = tabs_by_name.get(name)
+            tab = tabs_by_key.get(tab_key(name))
             if tab is not None and tab.kind == "enquiries":
                 self._plan_enquiries(plan, template, tab, contents, position)
                 continue
-            content = contents.get(name, TabContent(rows=[]))
+            content = _content_for(contents, name) or TabContent(rows=[])
             hidden = tab.hidden if tab is not None else False
             height = max(len(content.rows) + 100, MIN_ROWS)
             width = max(max((len(r) for r in content.rows), default=0) + 2, MIN_COLS)
@@ -666,18 +900,18 @@ class GoogleBackend:
             for chart in content.charts:
                 plan.writes.append(_add_chart(info.sheet_id, chart))
         # The blank first tab of a new spreadsheet ("Sheet1") goes; tabs with data stay.
-        for name, info in sheets.items():
-            if name not in template_names and not _trimmed(existing.get(name, [])):
+        names_kept = {tab_key(n) for n in template_names}
+        for key, info in sheets.items():
+            if key not in names_kept and not _trimmed(existing.get(key, [])):
                 plan.deletes.append({"deleteSheet": {"sheetId": info.sheet_id}})
-        timezone = _setting(contents, template, "timezone") or DEFAULT_TIMEZONE
+        timezone = _setting_text(contents, template, "timezone") or DEFAULT_TIMEZONE
         plan.writes.append({
             "updateSpreadsheetProperties": {
                 "properties": {"locale": LOCALE, "timeZone": timezone, "autoRecalc": "HOUR"},
                 "fields": "locale,timeZone,autoRecalc",
             }
         })
-        self._batch_update(plan.requests(), f"writing the new tracker to {self.label}")
-        self._forget()
+        return self._seal(plan, template)
 
     def _plan_enquiries(
         self,
@@ -745,7 +979,7 @@ class GoogleBackend:
                 }
             }
         })
-        letters = {c.key: _letters(i + 1) for i, c in enumerate(columns)}
+        letters = {c.key: column_letter(i + 1) for i, c in enumerate(columns)}
         sla_ref = _sla_reference(contents, template)
         for n, cf in enumerate(tab.conditional_formats):
             formula = template.cf_formula(cf, letters, 2, sla_ref)
@@ -773,8 +1007,8 @@ class _Plan:
 
     def __init__(self, sheets: Mapping[str, SheetInfo]) -> None:
         # Copies: planning grows grids, and a failed write must leave the cache true.
-        self.sheets = {name: replace(info, chart_ids=list(info.chart_ids))
-                       for name, info in sheets.items()}
+        self.sheets: Sheets = {tab_key(info.title): replace(info, chart_ids=list(info.chart_ids))
+                               for info in sheets.values()}
         self.structure: list[dict[str, Any]] = []
         self.writes: list[dict[str, Any]] = []
         self.deletes: list[dict[str, Any]] = []
@@ -783,7 +1017,14 @@ class _Plan:
 
     def is_new(self, name: str) -> bool:
         """Whether this batch adds the tab."""
-        return name in self._new
+        return tab_key(name) in self._new
+
+    def find(self, name: str) -> SheetInfo:
+        """The tab called ``name`` (trimmed, ignoring case), which must exist or be planned."""
+        info = find_tab(self.sheets, name)
+        if info is None:
+            raise SheetCRMError(f"sheetcrm planned a write to a tab {name!r} that does not exist")
+        return info
 
     def sheet(
         self,
@@ -804,7 +1045,7 @@ class _Plan:
             "frozenRowCount": freeze_rows,
             "frozenColumnCount": freeze_cols,
         }
-        info = self.sheets.get(name)
+        info = find_tab(self.sheets, name)
         if info is None:
             sheet_id = self._next_id
             self._next_id += 1
@@ -818,8 +1059,8 @@ class _Plan:
             self.structure.append({"addSheet": {"properties": props}})
             info = SheetInfo(sheet_id, name, index if index is not None else len(self.sheets),
                              grid["rowCount"], grid["columnCount"], hidden)
-            self.sheets[name] = info
-            self._new.add(name)
+            self.sheets[tab_key(name)] = info
+            self._new.add(tab_key(name))
         elif exact:
             props = {"sheetId": info.sheet_id, "hidden": hidden, "gridProperties": grid}
             fields = ["hidden", "gridProperties"]
@@ -911,17 +1152,6 @@ def _clear(sheet_id: int, row0: int, row1: int, col0: int, col1: int) -> dict[st
 # ---------------------------------------------------------------------- cells
 
 
-def serial(value: dt.datetime | dt.date | dt.time) -> float:
-    """A date-time as a Sheets serial number (days since 30/12/1899, time as a fraction)."""
-    if isinstance(value, dt.datetime):
-        naive = value.replace(tzinfo=None)  # the core hands over local wall-clock time
-        return (naive - SHEETS_EPOCH) / dt.timedelta(days=1)
-    if isinstance(value, dt.date):
-        return float((value - SHEETS_EPOCH.date()).days)
-    seconds = value.hour * 3600 + value.minute * 60 + value.second + value.microsecond / 1e6
-    return seconds / 86400
-
-
 def extended_value(value: CellValue | Formula) -> dict[str, Any] | None:
     """The Sheets ExtendedValue for a cell value; None for an empty cell.
 
@@ -938,8 +1168,12 @@ def extended_value(value: CellValue | Formula) -> dict[str, Any] | None:
         if isinstance(value, float) and not math.isfinite(value):
             return {"stringValue": str(value)}
         return {"numberValue": value}
-    if isinstance(value, dt.datetime | dt.date | dt.time):
-        return {"numberValue": serial(value)}
+    if isinstance(value, dt.time):
+        seconds = value.hour * 3600 + value.minute * 60 + value.second + value.microsecond / 1e6
+        return {"numberValue": seconds / 86400}
+    if isinstance(value, dt.datetime | dt.date):
+        # The core hands over local wall-clock time; to_serial takes it as it reads.
+        return {"numberValue": to_serial(value)}
     return {"stringValue": str(value)}
 
 
@@ -1054,7 +1288,7 @@ def _validation(col: Column, index: int) -> dict[str, Any] | None:
                               "values": [{"userEnteredValue": x} for x in v.values]},
                 "showCustomUi": True}
     else:
-        cell = f"{_letters(index + 1)}2"
+        cell = f"{column_letter(index + 1)}2"
         lo = v.min if v.min is not None else 0
         checks = [f"ISNUMBER({cell})", f"{cell}=INT({cell})", f"{cell}>={lo}"]
         if v.max is not None:
@@ -1108,18 +1342,13 @@ def _add_chart(sheet_id: int, chart: Chart) -> dict[str, Any]:
 # ---------------------------------------------------------------------- helpers
 
 
-def _letters(index: int) -> str:
-    from ..template import column_letter
-
-    return column_letter(index)
+def _send_batch(key: str, body: list[dict[str, Any]], http: Any) -> Any:
+    return http.batch_update(key, {"requests": body})
 
 
 def _norm(value: Any) -> str:
-    return value.strip().casefold() if isinstance(value, str) else ""
-
-
-def _text(value: Any) -> str:
-    return "" if value is None else str(value).strip()
+    """A header as headers are matched: its text, trimmed, ignoring case (as the engine does)."""
+    return text_of(value).casefold()
 
 
 def _blank(value: Any) -> bool:
@@ -1150,29 +1379,56 @@ def _trimmed(grid: Grid) -> list[list[CellValue]]:
     return rows
 
 
-def _find_label(content: TabContent | None, label: str) -> tuple[int, int] | None:
-    """(row0, col0) of the cell just right of ``label`` on a labelled tab."""
-    if content is None:
-        return None
-    want = label.strip().casefold()
-    for r, line in enumerate(content.rows):
-        for c, cell in enumerate(line):
-            if isinstance(cell.value, str) and cell.value.strip().casefold() == want:
-                return r, c + 1
-    return None
+def _template_name(template: Template, title: str) -> str:
+    """The template's name for a tab, when it is one of the template's; else its title."""
+    for tab in template.tabs:
+        if tab_key(tab.name) == tab_key(title):
+            return tab.name
+    return title
 
 
-def _setting(contents: Mapping[str, TabContent], template: Template, key: str) -> str | None:
-    settings_tab = template.tab("settings")
-    spec = next((s for s in settings_tab.settings if s.key == key), None)
-    content = contents.get(settings_tab.name)
-    place = _find_label(content, spec.label) if spec else None
-    if place is None or content is None:
+def _content_for(contents: Mapping[str, TabContent], name: str) -> TabContent | None:
+    """The content given for the tab ``name`` (trimmed, ignoring case)."""
+    if name in contents:
+        return contents[name]
+    return next((c for n, c in contents.items() if tab_key(n) == tab_key(name)), None)
+
+
+def _plan_meta(plan: _Plan, name: str, grid: Grid, updates: Mapping[str, str],
+               styles: Mapping[str, Style]) -> None:
+    """Set ``updates`` on the meta tab: a known key's value in place, a new key below the rest.
+
+    Only those cells are written, so other keys on the tab (and any a
+    concurrent command wrote) are left as they are.
+    """
+    rows: dict[str, int] = {}
+    for i, row in enumerate(grid):
+        key = text_of(_at(row, 0))
+        if key and key not in rows:
+            rows[key] = i
+    next_row = len(grid)
+    writes: list[tuple[int, int, list[list[Cell]]]] = []
+    for key, value in updates.items():
+        if key in rows:
+            writes.append((rows[key], 1, [[Cell(value)]]))
+        else:
+            writes.append((next_row, 0, [[Cell(key), Cell(value)]]))
+            next_row += 1
+    info = plan.sheet(name, rows=next_row, cols=2, hidden=True)
+    for row0, col0, cells in writes:
+        plan.writes.append(_update_cells(info.sheet_id, row0, col0, cells, styles,
+                                         fields="userEnteredValue"))
+
+
+def _setting_text(contents: Mapping[str, TabContent], template: Template, key: str
+                  ) -> str | None:
+    """A setting's text on the Settings tab about to be written, if it has one."""
+    content = _content_for(contents, template.tab("settings").name)
+    row0 = setting_row(template, key) - 1
+    if content is None or row0 >= len(content.rows) or len(content.rows[row0]) < 2:
         return None
-    r, c = place
-    line = content.rows[r]
-    value = line[c].value if c < len(line) else None
-    return str(value).strip() if isinstance(value, str) and value.strip() else None
+    value = content.rows[row0][1].value
+    return value.strip() if isinstance(value, str) and value.strip() else None
 
 
 def _sla_reference(contents: Mapping[str, TabContent], template: Template) -> str:
@@ -1182,12 +1438,9 @@ def _sla_reference(contents: Mapping[str, TabContent], template: Template) -> st
     with the address as text is the documented way round.
     """
     settings_tab = template.tab("settings")
-    spec = next((s for s in settings_tab.settings if s.key == "sla_hours"), None)
-    place = _find_label(contents.get(settings_tab.name), spec.label) if spec else None
-    if place is None:
+    if _content_for(contents, settings_tab.name) is None:
         # No Settings content: fall back to the template default so the rule still works.
-        default = spec.default if spec else 4
-        return str(default)
-    r, c = place
-    address = f"{absolute_range_name(settings_tab.name)}!${_letters(c + 1)}${r + 1}"
+        spec = next((s for s in settings_tab.settings if s.key == "sla_hours"), None)
+        return str(spec.default if spec else 4)
+    address = setting_cell(template, "sla_hours", tab=absolute_range_name(settings_tab.name))
     return f'INDIRECT("{address}")'

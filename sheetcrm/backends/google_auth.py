@@ -26,6 +26,7 @@ import gspread
 from google.auth.credentials import Credentials
 
 from ..errors import AuthError
+from .retry import CONNECT_TIMEOUT, READ_TIMEOUT
 
 log = logging.getLogger("sheetcrm.google")
 
@@ -37,7 +38,8 @@ SCOPES = (
 )
 ENV_VAR = "GOOGLE_APPLICATION_CREDENTIALS"
 #: (connect, read) seconds: without a timeout a stalled connection hangs a cron job for ever.
-TIMEOUT = (10.0, 120.0)
+#: The Google backend cuts each request's timeout to its retry budget (see retry.py).
+TIMEOUT = (CONNECT_TIMEOUT, READ_TIMEOUT)
 
 CredentialKind = Literal["service_account", "oauth"]
 

@@ -145,7 +145,9 @@ class MemoryBackend:
                     enq.put(row, col, Cell(None))
         id_col = _find(enq, "ID")
         for row, new_id in changes.id_fills.items():
-            if id_col is not None and enq.get(row, id_col) in (None, ""):
+            current = enq.get(row, id_col) if id_col is not None else None
+            if id_col is not None and (current is None or
+                                       (isinstance(current, str) and not current.strip())):
                 enq.put(row, id_col, new_id)
         for name, content in changes.tabs.items():
             fresh = MemoryTab(hidden=staged[name].hidden if name in staged else False)

@@ -6,25 +6,41 @@ answers 429), so sheetcrm uses this policy instead: exponential backoff with
 full jitter on rate limits, server errors and dropped connections, inside a
 total time limit, then one plain error.
 
+The time limit is a real bound: it covers the waits *and* the requests,
+because every request's own timeout is cut to the time that is left (see
+:meth:`RetryPolicy.timeout`).  A backend opens a :meth:`RetryPolicy.window`
+around each operation so all of its requests share one budget.
+
+Writes are different from reads.  A write whose reply was lost (a dropped
+connection or a timeout after the request went out, or a 5xx) may have been
+carried out, and sending it again could add rows twice.  For those,
+:meth:`RetryPolicy.call` with ``write=True`` does not retry but raises
+:class:`WriteUnsure`; the backend then reads the sheet to find out whether
+the write landed.  A 429, or a connection that never opened, means Google did
+nothing, so those are retried as for reads.
+
 Sleeping, the clock and the random numbers are injectable so tests run the
 whole schedule instantly.
 """
 
 from __future__ import annotations
 
+import contextlib
 import email.utils
 import math
+import os
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TypeVar
 
 import requests
 from google.auth import exceptions as auth_exceptions
 from gspread.exceptions import APIError
+from urllib3.exceptions import NewConnectionError
 
-from ..errors import BackendError, QuotaExceeded
+from ..errors import BackendError, InputError, QuotaExceeded
 
 T = TypeVar("T")
 
@@ -34,6 +50,16 @@ RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 
 NETWORK = "network"
 
+#: The environment variable that sets the default time limit, in seconds.
+ENV_VAR = "SHEETCRM_RETRY_SECONDS"
+DEFAULT_SECONDS = 120.0
+#: Without a timeout a stalled connection hangs a cron job for ever.
+CONNECT_TIMEOUT = 10.0
+READ_TIMEOUT = 120.0
+#: The shortest timeout a request is given, even when the budget is spent:
+#: requests refuses a timeout of zero, and a first try must be possible.
+MIN_REQUEST_SECONDS = 1.0
+
 
 @dataclass(frozen=True)
 class Failure:
@@ -41,6 +67,16 @@ class Failure:
 
     kind: int | str  # an HTTP status, or NETWORK for a dropped connection or timeout
     retry_after: float | None = None
+    #: False when the request certainly never reached Google (the connection
+    #: was refused or never opened, or the access token could not be fetched).
+    sent: bool = True
+
+    @property
+    def unsure(self) -> bool:
+        """Whether a write that failed like this may still have been carried out."""
+        if not self.sent:
+            return False
+        return self.kind == NETWORK or (isinstance(self.kind, int) and self.kind >= 500)
 
     def describe(self) -> str:
         """The failure in a few plain words."""
@@ -51,6 +87,21 @@ class Failure:
         return f"a server error (HTTP {self.kind})"
 
 
+class WriteUnsure(BackendError):
+    """A write failed in a way that leaves open whether Google carried it out.
+
+    The Google backend catches this and reads the sheet to find out; the
+    message is only seen if something lets it escape.
+    """
+
+    def __init__(self, failure: Failure, what: str) -> None:
+        super().__init__(
+            f"Google Sheets gave {failure.describe()} while {what}, so sheetcrm cannot tell "
+            "whether the change was saved: look at the sheet before running the command again"
+        )
+        self.failure = failure
+
+
 def classify(exc: BaseException) -> Failure | None:
     """The retryable failure behind ``exc``, or None when retrying cannot help."""
     if isinstance(exc, APIError):
@@ -58,12 +109,25 @@ def classify(exc: BaseException) -> Failure | None:
         if status in RETRY_STATUSES:
             return Failure(status, _retry_after(exc.response))
         return None
-    if isinstance(exc, requests.ConnectionError | requests.Timeout):
+    if isinstance(exc, requests.ConnectTimeout):
+        return Failure(NETWORK, sent=False)
+    if isinstance(exc, requests.ConnectionError):
+        return Failure(NETWORK, sent=not _never_connected(exc))
+    if isinstance(exc, requests.Timeout):
         return Failure(NETWORK)
     if isinstance(exc, auth_exceptions.TransportError):
-        # Fetching an access token failed on the network, not on the credentials.
-        return Failure(NETWORK)
+        # Fetching an access token failed on the network, not on the credentials,
+        # and the request itself was never sent.
+        return Failure(NETWORK, sent=False)
     return None
+
+
+def _never_connected(exc: requests.ConnectionError) -> bool:
+    """Whether the connection failed before anything was sent (refused, no DNS)."""
+    reason = exc.args[0] if exc.args else None
+    # requests wraps urllib3's MaxRetryError, whose ``reason`` is the real cause.
+    reason = getattr(reason, "reason", reason)
+    return isinstance(reason, NewConnectionError)
 
 
 def _retry_after(response: requests.Response | None) -> float | None:
@@ -80,28 +144,53 @@ def _retry_after(response: requests.Response | None) -> float | None:
     return max(0.0, seconds) if math.isfinite(seconds) else None
 
 
+def seconds_from_environment(environ: Mapping[str, str] | None = None) -> float:
+    """The time limit set by SHEETCRM_RETRY_SECONDS, or the default of 120 seconds."""
+    env = os.environ if environ is None else environ
+    text = env.get(ENV_VAR, "").strip()
+    if not text:
+        return DEFAULT_SECONDS
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = math.nan
+    if not math.isfinite(seconds) or seconds < 0:
+        raise InputError(
+            f"The environment variable {ENV_VAR} is {text!r}, which is not a number of "
+            "seconds: set it to a whole number such as 120, or unset it"
+        )
+    return seconds
+
+
 class RetryPolicy:
     """Exponential backoff with full jitter, bounded by a total time limit.
 
     The n-th wait (n = 0, 1, ...) is ``rng() * min(cap, base * 2**n)`` seconds,
     or the server's Retry-After when that is longer.  The policy gives up when
-    the next wait would end after ``total_seconds`` from the first attempt,
-    or after ``max_tries`` attempts.
+    the next wait would end after the time limit, or after ``max_tries``
+    attempts.  ``total_seconds`` defaults to the SHEETCRM_RETRY_SECONDS
+    environment variable, else 120.
     """
 
     def __init__(
         self,
-        total_seconds: float = 120.0,
+        total_seconds: float | None = None,
         base: float = 1.0,
         cap: float = 32.0,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
         rng: Callable[[], float] = random.random,
         max_tries: int = 30,
+        connect_timeout: float = CONNECT_TIMEOUT,
+        read_timeout: float = READ_TIMEOUT,
     ) -> None:
-        if total_seconds < 0 or base <= 0 or cap <= 0 or max_tries < 1:
-            raise ValueError("total_seconds must be >= 0, base and cap > 0, max_tries >= 1")
-        self.total_seconds = total_seconds
+        if total_seconds is None:
+            total_seconds = seconds_from_environment()
+        if not (math.isfinite(total_seconds) and total_seconds >= 0) or base <= 0 or cap <= 0 \
+                or max_tries < 1 or connect_timeout <= 0 or read_timeout <= 0:
+            raise ValueError("total_seconds must be >= 0, base, cap and timeouts > 0, "
+                             "max_tries >= 1")
+        self.total_seconds = float(total_seconds)
         self.base = base
         self.cap = cap
         self.sleep = sleep
@@ -110,6 +199,35 @@ class RetryPolicy:
         # Full jitter may draw waits near zero; a cap on tries keeps the loop
         # finite even when the clock hardly moves.
         self.max_tries = max_tries
+        self.connect_timeout = connect_timeout
+        self.read_timeout = read_timeout
+        self._window: float | None = None  # the deadline shared by an open window
+        self._deadline: float | None = None  # the deadline of the call under way
+
+    @contextlib.contextmanager
+    def window(self) -> Iterator[None]:
+        """Share one time limit among every request made inside (an inner window joins)."""
+        if self._window is not None:
+            yield
+            return
+        self._window = self.clock() + self.total_seconds
+        try:
+            yield
+        finally:
+            self._window = None
+
+    def deadline(self) -> float:
+        """When the current call, window or (outside both) a new call must end."""
+        if self._deadline is not None:
+            return self._deadline
+        if self._window is not None:
+            return self._window
+        return self.clock() + self.total_seconds
+
+    def timeout(self) -> tuple[float, float]:
+        """(connect, read) seconds for the next request, cut to the time that is left."""
+        left = max(MIN_REQUEST_SECONDS, self.deadline() - self.clock())
+        return (min(self.connect_timeout, left), min(self.read_timeout, left))
 
     def delay(self, attempt: int, failure: Failure | None = None) -> float:
         """How long to wait after the ``attempt``-th failure (0-based)."""
@@ -120,46 +238,62 @@ class RetryPolicy:
             wait = max(wait, failure.retry_after)
         return wait
 
-    def call(self, fn: Callable[[], T], *, what: str) -> T:
+    def pause(self, attempt: int, failure: Failure, what: str, *, advice: str | None = None
+              ) -> None:
+        """Wait before try ``attempt + 2``, or give up if that would pass the time limit."""
+        wait = self.delay(attempt, failure)
+        if self.clock() + wait > self.deadline() or attempt + 1 >= self.max_tries:
+            raise self._give_up(failure, attempt + 1, what, advice)
+        self.sleep(wait)
+
+    def call(self, fn: Callable[[], T], *, what: str, write: bool = False,
+             advice: str | None = None) -> T:
         """Run ``fn``, retrying transient failures; ``what`` names the job for messages.
 
         Errors that retrying cannot fix are re-raised unchanged for the caller
         to translate.  When time runs out, raises :class:`QuotaExceeded` for
-        429 and :class:`BackendError` otherwise.
+        429 and :class:`BackendError` otherwise, ending with ``advice`` when
+        given.  With ``write``, a failure that may have left the write done
+        raises :class:`WriteUnsure` at once instead of sending it again.
         """
-        start = self.clock()
+        outer = self._deadline
+        self._deadline = self.deadline()
         attempt = 0
-        while True:
-            try:
-                return fn()
-            except Exception as exc:
-                failure = classify(exc)
-                if failure is None:
-                    raise
-                wait = self.delay(attempt, failure)
-                out_of_time = self.clock() - start + wait > self.total_seconds
-                if out_of_time or attempt + 1 >= self.max_tries:
-                    raise self._give_up(failure, attempt + 1, what) from exc
-                self.sleep(wait)
-                attempt += 1
+        try:
+            while True:
+                try:
+                    return fn()
+                except Exception as exc:
+                    failure = classify(exc)
+                    if failure is None:
+                        raise
+                    if write and failure.unsure:
+                        raise WriteUnsure(failure, what) from exc
+                    try:
+                        self.pause(attempt, failure, what, advice=advice)
+                    except BackendError as give_up:
+                        raise give_up from exc
+                    attempt += 1
+        finally:
+            self._deadline = outer
 
-    def _give_up(self, failure: Failure, tries: int, what: str) -> BackendError:
+    def _give_up(self, failure: Failure, tries: int, what: str, advice: str | None
+                 ) -> BackendError:
         spent = _duration(self.total_seconds)
         if failure.kind == 429:
             return QuotaExceeded(
                 f"Google Sheets kept answering {failure.describe()} while {what} "
-                f"(gave up after {tries} tries within {spent}): wait a few minutes and run the "
-                "command again"
+                f"(gave up after {tries} tries within {spent}): "
+                f"{advice or 'wait a few minutes and run the command again'}"
             )
         if failure.kind == NETWORK:
             return BackendError(
                 f"Cannot reach Google Sheets while {what} (gave up after {tries} tries within "
-                f"{spent}): "
-                "check the internet connection"
+                f"{spent}): {advice or 'check the internet connection'}"
             )
         return BackendError(
             f"Google Sheets kept answering {failure.describe()} while {what} "
-            f"(gave up after {tries} tries within {spent}): try again later"
+            f"(gave up after {tries} tries within {spent}): {advice or 'try again later'}"
         )
 
 
