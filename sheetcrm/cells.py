@@ -391,6 +391,21 @@ def _key(text: str) -> str:
     return " ".join(text.split()).casefold()
 
 
+def header_key(value: CellValue) -> str:
+    """A header as every backend and the engine match it: its text, spaces folded, any case."""
+    return _key(text_of(value))
+
+
+def header_positions(header: Sequence[CellValue]) -> dict[str, int]:
+    """Header key -> 0-based column; the first one wins when a header repeats."""
+    out: dict[str, int] = {}
+    for i, value in enumerate(header):
+        key = header_key(value)
+        if key and key not in out:
+            out[key] = i
+    return out
+
+
 def parse_source(
     raw: CellValue, known: Sequence[str], *, header: str = "Source"
 ) -> Parsed[str]:

@@ -31,7 +31,7 @@ from zoneinfo import ZoneInfo
 from . import tracker, views
 from .backends.excel import ExcelBackend
 from .backends.google import GoogleBackend
-from .cells import from_serial, text_of, to_serial
+from .cells import from_serial, header_key, header_positions, text_of, to_serial
 from .errors import ConcurrentEdit, InputError, SheetCRMError, TrackerBusy
 from .model import Cell, CellValue, Grid, Settings, Snapshot, TabContent
 from .settings import settings_to_contents
@@ -273,8 +273,8 @@ def _plan_sync(
     base = {text_of(_at(r, id_i)): r for r in base_rows if text_of(_at(r, id_i))}
     sheet_cols = _header_map(sheet_grid)
     offline_cols = _header_map(offline_grid)
-    sheet_id_col = sheet_cols.get(id_header.casefold())
-    offline_id_col = offline_cols.get(id_header.casefold())
+    sheet_id_col = sheet_cols.get(header_key(id_header))
+    offline_id_col = offline_cols.get(header_key(id_header))
     if sheet_id_col is None or offline_id_col is None:
         raise InputError(f"Both trackers need an {id_header!r} column on row 1 to be synced")
     sheet_rows: dict[str, tuple[int, list[CellValue]]] = {}
@@ -283,12 +283,12 @@ def _plan_sync(
         if key and key not in sheet_rows:
             sheet_rows[key] = (r, row)
     compared = [(i, h) for i, h in enumerate(headers)
-                if h and h.casefold() != id_header.casefold()
-                and h.casefold() in sheet_cols and h.casefold() in offline_cols]
+                if h and header_key(h) != header_key(id_header)
+                and header_key(h) in sheet_cols and header_key(h) in offline_cols]
     plan = _SyncPlan()
     for row in offline_grid[1:]:
         key = text_of(_at(row, offline_id_col))
-        values = {h: _at(row, offline_cols[h.casefold()]) for _, h in compared}
+        values = {h: _at(row, offline_cols[header_key(h)]) for _, h in compared}
         if all(_blank(v) for v in values.values()):
             continue
         if key not in base:
@@ -312,7 +312,7 @@ def _plan_sync(
                 plan.result.conflicts.append(Conflict(key, h, None, e, row_deleted=True))
                 continue
             r, sheet_row = found
-            g = _at(sheet_row, sheet_cols[h.casefold()])
+            g = _at(sheet_row, sheet_cols[header_key(h)])
             if _same(g, e):
                 continue
             if _same(g, b):
@@ -476,12 +476,7 @@ def _owner_columns(header: Sequence[CellValue], template: Template) -> list[int]
 
 
 def _header_map(grid: Grid) -> dict[str, int]:
-    out: dict[str, int] = {}
-    for i, h in enumerate(grid[0] if grid else []):
-        key = text_of(h).casefold()
-        if key and key not in out:
-            out[key] = i
-    return out
+    return header_positions(grid[0] if grid else [])
 
 
 def _index_of(headers: Sequence[str], want: str) -> int | None:

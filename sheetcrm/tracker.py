@@ -22,6 +22,7 @@ from . import views
 from .backends.base import Backend
 from .businesstime import BusinessCalendar
 from .cells import (
+    header_key,
     parse_count,
     parse_datetime,
     parse_money,
@@ -133,11 +134,11 @@ def find_layout(grid: Grid, template: Template, label: str) -> Layout:
     header = grid[0] if grid else []
     seen: dict[str, list[int]] = {}
     for i, value in enumerate(header):
-        seen.setdefault(text_of(value).casefold(), []).append(i)
+        seen.setdefault(header_key(value), []).append(i)
     columns: dict[str, int] = {}
     missing = []
     for col in template.enquiries.columns:
-        places = seen.get(col.header.casefold(), [])
+        places = seen.get(header_key(col.header), [])
         if len(places) > 1:
             letters = " and ".join(_letter(i) for i in places)
             raise NotATracker(

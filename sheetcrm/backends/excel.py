@@ -63,6 +63,7 @@ from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
 
+from ..cells import header_key
 from ..errors import (
     BackendError,
     ConcurrentEdit,
@@ -944,7 +945,7 @@ def _own_dimension(ws: Any, col: int) -> Any:
 
 
 def _norm(header: Any) -> str:
-    return " ".join(str(header).split()).casefold() if header is not None else ""
+    return header_key(header)
 
 
 def _blank(value: Any) -> bool:

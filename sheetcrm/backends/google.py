@@ -54,7 +54,7 @@ from google.auth import exceptions as auth_exceptions
 from gspread.exceptions import APIError, NoValidUrlKeyFound
 from gspread.utils import absolute_range_name, extract_id_from_url
 
-from ..cells import text_of, to_serial
+from ..cells import header_key, header_positions, text_of, to_serial
 from ..errors import (
     AuthError,
     BackendError,
@@ -1347,8 +1347,7 @@ def _send_batch(key: str, body: list[dict[str, Any]], http: Any) -> Any:
 
 
 def _norm(value: Any) -> str:
-    """A header as headers are matched: its text, trimmed, ignoring case (as the engine does)."""
-    return text_of(value).casefold()
+    return header_key(value)
 
 
 def _blank(value: Any) -> bool:
@@ -1360,13 +1359,7 @@ def _at(row: Sequence[CellValue], i: int) -> CellValue:
 
 
 def _header_index(header: Sequence[CellValue]) -> dict[str, int]:
-    """Normalised header -> 0-based column (the first, when a header repeats)."""
-    out: dict[str, int] = {}
-    for i, value in enumerate(header):
-        key = _norm(value)
-        if key and key not in out:
-            out[key] = i
-    return out
+    return header_positions(header)
 
 
 def _trimmed(grid: Grid) -> list[list[CellValue]]:

@@ -11,6 +11,7 @@ import copy
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from ..cells import header_key
 from ..errors import ConcurrentEdit, InputError, NotATracker, SheetCRMError
 from ..model import (
     Cell,
@@ -199,9 +200,9 @@ class MemoryBackend:
 
 def _find(tab: MemoryTab, header: str) -> int | None:
     first = tab.values[0] if tab.values else []
-    want = header.strip().casefold()
+    want = header_key(header)
     for i, value in enumerate(first, start=1):
-        if isinstance(value, str) and value.strip().casefold() == want:
+        if isinstance(value, str) and header_key(value) == want:
             return i
     return None
 
