@@ -37,7 +37,16 @@ class WriteFailed(SheetCRMError):
 
 
 class ConcurrentEdit(SheetCRMError):
-    """The sheet changed between reading and writing; the caller may retry."""
+    """The sheet changed between reading and writing; the caller may retry.
+
+    ``landed`` is True when the write went through and only what landed on
+    the wrong rows was put back: the rest of it (appended rows, say) is in
+    the sheet and must not be sent again.
+    """
+
+    def __init__(self, message: str, *, landed: bool = False) -> None:
+        super().__init__(message)
+        self.landed = landed
 
 
 class BackendError(SheetCRMError):

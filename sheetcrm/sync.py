@@ -227,6 +227,9 @@ def sync_from_excel(
             f"{path} was exported from another Google sheet ({base_key}): sync it with that "
             "one, or export this sheet again"
         )
+    #: What the first merge that went through did, if one went through and
+    #: then had edits put back because rows moved under it (see merge).
+    landed: SyncResult | None = None
     for attempt in range(1, ATTEMPTS + 1):
         snapshot = google.read()
         settings = tracker.read_settings(snapshot, template, google.label)
@@ -237,17 +240,24 @@ def sync_from_excel(
             [stamp, c.id, c.column, c.sheet_text, c.offline_text, path.name]
             for c in plan.result.conflicts
         ]
+        if landed is not None:
+            # The new rows and the log are in the sheet already; only edits remain.
+            plan.new_rows, log = [], []
         try:
             google.merge(plan.edits, plan.new_rows, log_tab=CONFLICTS_TAB,
                          log_header=CONFLICT_HEADER, log_rows=log)
-        except ConcurrentEdit:
+        except ConcurrentEdit as exc:
+            if exc.landed and landed is None:
+                landed = plan.result
             if attempt == ATTEMPTS:
+                done = ("the new enquiries were added, but some changed cells were not: "
+                        if landed is not None else "nothing was written: ")
                 raise ConcurrentEdit(
                     f"{google.label} kept changing while sheetcrm was syncing {path} into it: "
-                    "nothing was written; run the sync again in a minute"
+                    f"{done}run the sync again in a minute"
                 ) from None
             continue
-        return plan.result
+        return landed if landed is not None else plan.result
     raise AssertionError("unreachable")  # pragma: no cover
 
 

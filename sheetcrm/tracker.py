@@ -522,7 +522,8 @@ def refresh(backend: Backend, *, now: dt.datetime | None = None) -> Evaluation:
                 if attempt == REFRESH_ATTEMPTS:
                     raise ConcurrentEdit(
                         f"{backend.label} kept changing while sheetcrm was refreshing it: "
-                        "nothing was written; run the refresh again in a minute"
+                        "nothing was left on the wrong rows, but the refresh is not complete; "
+                        "run it again in a minute"
                     ) from None
                 continue
             return evaluation

@@ -334,6 +334,9 @@ def about_tab(template: Template, settings: Settings) -> TabContent:
         ("Lists", "The channels in the Source dropdown."),
     ):
         rows.append([Cell(name, style="label"), Cell(None), Cell(what)])
+    rows += _para("Hidden tabs whose names begin with \"sheetcrm\" are its own bookkeeping "
+                  "(on Google, a copy of the Enquiries tab taken at each refresh, to check "
+                  "every value landed on its own row): leave them as they are.", style="muted")
     opening = ", ".join(
         f"{WEEKDAYS[d][:3]} {h[0]:%H:%M}-{h[1]:%H:%M}" if h else f"{WEEKDAYS[d][:3]} closed"
         for d, h in sorted(settings.opening_hours.items())

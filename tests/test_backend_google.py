@@ -323,9 +323,10 @@ def test_refresh_costs_the_same_whatever_the_number_of_rows(fake: FakeSheets, ro
     fake.reset_requests()
     tracker.refresh(backend, now=NOW)
     kinds = [r.kind for r in fake.requests]
-    # metadata, the read, the check read and one write: the same for 5 rows and 500.
+    # metadata, the read, the check read, one write and the read of the write's
+    # photographs: the same for 5 rows and 500.
     assert kinds == ["spreadsheets.get", "values.batchGet", "values.batchGet",
-                     "spreadsheets.batchUpdate"]
+                     "spreadsheets.batchUpdate", "values.batchGet"]
     assert len([i for i in column(fake, key, "ID") if i]) == rows
 
 
@@ -978,3 +979,26 @@ def test_tab_names_are_matched_ignoring_case_and_spaces(fake: FakeSheets) -> Non
     assert {r[1]: r[respond_by] for r in grid[1:]} == {
         name: pytest.approx(to_serial(when), abs=1e-6) for name, when in RESPOND_BY.items()}
     assert fake.get_values(key, "SUMMARY")[0]  # the refresh rewrote the renamed Summary
+
+
+def test_a_refresh_photographs_enquiries_into_a_hidden_tab_left_out_of_exports(
+        fake: FakeSheets, tmp_path: Path) -> None:
+    import openpyxl
+
+    from sheetcrm.sync import export_to_excel
+
+    backend, key = new_tracker(fake)
+    type_rows(fake, key, THREE)
+    tracker.refresh(backend, now=NOW)
+    tabs = {s["properties"]["title"]: s["properties"]
+            for s in fake.sheet_properties(key, grid_data=False)["sheets"]}
+    assert tabs["sheetcrm check"].get("hidden") is True
+    # Before and after the write, side by side: the same names in both photographs.
+    photo = fake.get_values(key, "sheetcrm check")
+    enquiries = fake.get_values(key, "Enquiries")
+    names = [r[1] for r in enquiries[1:]]
+    assert [r[1] for r in photo[1:len(names) + 1]] == names
+    assert photo[0][0] == "Received" and photo[0].count("Received") == 2
+    out = tmp_path / "offline.xlsx"
+    export_to_excel(backend, out, now=NOW)
+    assert "sheetcrm check" not in openpyxl.load_workbook(out).sheetnames

@@ -619,3 +619,21 @@ def test_column_letters_by_hand() -> None:
 def test_a1_parsing(text: str, bounds: tuple[int | None, ...]) -> None:
     span = parse_cells(text)
     assert (span.row0, span.row1, span.col0, span.col1) == bounds
+
+
+def test_copy_paste_values_takes_what_a_formula_shows_and_all_of_a_bigger_source(
+    fake: FakeSheets, key: str, ws: gspread.Worksheet
+) -> None:
+    ws.update([[2, 3, "=2*3"], ["x", None, "=6+1"]], "A1", raw=False)
+    # A one-cell destination: Google still pastes the whole source ("If the
+    # range is smaller than the source range, the entire source data will
+    # still be copied"); PASTE_VALUES pastes values only, without formulas.
+    ws.spreadsheet.batch_update({"requests": [{"copyPaste": {
+        "source": {"sheetId": 0, "startRowIndex": 0, "endRowIndex": 2,
+                   "startColumnIndex": 0, "endColumnIndex": 3},
+        "destination": {"sheetId": 0, "startRowIndex": 4, "endRowIndex": 5,
+                        "startColumnIndex": 0, "endColumnIndex": 1},
+        "pasteType": "PASTE_VALUES",
+    }}]})
+    assert fake.get_values(key, "Sheet1")[4:] == [[2, 3, 6], ["x", "", 7]]
+    assert "formulaValue" not in fake.cell(key, "Sheet1", "C5").get("userEnteredValue", {})

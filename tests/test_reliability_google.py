@@ -421,11 +421,13 @@ def edits(fake: FakeSheets, key: str) -> dict[str, Callable[[], None]]:
                                                         reverse=True),
         "types an ID in a blank one": lambda: fake.set_values(
             key, ENQ, f"{letter('ID')}{first_empty() - 1}", [["E0100"]]),
+        # Every column from Name on moves one to the right, computed ones too.
+        "inserts a column": lambda: fake.insert_columns(key, ENQ, name_col()),
     }
 
 
 EDITS = ["types a note", "types a new row", "inserts a row and types in it", "deletes a row",
-         "sorts by name, Z to A", "types an ID in a blank one"]
+         "sorts by name, Z to A", "types an ID in a blank one", "inserts a column"]
 
 
 def ids_by_name(grid: list[list[Any]]) -> dict[str, Any]:
@@ -454,7 +456,7 @@ def edit_before(sc: Scenario, index: int, edit: str) -> dict[str, Any]:
 TYPED = {LATE[0] + " T."}
 #: Edits that move rows or fill a blank ID: the ones the check before writing is for.
 MOVING = ["inserts a row and types in it", "deletes a row", "sorts by name, Z to A",
-          "types an ID in a blank one"]
+          "types an ID in a blank one", "inserts a column"]
 
 
 def refresh_with_edit(sc: Scenario, index: int, edit: str, requests: list[str]) -> None:
@@ -480,22 +482,20 @@ def test_owner_edits_between_the_requests_of_a_refresh(
         scenarios: Callable[[str], Scenario], edit: str) -> None:
     sc = scenarios("refresh")
     requests = clean_run(sc).requests
-    assert requests[-1] == "spreadsheets.batchUpdate"
-    # Every request up to the last check read; the write itself is the case below.
-    last = len(requests) - 1 if edit in MOVING else len(requests)
-    for index in range(last):
-        refresh_with_edit(sc, index, edit, requests)
+    write = requests.index("spreadsheets.batchUpdate")
+    # Every request but the write itself, which is the case below; after the
+    # write comes the read of the photographs it took.
+    for index in range(len(requests)):
+        if index != write or edit not in MOVING:
+            refresh_with_edit(sc, index, edit, requests)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "known gap: an edit that lands between the last check read and the write (one round "
-    "trip) is not seen; see docs/reliability.md, 'What is not covered'"))
 @pytest.mark.parametrize("edit", MOVING)
 def test_owner_edits_between_the_check_and_the_write_of_a_refresh(
         scenarios: Callable[[str], Scenario], edit: str) -> None:
     sc = scenarios("refresh")
     requests = clean_run(sc).requests
-    refresh_with_edit(sc, len(requests) - 1, edit, requests)
+    refresh_with_edit(sc, requests.index("spreadsheets.batchUpdate"), edit, requests)
 
 
 @pytest.mark.parametrize("edit", EDITS)
@@ -507,10 +507,84 @@ def test_owner_edits_between_the_requests_of_an_add(
              if r not in owner_rows(clean.before["tabs"][ENQ][0])]
     assert len(added) == 1
     for index in range(len(clean.requests)):
+        if edit in COLUMN_MOVES and clean.requests[index] == "spreadsheets.batchUpdate":
+            continue  # the known gap below
+        add_with_edit(sc, index, edit, clean.requests, added)
+
+
+def add_with_edit(sc: Scenario, index: int, edit: str, requests: list[str],
+                  added: list[tuple[Any, ...]]) -> None:
+    sc.reset()
+    seen = edit_before(sc, index, edit)
+    sc.run(backend(sc.fake, sc.key))
+    now = owner_rows(sc.fake.get_values(sc.key, ENQ))
+    where = f"{edit} just before request {index} ({requests[index]})"
+    # Everything the owner had, plus the new enquiry once; nothing overwritten.
+    assert sorted(map(repr, now)) == sorted(map(repr, seen["owner"] + added)), where
+
+
+#: Edits that move columns: new rows written in that instant land in the wrong columns.
+COLUMN_MOVES = ["inserts a column"]
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "known gap: a column inserted in the instant between an add's read and its write puts "
+    "the new row's values under the wrong headers (nothing of the owner's is overwritten); "
+    "see docs/reliability.md, 'What is not covered'"))
+@pytest.mark.parametrize("edit", COLUMN_MOVES)
+def test_a_column_inserted_at_the_instant_of_an_add_misplaces_the_new_row(
+        scenarios: Callable[[str], Scenario], edit: str) -> None:
+    sc = scenarios("add")
+    clean = clean_run(sc)
+    added = [r for r in owner_rows(clean.after["tabs"][ENQ][0])
+             if r not in owner_rows(clean.before["tabs"][ENQ][0])]
+    add_with_edit(sc, clean.requests.index("spreadsheets.batchUpdate"), edit, clean.requests,
+                  added)
+
+
+@pytest.mark.parametrize("edit", EDITS)
+def test_owner_edits_between_the_requests_of_a_sync(
+        scenarios: Callable[[str], Scenario], edit: str) -> None:
+    sc = scenarios("sync")
+    clean = clean_run(sc)
+    after = owner_rows(clean.after["tabs"][ENQ][0])
+    juma = [r for r in after if r[1] == "Juma"]
+    assert len(juma) == 1 and any(r[1] == "Brian" and r[-1] == "Called back offline"
+                                  for r in after)
+    for index in range(len(clean.requests)):
+        if edit in COLUMN_MOVES and clean.requests[index] == "spreadsheets.batchUpdate":
+            # The new row lands under the wrong headers, as for an add (the
+            # known gap above); the offline edit is still put back, which
+            # test_a_column_inserted_at_the_instant_of_a_sync_puts_edits_back checks.
+            continue
         sc.reset()
         seen = edit_before(sc, index, edit)
         sc.run(backend(sc.fake, sc.key))
+        where = f"{edit} just before request {index} ({clean.requests[index]})"
+        # The owner's rows as they were at the edit; the offline note lands on
+        # Brian's own row unless the owner had typed a note there (a conflict,
+        # which keeps the sheet's value); the offline enquiry is there once
+        # (an edit after the write sees both already).
+        want = [r[:-1] + ("Called back offline",) if r[1] == "Brian" and r[-1] is None else r
+                for r in seen["owner"]]
+        want += [] if juma[0] in want else juma
         now = owner_rows(sc.fake.get_values(sc.key, ENQ))
-        where = f"edit before request {index} ({clean.requests[index]})"
-        # Everything the owner had, plus the new enquiry once; nothing overwritten.
-        assert sorted(map(repr, now)) == sorted(map(repr, seen["owner"] + added)), where
+        assert sorted(map(repr, now)) == sorted(map(repr, want)), where
+        ids = ids_by_name(sc.fake.get_values(sc.key, ENQ))
+        assert all(ids[n] == i for n, i in seen["ids"].items()), (where, ids, seen["ids"])
+
+
+def test_a_column_inserted_at_the_instant_of_a_sync_puts_edits_back(
+        scenarios: Callable[[str], Scenario]) -> None:
+    sc = scenarios("sync")
+    clean = clean_run(sc)
+    sc.reset()
+    seen = edit_before(sc, clean.requests.index("spreadsheets.batchUpdate"), "inserts a column")
+    sc.run(backend(sc.fake, sc.key))
+    now = owner_rows(sc.fake.get_values(sc.key, ENQ))
+    # The offline enquiry is the known gap (under the wrong headers); every
+    # other row is the owner's, with the offline note on Brian's own row.
+    kept = [r for r in now if not any(str(v) == "0772 300001" for v in r)]
+    want = [r[:-1] + ("Called back offline",) if r[1] == "Brian" else r for r in seen["owner"]]
+    assert sorted(map(repr, kept)) == sorted(map(repr, want))
+    assert len(now) == len(kept) + 1

@@ -5,9 +5,10 @@ number of rows:
 
 * ``read``: the spreadsheet's metadata, then one ``values.batchGet`` of the
   Enquiries, Settings, Lists and meta tabs (UNFORMATTED_VALUE, SERIAL_NUMBER);
-* ``apply``: one check read (the same ``values.batchGet``) and one atomic
+* ``apply``: one check read (the same ``values.batchGet``), one atomic
   ``spreadsheets.batchUpdate`` that writes the computed columns, ID fills,
-  owned tabs (created when missing) and meta together;
+  owned tabs (created when missing) and meta together, and one read of the
+  photographs that write took (below);
 * ``create``: metadata, one read to see which tabs are empty, one batchUpdate;
 * ``append``: one batchUpdate (after the read the engine does anyway).
 
@@ -31,6 +32,18 @@ reads that note: if it holds the marker, the write landed; if not, nothing of
 it did, and the write is planned again from what the sheet now holds and
 sent.  The marker is a note rather than a value so that it never shows in a
 read: two refreshes with nothing new leave the same values.
+
+The Sheets API has no conditional write, so a row the owner inserts,
+deletes or sorts in the instant between the check read and the write would
+move the rows under it.  A write that addresses Enquiries cells by position
+(a refresh, or a sync's edits) therefore starts and ends with a copyPaste of
+that tab's values into the hidden tab ``sheetcrm check``: being in the same
+atomic batch, the first photograph is exactly what the write landed on.  One
+read of both photographs then shows whether every row was the enquiry the
+write was planned for (:mod:`.rowguard`).  If not, each cell written on the
+wrong row is put back as it was, by a write checked the same way, and
+:class:`~sheetcrm.errors.ConcurrentEdit` sends the caller back to a fresh
+read.
 
 Tab names and headers are matched trimmed and ignoring case, as the engine
 and the Excel backend match them.
@@ -79,6 +92,7 @@ from ..model import (
 from ..settings import setting_cell, setting_row
 from ..template import Column, Style, Tab, Template, column_letter, load_template
 from .retry import RetryPolicy, WriteUnsure
+from .rowguard import IDENTITY_KEYS, Box, Restore, judge
 
 T = TypeVar("T")
 
@@ -99,6 +113,16 @@ MIN_COLS = 26
 CHART_SIZE = (480, 300)  # pixels: readable on a phone, two fit a laptop screen
 #: Where the marker of the last batch written lives: the note of A1 on the meta tab.
 MARKER_FIELDS = "sheets/data/rowData/values/note"
+
+#: Hidden tab where each write that addresses Enquiries rows by position
+#: photographs that tab just before and just after itself (see rowguard).
+JOURNAL_TAB = "sheetcrm check"
+#: Spare columns between the two photographs, and spare rows below them, so
+#: that rows or columns the owner adds in the same instant still fit.
+JOURNAL_GAP = 5
+JOURNAL_MARGIN = 100
+#: How many times cells written on the wrong rows are put back before giving up.
+RESTORE_ROUNDS = 4
 
 _URL = re.compile(r"^https?://docs\.google\.com/spreadsheets/", re.IGNORECASE)
 _KEY = re.compile(r"^[A-Za-z0-9_-]{25,}$")
@@ -161,12 +185,32 @@ class _State:
 
 
 @dataclass
+class _Guard:
+    """What a write that addresses Enquiries rows by position needs to check itself."""
+
+    #: The Enquiries values the write was planned from.
+    planned: Grid
+    enq_id: int
+    #: Columns given to each photograph: the "after" one starts at this offset.
+    width: int
+    #: The Enquiries cells the write addresses, positions as planned.
+    touched: list[Box]
+    #: (start, count) of rows the write inserts, if any.
+    inserted: tuple[int, int] | None
+    #: The tabs as the write left them, for planning a put-back.
+    sheets: Sheets
+    #: 0 for the write itself, 1 for the first put-back, and so on.
+    depth: int = 0
+
+
+@dataclass
 class _Batch:
     """One planned batchUpdate, its marker, and what the operation returns if it lands."""
 
     requests: list[dict[str, Any]]
     marker: str
     result: Any = None
+    guard: _Guard | None = None
 
 
 class GoogleBackend:
@@ -407,11 +451,7 @@ class GoogleBackend:
         value_ranges = data.get("valueRanges", [])
         grids: dict[str, Grid] = {}
         for i, (name, _) in enumerate(found):
-            vr = value_ranges[i] if i < len(value_ranges) else {}
-            # Google answers "" for an empty cell left of a filled one; the other
-            # backends say None, and the core should not see the difference.
-            grids[name] = _trimmed([[None if v == "" else v for v in row]
-                                    for row in vr.get("values", [])])
+            grids[name] = _grid_of(value_ranges[i] if i < len(value_ranges) else {})
         return grids
 
     def _state(self, names: Callable[[Sheets], list[str]], what: str,
@@ -441,12 +481,14 @@ class GoogleBackend:
                     if batch.requests:
                         self._call(what, functools.partial(_send_batch, self.key,
                                                            batch.requests), write=True)
+                    self._settle(job, advice, batch)
                     return batch.result
                 except WriteUnsure as exc:
                     failure = exc.failure
                 check = f"checking whether {job} reached {self.label}"
                 sheets = self._metadata(check, advice)
                 if self._marker(sheets, meta, check, advice) == batch.marker:
+                    self._settle(job, advice, batch)
                     return batch.result
                 self._retry.pause(attempt, failure, what)
                 attempt += 1
@@ -483,7 +525,8 @@ class GoogleBackend:
             return None
         return note if isinstance(note, str) else None
 
-    def _seal(self, plan: _Plan, template: Template, result: Any = None) -> _Batch:
+    def _seal(self, plan: _Plan, template: Template, result: Any = None,
+              guard: _Guard | None = None) -> _Batch:
         """The batch with a new marker for it on the meta tab (created when missing)."""
         marker = uuid.uuid4().hex
         info = plan.sheet(template.tab("meta").name, rows=1, cols=1, hidden=True)
@@ -494,7 +537,123 @@ class GoogleBackend:
                 "fields": "note",
             }
         })
-        return _Batch(plan.requests(), marker, result)
+        return _Batch(plan.requests(), marker, result, guard)
+
+    # ------------------------------------------------------------------ row guard
+
+    def _photograph(self, plan: _Plan, enq: SheetInfo, planned: Grid,
+                    inserted: tuple[int, int] | None = None, depth: int = 0) -> _Guard:
+        """Make the batch photograph Enquiries first and last (values only), into JOURNAL_TAB.
+
+        The batch is atomic, so the first photograph is exactly what its writes
+        land on and the last exactly what they leave; :meth:`_settle` compares
+        them with ``planned``.  Call this after every write is planned.
+        """
+        width = enq.cols + JOURNAL_GAP
+        rows = enq.rows + JOURNAL_MARGIN
+        info = plan.sheet(JOURNAL_TAB, rows=rows, cols=2 * width, hidden=True)
+        source = {"sheetId": enq.sheet_id}  # the whole tab, however big it is by then
+
+        def photograph(col0: int) -> dict[str, Any]:
+            # One cell: a destination smaller than the source takes all of it,
+            # where a bigger one would repeat it.
+            return {"copyPaste": {
+                "source": source,
+                "destination": {"sheetId": info.sheet_id, "startRowIndex": 0,
+                                "endRowIndex": 1, "startColumnIndex": col0,
+                                "endColumnIndex": col0 + 1},
+                "pasteType": "PASTE_VALUES",
+            }}
+
+        plan.writes[:0] = [_clear(info.sheet_id, 0, info.rows, 0, info.cols), photograph(0)]
+        plan.writes.append(photograph(width))
+        return _Guard(planned=[list(r) for r in planned], enq_id=enq.sheet_id, width=width,
+                      touched=list(plan.touched), inserted=inserted, sheets=plan.sheets,
+                      depth=depth)
+
+    def _read_journal(self, guard: _Guard, what: str, advice: str) -> tuple[Grid, Grid]:
+        """The two photographs a guarded batch took: one request."""
+        def columns(first: int, last: int) -> str:
+            return absolute_range_name(
+                JOURNAL_TAB, f"{column_letter(first)}:{column_letter(last)}")
+
+        ranges = [columns(1, guard.width), columns(guard.width + 1, 2 * guard.width)]
+        data = self._call(
+            what, lambda http: http.values_batch_get(self.key, ranges, dict(READ_PARAMS)),
+            advice=advice,
+        )
+        found = data.get("valueRanges", [])
+        before, after = (_grid_of(found[i] if i < len(found) else {}) for i in range(2))
+        return before, after
+
+    def _settle(self, job: str, advice: str, batch: _Batch) -> None:
+        """Check a guarded batch landed on the rows it was planned for; put back what did not.
+
+        Returns when every row was where the plan expected.  Otherwise puts
+        back each cell the batch changed on a row (or under a header) that was
+        not the one planned, itself a guarded write, then raises
+        :class:`ConcurrentEdit` so the caller starts again from a fresh read.
+        """
+        guard = batch.guard
+        if guard is None:
+            return
+        template = load_template()
+        what = f"checking that {job} landed on the right rows of {self.label}"
+        before, after = self._read_journal(guard, what, advice)
+        verdict = judge(
+            guard.planned, before, after, guard.touched,
+            identity_headers=[template.column(k).header for k in IDENTITY_KEYS],
+            inserted=guard.inserted,
+        )
+        if verdict.clean and not verdict.restores:
+            return
+        if verdict.restores:
+            if guard.depth >= RESTORE_ROUNDS:
+                raise BackendError(self._restore_failed(template, verdict.restores, guard))
+            fixed = self._plan_restore(template, guard, after, verdict.restores)
+            self._write("the cells it put back", advice, _State(guard.sheets, {}),
+                        lambda sheets: [], lambda state: fixed)
+        rows = ", ".join(str(r) for r in verdict.moved_rows[:5]) or "the header row"
+        raise ConcurrentEdit(
+            f"{self.label} changed while sheetcrm was writing {job} (row {rows} moved or was "
+            "typed in at that instant): anything written on the wrong row was put back",
+            landed=True,
+        )
+
+    def _plan_restore(self, template: Template, guard: _Guard, after: Grid,
+                      restores: Sequence[Restore]) -> _Batch:
+        plan = _Plan(guard.sheets)
+        enq = next((s for s in plan.sheets.values() if s.sheet_id == guard.enq_id), None)
+        if enq is None:
+            raise SheetCRMError("sheetcrm lost track of the Enquiries tab while putting cells back")
+        by_col: dict[int, list[Restore]] = {}
+        for r in restores:
+            by_col.setdefault(r.col, []).append(r)
+        for col, cells in sorted(by_col.items()):
+            cells.sort(key=lambda r: r.row)
+            run: list[Restore] = []
+            for cell in [*cells, None]:
+                if run and (cell is None or cell.row != run[-1].row + 1):
+                    plan.touch(run[0].row, run[-1].row + 1, col, col + 1)
+                    plan.writes.append(_update_cells(
+                        enq.sheet_id, run[0].row, col, [[Cell(r.value)] for r in run],
+                        template.styles, fields="userEnteredValue"))
+                    run = []
+                if cell is not None:
+                    run.append(cell)
+        guard = self._photograph(plan, enq, after, depth=guard.depth + 1)
+        return self._seal(plan, template, guard=guard)
+
+    def _restore_failed(self, template: Template, restores: Sequence[Restore],
+                        guard: _Guard) -> str:
+        cells = ", ".join(f"{column_letter(r.col + 1)}{r.row + 1}" for r in restores[:5])
+        more = f" and {len(restores) - 5} more" if len(restores) > 5 else ""
+        return (
+            f"{self.label} kept changing while sheetcrm was putting back cells it had written "
+            f"on the wrong rows of the {template.enquiries.name} tab: check {cells}{more}; the "
+            f"tab as it was is photographed in columns A to {column_letter(guard.width)} of the "
+            f"hidden tab {JOURNAL_TAB!r}"
+        )
 
     # ------------------------------------------------------------------ read
 
@@ -521,7 +680,8 @@ class GoogleBackend:
         with self._retry.window():
             sheets = self._metadata("reading the tracker")
             names = [_template_name(template, s.title)
-                     for s in sorted(sheets.values(), key=lambda s: s.index)]
+                     for s in sorted(sheets.values(), key=lambda s: s.index)
+                     if tab_key(s.title) != tab_key(JOURNAL_TAB)]
             grids = self._batch_get(names, sheets, f"reading {self.label}")
         return Snapshot(tabs=grids, tab_names=names)
 
@@ -591,12 +751,13 @@ class GoogleBackend:
             if row >= 2 and _blank(_at(grid[row - 1], id_col) if row - 1 < len(grid) else None):
                 plan.writes.append(_update_cells(enq.sheet_id, row - 1, id_col, [[Cell(new_id)]],
                                                  styles, fields="userEnteredValue"))
+                plan.touch(row - 1, row, id_col, id_col + 1)
         for name, content in changes.tabs.items():
             self._plan_owned_tab(plan, name, content, styles, hidden=False)
         if changes.meta:
             _plan_meta(plan, template.tab("meta").name, check.get(template.tab("meta").name, []),
                        changes.meta, styles)
-        return self._seal(plan, template)
+        return self._seal(plan, template, guard=self._photograph(plan, enq, grid))
 
     def _plan_computed(
         self,
@@ -617,6 +778,7 @@ class GoogleBackend:
                 next_col += 1
                 plan.writes.append(_update_cells(enq.sheet_id, 0, col, [[Cell(header, "header")]],
                                                  styles))
+                plan.touch(0, 1, col, col + 1)
             places[header] = col
         longest = max((len(c) for c in computed.values()), default=0)
         plan.grow(enq, rows=1 + longest, cols=next_col)
@@ -627,11 +789,13 @@ class GoogleBackend:
                 plan.writes.append(
                     _update_cells(enq.sheet_id, 1, col, [[c] for c in cells], styles)
                 )
+                plan.touch(1, 1 + len(cells), col, col + 1)
             # Rows below the computed ones may still show an old value (a row
             # was deleted since the last refresh): clear their values only.
             start = 1 + len(cells)
             if used_rows > start:
                 plan.writes.append(_clear(enq.sheet_id, start, used_rows, col, col + 1))
+                plan.touch(start, used_rows, col, col + 1)
 
     def _plan_owned_tab(
         self,
@@ -830,7 +994,9 @@ class GoogleBackend:
                 )
             plan.writes.append(_update_cells(enq.sheet_id, row - 1, col, [[Cell(value)]],
                                              styles, fields="userEnteredValue"))
+            plan.touch(row - 1, row, col, col + 1)
         numbers = self._plan_append(plan, template, enq, grid, new_rows) if new_rows else []
+        inserted = (numbers[0] - 1, len(numbers)) if numbers else None
         if log_tab and log_rows:
             existing = _trimmed(check.get(log_tab, []))
             lines = [list(r) for r in log_rows]
@@ -842,7 +1008,8 @@ class GoogleBackend:
             cells = [[Cell(v, style="header" if not existing and i == 0 else None) for v in r]
                      for i, r in enumerate(lines)]
             plan.writes.append(_update_cells(info.sheet_id, start, 0, cells, styles))
-        return self._seal(plan, template, numbers)
+        guard = self._photograph(plan, enq, grid, inserted) if edits else None
+        return self._seal(plan, template, numbers, guard)
 
     # ------------------------------------------------------------------ create
 
@@ -1012,8 +1179,15 @@ class _Plan:
         self.structure: list[dict[str, Any]] = []
         self.writes: list[dict[str, Any]] = []
         self.deletes: list[dict[str, Any]] = []
+        #: Enquiries cells addressed by position, for the row guard.
+        self.touched: list[Box] = []
         self._new: set[str] = set()
         self._next_id = max((s.sheet_id for s in sheets.values()), default=0) + 1
+
+    def touch(self, row0: int, row1: int, col0: int, col1: int) -> None:
+        """Record that the batch writes Enquiries cells [row0, row1) x [col0, col1)."""
+        if row1 > row0 and col1 > col0:
+            self.touched.append(Box(row0, row1, col0, col1))
 
     def is_new(self, name: str) -> bool:
         """Whether this batch adds the tab."""
@@ -1360,6 +1534,16 @@ def _at(row: Sequence[CellValue], i: int) -> CellValue:
 
 def _header_index(header: Sequence[CellValue]) -> dict[str, int]:
     return header_positions(header)
+
+
+def _grid_of(value_range: Mapping[str, Any]) -> Grid:
+    """The values of one ValueRange, trimmed, with None for an empty cell.
+
+    Google answers "" for an empty cell left of a filled one; the other
+    backends say None, and the core should not see the difference.
+    """
+    return _trimmed([[None if v == "" else v for v in row]
+                     for row in value_range.get("values", [])])
 
 
 def _trimmed(grid: Grid) -> list[list[CellValue]]:

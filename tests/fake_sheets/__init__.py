@@ -265,6 +265,21 @@ class FakeSheets:
                              inherit_before=False)
             self._server.commit(work)
 
+    def insert_columns(self, key: str, tab: str, before_col: int, count: int = 1) -> None:
+        """Insert ``count`` empty columns left of 1-based ``before_col``."""
+        with self._lock:
+            ss = self._file(key)
+            self._tab(ss, tab)
+            work = ss.clone()
+            sheet = self._tab(work, tab)
+            if not 1 <= before_col <= sheet.col_count + 1 or count < 1:
+                raise FakeSheetsError(
+                    f"Cannot insert {count} columns before column {before_col} of {tab!r}."
+                )
+            insert_dimension(work, sheet, "COLUMNS", before_col - 1, before_col - 1 + count,
+                             inherit_before=False)
+            self._server.commit(work)
+
     def delete_rows(self, key: str, tab: str, row: int, count: int = 1) -> None:
         """Delete ``count`` rows starting at 1-based ``row``."""
         with self._lock:

@@ -984,6 +984,11 @@ def _copy_block(ctx: Context, source: Box, dest: Box, paste_type: str, cut: bool
             if r >= dest.sheet.row_count or c >= dest.sheet.col_count:
                 continue
             src = block.get((i % source.rows, j % source.cols))
+            if paste_type == "PASTE_VALUES" and src:
+                # "Paste the values ONLY without formats, formulas, or merges":
+                # a formula arrives as what it shows.
+                shown = src.get("effectiveValue")
+                src = {"userEnteredValue": dict(shown)} if shown else {}
             if fields is None:
                 dest.sheet.put(r, c, dict(src) if src else None)
             else:
