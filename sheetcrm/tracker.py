@@ -583,7 +583,9 @@ def prepare_rows(
             return InputError(f"{place}: {message}")
 
         for key, text in record.items():
-            text = text.strip() if text is not None else ""
+            # A cell's line break is "\n"; an .xlsx cannot keep a lone "\r" (XML
+            # reads it back as "\n"), so every backend stores the same text.
+            text = (text or "").replace("\r\n", "\n").replace("\r", "\n").strip()
             col = template.column(key)
             if not text:
                 continue

@@ -150,9 +150,10 @@ def test_offline_edits_and_additions_reach_the_sheet(
     assert (result.added, result.updated, result.cells_updated, result.conflicts) == (
         1, 1, 2, []
     )
-    # metadata, read, check read, one write
+    # metadata, read, check read, one write, the read of the write's photographs
     assert [r.kind for r in fake.requests] == [
-        "spreadsheets.get", "values.batchGet", "values.batchGet", "spreadsheets.batchUpdate"
+        "spreadsheets.get", "values.batchGet", "values.batchGet", "spreadsheets.batchUpdate",
+        "values.batchGet",
     ]
     assert sheet_value(fake, key, "E0001", "Status") == "contacted"
     assert sheet_value(fake, key, "E0001", "First contact") == pytest.approx(
