@@ -459,13 +459,23 @@ MOVING = ["inserts a row and types in it", "deletes a row", "sorts by name, Z to
           "types an ID in a blank one", "inserts a column"]
 
 
-def refresh_with_edit(sc: Scenario, index: int, edit: str, requests: list[str]) -> None:
-    """Refresh with the owner's edit just before request ``index``, then check every row."""
+def run_with_edit(sc: Scenario, index: int, edit: str, requests: list[str]
+                  ) -> tuple[dict[str, Any], list[list[Any]], str]:
+    """Run the scenario's command with the owner's edit just before request ``index``.
+
+    Returns what the sheet held at the edit, the Enquiries values afterwards,
+    and where the edit was, for messages.
+    """
     sc.reset()
     seen = edit_before(sc, index, edit)
-    tracker.refresh(backend(sc.fake, sc.key), now=NOW)
-    grid = sc.fake.get_values(sc.key, ENQ)
+    sc.run(backend(sc.fake, sc.key))
     where = f"{edit} just before request {index} ({requests[index]})"
+    return seen, sc.fake.get_values(sc.key, ENQ), where
+
+
+def refresh_with_edit(sc: Scenario, index: int, edit: str, requests: list[str]) -> None:
+    """Refresh with the owner's edit just before request ``index``, then check every row."""
+    seen, grid, where = run_with_edit(sc, index, edit, requests)
     assert owner_rows(grid) == seen["owner"], where
     ids = ids_by_name(grid)
     assert all(ids[n] == i for n, i in seen["ids"].items()), (where, ids, seen["ids"])
@@ -514,11 +524,8 @@ def test_owner_edits_between_the_requests_of_an_add(
 
 def add_with_edit(sc: Scenario, index: int, edit: str, requests: list[str],
                   added: list[tuple[Any, ...]]) -> None:
-    sc.reset()
-    seen = edit_before(sc, index, edit)
-    sc.run(backend(sc.fake, sc.key))
-    now = owner_rows(sc.fake.get_values(sc.key, ENQ))
-    where = f"{edit} just before request {index} ({requests[index]})"
+    seen, grid, where = run_with_edit(sc, index, edit, requests)
+    now = owner_rows(grid)
     # Everything the owner had, plus the new enquiry once; nothing overwritten.
     assert sorted(map(repr, now)) == sorted(map(repr, seen["owner"] + added)), where
 
@@ -557,10 +564,7 @@ def test_owner_edits_between_the_requests_of_a_sync(
             # known gap above); the offline edit is still put back, which
             # test_a_column_inserted_at_the_instant_of_a_sync_puts_edits_back checks.
             continue
-        sc.reset()
-        seen = edit_before(sc, index, edit)
-        sc.run(backend(sc.fake, sc.key))
-        where = f"{edit} just before request {index} ({clean.requests[index]})"
+        seen, grid, where = run_with_edit(sc, index, edit, clean.requests)
         # The owner's rows as they were at the edit; the offline note lands on
         # Brian's own row unless the owner had typed a note there (a conflict,
         # which keeps the sheet's value); the offline enquiry is there once
@@ -568,9 +572,8 @@ def test_owner_edits_between_the_requests_of_a_sync(
         want = [r[:-1] + ("Called back offline",) if r[1] == "Brian" and r[-1] is None else r
                 for r in seen["owner"]]
         want += [] if juma[0] in want else juma
-        now = owner_rows(sc.fake.get_values(sc.key, ENQ))
-        assert sorted(map(repr, now)) == sorted(map(repr, want)), where
-        ids = ids_by_name(sc.fake.get_values(sc.key, ENQ))
+        assert sorted(map(repr, owner_rows(grid))) == sorted(map(repr, want)), where
+        ids = ids_by_name(grid)
         assert all(ids[n] == i for n, i in seen["ids"].items()), (where, ids, seen["ids"])
 
 
@@ -578,10 +581,9 @@ def test_a_column_inserted_at_the_instant_of_a_sync_puts_edits_back(
         scenarios: Callable[[str], Scenario]) -> None:
     sc = scenarios("sync")
     clean = clean_run(sc)
-    sc.reset()
-    seen = edit_before(sc, clean.requests.index("spreadsheets.batchUpdate"), "inserts a column")
-    sc.run(backend(sc.fake, sc.key))
-    now = owner_rows(sc.fake.get_values(sc.key, ENQ))
+    seen, grid, _ = run_with_edit(sc, clean.requests.index("spreadsheets.batchUpdate"),
+                                  "inserts a column", clean.requests)
+    now = owner_rows(grid)
     # The offline enquiry is the known gap (under the wrong headers); every
     # other row is the owner's, with the offline note on Brian's own row.
     kept = [r for r in now if not any(str(v) == "0772 300001" for v in r)]

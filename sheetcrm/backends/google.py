@@ -613,10 +613,13 @@ class GoogleBackend:
             fixed = self._plan_restore(template, guard, after, verdict.restores)
             self._write("the cells it put back", advice, _State(guard.sheets, {}),
                         lambda sheets: [], lambda state: fixed)
-        rows = ", ".join(str(r) for r in verdict.moved_rows[:5]) or "the header row"
+        moved = verdict.moved_rows
+        where = ("the header row" if not moved else f"row {moved[0]}" if len(moved) == 1
+                 else "rows " + ", ".join(str(r) for r in moved[:5])
+                 + (" and more" if len(moved) > 5 else ""))
         raise ConcurrentEdit(
-            f"{self.label} changed while sheetcrm was writing {job} (row {rows} moved or was "
-            "typed in at that instant): anything written on the wrong row was put back",
+            f"{self.label} changed while sheetcrm was writing {job} ({where} changed at that "
+            "instant): anything written on the wrong row was put back; run it again",
             landed=True,
         )
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from ..cells import header_key
+from ..cells import header_key, header_positions
 from ..model import CellValue, Grid
 
 #: Template keys of the columns that tell one enquiry's row from another's.
@@ -74,9 +74,9 @@ def _same(a: CellValue, b: CellValue) -> bool:
 
 
 def identity_columns(header: Sequence[CellValue], identity_headers: Sequence[str]) -> list[int]:
-    """0-based positions in ``header`` of the identity headers it has."""
-    wanted = {header_key(h) for h in identity_headers}
-    return [i for i, h in enumerate(header) if header_key(h) in wanted]
+    """0-based positions in ``header`` of the identity headers it has, found as the engine does."""
+    positions = header_positions(header)
+    return [positions[k] for k in map(header_key, identity_headers) if k in positions]
 
 
 def judge(

@@ -252,31 +252,23 @@ class FakeSheets:
         The new rows take their formats from the row pushed down, as when the
         owner inserts rows above a data row.
         """
-        with self._lock:
-            ss = self._file(key)
-            self._tab(ss, tab)
-            work = ss.clone()
-            sheet = self._tab(work, tab)
-            if not 1 <= before_row <= sheet.row_count + 1 or count < 1:
-                raise FakeSheetsError(
-                    f"Cannot insert {count} rows before row {before_row} of {tab!r}."
-                )
-            insert_dimension(work, sheet, "ROWS", before_row - 1, before_row - 1 + count,
-                             inherit_before=False)
-            self._server.commit(work)
+        self._insert(key, tab, "ROWS", before_row, count)
 
     def insert_columns(self, key: str, tab: str, before_col: int, count: int = 1) -> None:
         """Insert ``count`` empty columns left of 1-based ``before_col``."""
+        self._insert(key, tab, "COLUMNS", before_col, count)
+
+    def _insert(self, key: str, tab: str, dimension: str, before: int, count: int) -> None:
         with self._lock:
             ss = self._file(key)
             self._tab(ss, tab)
             work = ss.clone()
             sheet = self._tab(work, tab)
-            if not 1 <= before_col <= sheet.col_count + 1 or count < 1:
-                raise FakeSheetsError(
-                    f"Cannot insert {count} columns before column {before_col} of {tab!r}."
-                )
-            insert_dimension(work, sheet, "COLUMNS", before_col - 1, before_col - 1 + count,
+            size = sheet.row_count if dimension == "ROWS" else sheet.col_count
+            if not 1 <= before <= size + 1 or count < 1:
+                what = "rows before row" if dimension == "ROWS" else "columns before column"
+                raise FakeSheetsError(f"Cannot insert {count} {what} {before} of {tab!r}.")
+            insert_dimension(work, sheet, dimension, before - 1, before - 1 + count,
                              inherit_before=False)
             self._server.commit(work)
 
