@@ -11,63 +11,34 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
-from . import __version__, tracker
+from . import __version__, exporters, tracker
 from .backends.base import Backend
-from .errors import InputError, SheetCRMError
-from .sla import format_minutes
-from .summary import MonthFigures
-from .views import month_label
+from .errors import SheetCRMError
+from .opening import OpenOptions, create_google_sheet, google_sign_in, open_tracker
+from .results import Evaluation
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
 @dataclass
 class App:
-    """What every command shares: how to open a tracker from a TARGET argument."""
+    """What every command shares: how to open a tracker from a TRACKER argument.
 
-    credentials: Path | None = None
-    retry_seconds: float | None = None
-    opener: Callable[[str, App], Backend] | None = None
-    force: bool = False
+    ``opener`` is the seam tests use to hand in their own backends.
+    """
+
+    options: OpenOptions = field(default_factory=lambda: OpenOptions(warn=_warn))
+    opener: Callable[[str, OpenOptions], Backend] = open_tracker
 
     def open(self, target: str) -> Backend:
         """The backend for a file path or a Google Sheets link."""
-        if self.opener is not None:
-            return self.opener(target, self)
-        return open_backend(target, credentials=self.credentials, force=self.force,
-                            retry_seconds=self.retry_seconds)
-
-
-def open_backend(target: str, *, credentials: Path | None = None, force: bool = False,
-                 retry_seconds: float | None = None) -> Backend:
-    """An Excel backend for ``*.xlsx``, a Google one for a sheet link or key."""
-    lowered = target.lower()
-    if lowered.endswith((".xlsx", ".xlsm")):
-        from .backends.excel import ExcelBackend
-
-        return ExcelBackend(Path(target), force=force)
-    if lowered.endswith((".xls", ".csv", ".ods", ".numbers")):
-        raise InputError(
-            f"{target}: sheetcrm works with Excel .xlsx files and Google Sheets; "
-            "save the file as .xlsx first"
-        )
-    from .backends.google import GoogleBackend
-
-    if GoogleBackend.looks_like_google(target):
-        from .backends.retry import RetryPolicy
-
-        return GoogleBackend(target, credentials=credentials, warn=_warn,
-                             retry=RetryPolicy(total_seconds=retry_seconds))
-    raise InputError(
-        f"{target} is neither an .xlsx file nor a Google Sheets link: give a path ending in "
-        ".xlsx or the sheet's address from the browser"
-    )
+        return self.opener(target, self.options)
 
 
 pass_app = click.make_pass_decorator(App, ensure=True)
@@ -97,11 +68,11 @@ def credentials_option() -> Callable[[F], F]:
 
     def callback(ctx: click.Context, _param: click.Parameter, value: Path | None) -> None:
         if value is not None:
-            ctx.ensure_object(App).credentials = value
+            ctx.ensure_object(App).options.credentials = value
 
     def retry_callback(ctx: click.Context, _param: click.Parameter, value: float | None) -> None:
         if value is not None:
-            ctx.ensure_object(App).retry_seconds = value
+            ctx.ensure_object(App).options.retry_seconds = value
 
     credentials = click.option(
         "--credentials",
@@ -191,7 +162,7 @@ def demo(app: App, path: Path, force: bool, now: dt.datetime | None, as_json: bo
     """
     from .demo import build_demo
 
-    app.force = force
+    app.options.force = force
     backend = app.open(str(path))
     evaluation = build_demo(backend, now=now, progress=_progress)
     _print_refresh(backend.label, evaluation, as_json)
@@ -222,16 +193,11 @@ def init(app: App, target: str | None, config: Path | None, force: bool,
         from .settings import settings_from_toml
 
         settings = settings_from_toml(config)
-    app.force = force
+    app.options.force = force
     if title is not None:
         if target is not None:
             raise click.UsageError("give either TRACKER or --create TITLE, not both")
-        from .backends.google import GoogleBackend
-        from .backends.retry import RetryPolicy
-
-        backend: Backend = GoogleBackend.create_spreadsheet(
-            title, credentials=app.credentials, warn=_warn,
-            retry=RetryPolicy(total_seconds=app.retry_seconds))
+        backend = create_google_sheet(title, app.options)
     elif target is None:
         raise click.UsageError("give the TRACKER to create: a .xlsx path or a Google Sheets link")
     else:
@@ -284,9 +250,9 @@ def import_(app: App, target: str, csv_file: Path, now: dt.datetime | None) -> N
     is bad, nothing is added and the error names the line.
     """
     backend = app.open(target)
-    rows = tracker.import_csv(backend, csv_file, now=now)
+    rows = tracker.import_file(backend, csv_file, now=now)
     where = f"row {rows[0]}" if len(rows) == 1 else f"rows {rows[0]} to {rows[-1]}"
-    click.echo(f"Imported {_enquiries(len(rows))} into {backend.label} ({where}). "
+    click.echo(f"Imported {exporters.text.enquiries(len(rows))} into {backend.label} ({where}). "
                "Run `sheetcrm refresh` next.")
 
 
@@ -322,13 +288,7 @@ def report(app: App, target: str, month: str | None, now: dt.datetime | None,
     """Print the monthly figures per channel. Writes nothing."""
     backend = app.open(target)
     months = tracker.report(backend, month=month, now=now)
-    if as_json:
-        click.echo(json.dumps({"months": [m.as_dict() for m in months]}, indent=2))
-        return
-    if not months:
-        click.echo(f"{backend.label} has no dated enquiries yet.")
-    for m in months:
-        _print_month(m)
+    click.echo(exporters.get("json" if as_json else "text").report(backend.label, months))
 
 
 @cli.command()
@@ -342,9 +302,7 @@ def auth(client_secrets: Path) -> None:
     the sign-in on this computer, readable only by you. Service accounts do
     not need this: see docs/google-setup.md.
     """
-    from .backends.google_auth import login
-
-    path = login(client_secrets)
+    path = google_sign_in(client_secrets)
     click.echo(f"Signed in. The sign-in is kept in {path} (readable only by you).")
 
 
@@ -362,13 +320,9 @@ def export(app: App, target: str, path: Path, force: bool, now: dt.datetime | No
     `sheetcrm refresh` works on like any other. Bring offline changes back
     with `sheetcrm sync XLSX TRACKER`.
     """
-    from .backends.google import GoogleBackend
     from .sync import export_to_excel
 
     backend = app.open(target)
-    if not isinstance(backend, GoogleBackend):
-        raise InputError(f"{target} is not a Google Sheets link: export copies a Google "
-                         "tracker to Excel")
     _progress(f"Exporting {backend.label}...")
     export_to_excel(backend, path, now=now, force=force)
     click.echo(f"Saved an offline copy of {backend.label} as {path}.")
@@ -388,18 +342,15 @@ def sync(app: App, path: Path, target: str, now: dt.datetime | None, as_json: bo
     the export is a conflict: the sheet keeps its value, and both values are
     listed on the sheet's Conflicts tab and here. Nothing is deleted.
     """
-    from .backends.google import GoogleBackend
     from .sync import sync_from_excel
 
     backend = app.open(target)
-    if not isinstance(backend, GoogleBackend):
-        raise InputError(f"{target} is not a Google Sheets link: sync merges an offline copy "
-                         "back into its Google tracker")
     result = sync_from_excel(path, backend, now=now)
     if as_json:
         click.echo(json.dumps(result.as_dict(), indent=2))
         return
-    click.echo(f"Synced {path} into {backend.label}: {_enquiries(result.added)} added, "
+    click.echo(f"Synced {path} into {backend.label}: "
+               f"{exporters.text.enquiries(result.added)} added, "
                f"{result.updated} updated ({result.cells_updated} cells), "
                f"{len(result.conflicts)} conflicts.")
     for c in result.conflicts:
@@ -421,51 +372,8 @@ def _progress(message: str) -> None:
     click.echo(message, err=True)
 
 
-def _print_refresh(label: str, evaluation: tracker.Evaluation, as_json: bool) -> None:
-    if as_json:
-        click.echo(json.dumps(evaluation.as_dict(), indent=2))
-        return
-    e = evaluation
-    click.echo(f"Refreshed {label} as at {e.now:%d/%m/%Y %H:%M} ({e.settings.timezone}).")
-    click.echo(f"  {_enquiries(len(e.rows))}: {e.count('due')} due, {e.count('overdue')} overdue, "
-               f"{e.count('met')} met, {e.count('missed')} missed, "
-               f"{e.count('unknown')} unknown.")
-    click.echo(f"  Follow-ups due today or earlier: {e.follow_ups_due}.")
-    if e.rows_with_problems:
-        click.echo(f"  Rows with problems: {e.rows_with_problems} (see the Problems column).")
-    if e.months:
-        m = e.months[0]
-        t = m.total
-        line = (f"  {month_label(m.month)}: {_enquiries(t.enquiries)}, {t.converted} converted "
-                f"({_pct(t.conversion_rate)}), {_pct(t.sla_met_rate)} answered within the SLA, "
-                f"{m.sla_breaches} SLA breaches")
-        click.echo(line + (": escalate." if m.escalate else "."))
-
-
-def _print_month(m: MonthFigures) -> None:
-    click.echo(f"{month_label(m.month)}")
-    header = (f"  {'Channel':<14}{'Enq':>5}{'Cont':>6}{'Conv':>6}{'Lost':>6}{'Open':>6}"
-              f"{'Conv%':>7}{'SLA%':>7}{'Median':>9}{'Value won':>14}")
-    click.echo(header)
-    for ch in [*m.channels, m.total]:
-        median = ch.median_response_minutes
-        click.echo(
-            f"  {ch.source[:14]:<14}{ch.enquiries:>5}{ch.contacted:>6}{ch.converted:>6}"
-            f"{ch.lost:>6}{ch.open:>6}{_pct(ch.conversion_rate):>7}{_pct(ch.sla_met_rate):>7}"
-            f"{format_minutes(median) if median is not None else '-':>9}"
-            f"{ch.value_won:>14,.0f}"
-        )
-    flag = " (3 or more: escalate)" if m.escalate else ""
-    click.echo(f"  SLA breaches: {m.sla_breaches}{flag}")
-    click.echo("")
-
-
-def _enquiries(count: int) -> str:
-    return "1 enquiry" if count == 1 else f"{count} enquiries"
-
-
-def _pct(value: float | None) -> str:
-    return "-" if value is None else f"{value:.0%}"
+def _print_refresh(label: str, evaluation: Evaluation, as_json: bool) -> None:
+    click.echo(exporters.get("json" if as_json else "text").refresh(label, evaluation))
 
 
 def main() -> None:

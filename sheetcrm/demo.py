@@ -13,7 +13,8 @@ from zoneinfo import ZoneInfo
 
 from .backends.base import Backend
 from .model import CellValue, Settings
-from .tracker import Evaluation, init_tracker, localise, refresh
+from .results import Evaluation
+from .tracker import init_tracker, localise, refresh
 
 FIRST_NAMES = [
     "Sarah", "Brian", "Grace", "Joseph", "Aisha", "Ivan", "Patience", "Ronald", "Esther",

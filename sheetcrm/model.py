@@ -107,6 +107,8 @@ class TabContent:
     widths: Mapping[int, float] = field(default_factory=dict)  # 1-based column -> width
     charts: list[Chart] = field(default_factory=list)
     freeze_rows: int = 0
+    #: Hide the tab (the template's own tabs take this from the template instead).
+    hidden: bool = False
 
 
 @dataclass(frozen=True)
@@ -120,27 +122,43 @@ class Snapshot:
 
 
 @dataclass
-class Changes:
-    """What a refresh writes: only the columns and tabs sheetcrm owns.
+class LogLines:
+    """Lines appended below the last line of a tab (created with ``header`` when missing)."""
 
-    Backends locate columns by header on the Enquiries tab at write time, so an
-    owner who reorders columns between read and write cannot make a value land
-    in the wrong column.  ``expected_ids`` is the ID column as it was read (one
-    entry per data row, starting at row 2); a backend that can see concurrent
-    edits must compare it with the sheet just before writing and raise
-    :class:`~sheetcrm.errors.ConcurrentEdit` if it moved.
+    tab: str
+    header: Sequence[str]
+    rows: Sequence[Sequence[CellValue]]
+
+
+@dataclass
+class Changes:
+    """What the engine wants written: only the cells and tabs sheetcrm may write.
+
+    This is intent, not position: columns are named by header and rows by
+    what they held when read.  :func:`sheetcrm.planner.plan_write` turns it,
+    against a fresh read taken at write time, into positional operations,
+    so an owner who reorders columns between read and write cannot make a
+    value land in the wrong column.
     """
 
     #: Header -> one Cell per data row, starting at row 2.  Rows beyond the
-    #: list that hold old computed values must be cleared.
-    computed: dict[str, list[Cell]]
+    #: list that hold old computed values are cleared.
+    computed: dict[str, list[Cell]] = field(default_factory=dict)
     #: Row number -> new ID, only for rows whose ID cell was blank when read.
-    id_fills: dict[int, str]
-    expected_ids: list[CellValue]
+    id_fills: dict[int, str] = field(default_factory=dict)
+    #: The ID column as it was read (one entry per data row from row 2), or
+    #: None when the write does not address rows by position.
+    expected_ids: list[CellValue] | None = None
     #: Owned tabs replaced whole.
-    tabs: dict[str, TabContent]
-    #: Key/value pairs on the hidden meta tab (next ID, last refresh, template version).
-    meta: dict[str, str]
+    tabs: dict[str, TabContent] = field(default_factory=dict)
+    #: Key/value pairs on the hidden meta tab (last ID, last refresh, template version).
+    meta: dict[str, str] = field(default_factory=dict)
+    #: Owner cells by (row number, Enquiries header), as of the last read (sync only).
+    edits: dict[tuple[int, str], CellValue] = field(default_factory=dict)
+    #: New enquiries (Enquiries header -> value), appended below the last typed row.
+    new_rows: list[Mapping[str, CellValue]] = field(default_factory=list)
+    #: Lines for a log tab such as Conflicts.
+    log: LogLines | None = None
 
 
 def ids_match(expected: Sequence[CellValue], now: Sequence[CellValue]) -> bool:

@@ -37,6 +37,12 @@ class EnquiryFacts:
     value: float | None
 
 
+def month_label(month: str) -> str:
+    """'2026-10' -> 'October 2026'."""
+    year, mon = month.split("-")
+    return dt.date(int(year), int(mon), 1).strftime("%B %Y")
+
+
 def _rate(part: int, whole: int) -> float | None:
     return part / whole if whole else None
 

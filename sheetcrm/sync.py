@@ -21,20 +21,18 @@ Nothing is ever deleted from the sheet.
 from __future__ import annotations
 
 import datetime as dt
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from . import tracker, views
-from .backends.excel import ExcelBackend
-from .backends.google import GoogleBackend
+from . import tabs, tracker
+from .backends.base import Backend
 from .cells import from_serial, header_key, header_positions, text_of, to_serial
-from .errors import ConcurrentEdit, InputError, SheetCRMError, TrackerBusy
-from .model import Cell, CellValue, Grid, Settings, Snapshot, TabContent
-from .settings import settings_to_contents
+from .errors import ConcurrentEdit, InputError, NotATracker, SheetCRMError, TrackerNotFound
+from .model import Cell, CellValue, Changes, Grid, LogLines, Settings, Snapshot, TabContent
+from .opening import OpenOptions, open_tracker
 from .template import Template, load_template
 
 BASE_TAB = "sheetcrm_base"
@@ -104,12 +102,13 @@ class SyncResult:
 
 
 def export_to_excel(
-    google: GoogleBackend, path: Path, *, now: dt.datetime | None = None, force: bool = False
+    google: Backend, path: Path, *, now: dt.datetime | None = None, force: bool = False
 ) -> Path:
     """Write the Google tracker to ``path`` as a complete, refreshed Excel tracker."""
+    _require_google(google, "export copies a Google tracker to Excel")
     template = load_template()
     path = Path(path)
-    everything = google.read_all()
+    everything = google.read(everything=True)
     enq_name = template.enquiries.name
     if enq_name not in everything.tabs:
         raise InputError(
@@ -146,31 +145,35 @@ def export_to_excel(
     for row in grid[1:]:
         if any(not _blank(_at(row, i)) for i in owner_cols):
             base.append([_for_excel(_at(row, i), i in date_cols) for i in owner_cols])
-    contents[BASE_TAB] = TabContent(rows=[[Cell(v) for v in line] for line in base])
+    contents[BASE_TAB] = TabContent(rows=[[Cell(v) for v in line] for line in base], hidden=True)
 
     # One atomic save makes the whole workbook; the refresh then fills the
     # computed columns, Today and Summary as for any Excel tracker.
-    ExcelBackend(path, force=force).create(template, contents, hidden={BASE_TAB})
-    tracker.refresh(ExcelBackend(path), now=now)
+    open_tracker(str(path), OpenOptions(force=force)).create(template, contents)
+    tracker.refresh(open_tracker(str(path)), now=now)
     return path
+
+
+def _require_google(backend: Backend, what: str) -> None:
+    if backend.kind != "Google Sheets":
+        raise InputError(f"{backend.label} is not a Google Sheets link: {what}")
 
 
 def _contents(everything: Snapshot, template: Template, settings: Settings
               ) -> dict[str, TabContent]:
     """Every tab but Enquiries, as the Excel backend's create takes them."""
-    kinds = {t.name: t.kind for t in template.tabs}
+    by_name = {t.name: t for t in template.tabs}
+    context = tabs.TabContext(template, settings)
     out: dict[str, TabContent] = {}
     for name in everything.tab_names:
-        kind = kinds.get(name)
+        tab = by_name.get(name)
+        kind = tab.kind if tab else None
         grid = everything.tabs.get(name, [])
         if kind == "enquiries" or name == BASE_TAB:
             continue
-        if kind == "settings":
-            out[name] = settings_to_contents(settings, template)
-        elif kind == "about":
-            out[name] = views.about_tab(template, settings)
-        elif kind in ("today", "summary"):
-            out[name] = views.placeholder_tab(name)  # the refresh after export rewrites them
+        if tab is not None and kind in ("settings", "about", "today", "summary"):
+            # Settings as read, About as made; the refresh after export rewrites the others.
+            out[name] = tabs.build(tab, context)
         elif kind == "lists":
             out[name] = TabContent(rows=[[Cell(v, style="header" if r == 0 else None)
                                           for v in line] for r, line in enumerate(grid)],
@@ -215,9 +218,10 @@ def _enquiries(grid: Grid, template: Template, date_cols: set[int]) -> TabConten
 
 
 def sync_from_excel(
-    path: Path, google: GoogleBackend, *, now: dt.datetime | None = None
+    path: Path, google: Backend, *, now: dt.datetime | None = None
 ) -> SyncResult:
     """Merge rows added or edited in the offline copy at ``path`` back into the sheet."""
+    _require_google(google, "sync merges an offline copy back into its Google tracker")
     template = load_template()
     path = Path(path)
     enq_name = template.enquiries.name
@@ -244,8 +248,8 @@ def sync_from_excel(
             # The new rows and the log are in the sheet already; only edits remain.
             plan.new_rows, log = [], []
         try:
-            google.merge(plan.edits, plan.new_rows, log_tab=CONFLICTS_TAB,
-                         log_header=CONFLICT_HEADER, log_rows=log)
+            google.apply(Changes(edits=plan.edits, new_rows=list(plan.new_rows),
+                                 log=LogLines(CONFLICTS_TAB, CONFLICT_HEADER, log)))
         except ConcurrentEdit as exc:
             if exc.landed and landed is None:
                 landed = plan.result
@@ -338,83 +342,35 @@ def _plan_sync(
 
 def _read_offline(path: Path, template: Template
                   ) -> tuple[Grid, str, list[CellValue], list[list[CellValue]]]:
-    """The offline copy's Enquiries values and its base tab, from one opening of the file.
+    """The offline copy's Enquiries values and its base tab, from one reading of the file.
 
     Returns (Enquiries grid, sheet key, base header, base rows).
     """
-    import openpyxl
-
-    for lock in (f"~${path.name}", f".~lock.{path.name}#"):
-        if (path.parent / lock).exists():
-            raise TrackerBusy(
-                f"{path} is open in Excel or LibreOffice (lock file {lock}): save and close it "
-                "so your latest changes are synced, then run the sync again"
-            )
-    if not path.is_file():
-        raise InputError(f"{path} does not exist: give the offline copy made by `sheetcrm export`")
+    damaged = f"{path} is not an Excel workbook (.xlsx) or is damaged: export the sheet again"
     try:
-        with warnings.catch_warnings():
-            # Nothing is saved, so parts openpyxl cannot keep do not matter here.
-            warnings.simplefilter("ignore")
-            wb = openpyxl.load_workbook(path, read_only=True, rich_text=False)
-    except Exception:  # openpyxl fails in many ways on a file that is not a workbook
+        snapshot = open_tracker(str(path)).read(everything=True)
+    except TrackerNotFound:
         raise InputError(
-            f"{path} is not an Excel workbook (.xlsx) or is damaged: export the sheet again"
+            f"{path} does not exist: give the offline copy made by `sheetcrm export`"
         ) from None
-    try:
-        enquiries = _sheet(wb, template.enquiries.name)
-        base_ws = _sheet(wb, BASE_TAB)
-        if base_ws is None:
-            raise InputError(
-                f"{path} was not made by `sheetcrm export` (it has no {BASE_TAB!r} tab), so "
-                "sheetcrm cannot tell what changed offline: export the sheet again and make "
-                "the changes in that copy"
-            )
-        if enquiries is None:
+    except NotATracker as exc:
+        if template.enquiries.name in str(exc):
             raise InputError(
                 f"{path} has no {template.enquiries.name!r} tab: put it back, or export the "
                 "sheet again"
-            )
-        grid = _values(enquiries)
-        rows = _values(base_ws)
-    except SheetCRMError:
-        raise
-    except Exception:
+            ) from None
+        raise InputError(damaged) from None
+    rows = snapshot.tabs.get(BASE_TAB)
+    if rows is None:
         raise InputError(
-            f"{path} is not an Excel workbook (.xlsx) or is damaged: export the sheet again"
-        ) from None
-    finally:
-        wb.close()
+            f"{path} was not made by `sheetcrm export` (it has no {BASE_TAB!r} tab), so "
+            "sheetcrm cannot tell what changed offline: export the sheet again and make "
+            "the changes in that copy"
+        )
+    grid = snapshot.tabs.get(template.enquiries.name, [])
     if len(rows) < 2 or _at(rows[0], 0) != MARKER or not isinstance(_at(rows[0], 1), str):
         raise InputError(f"The {BASE_TAB!r} tab of {path} was changed: export the sheet again")
     return grid, str(rows[0][1]), rows[1], rows[2:]
-
-
-def _sheet(wb: Any, name: str) -> Any:
-    want = name.strip().casefold()
-    return next((wb[t] for t in wb.sheetnames if t.strip().casefold() == want), None)
-
-
-def _values(ws: Any) -> Grid:
-    """A worksheet's raw values, trailing empty cells and rows trimmed."""
-    grid: Grid = []
-    for line in ws.iter_rows(values_only=True):
-        row = [_raw(v) for v in line]
-        while row and row[-1] is None:
-            row.pop()
-        grid.append(row)
-    while grid and not grid[-1]:
-        grid.pop()
-    return grid
-
-
-def _raw(value: Any) -> CellValue:
-    if isinstance(value, dt.timedelta):  # a duration format: days, as Excel holds it
-        return value.total_seconds() / 86400
-    if value is None or isinstance(value, str | int | float | bool | dt.datetime | dt.date
-                                   | dt.time):
-        return value
-    return str(value)
 
 
 # --------------------------------------------------------------------------- values

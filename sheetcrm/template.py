@@ -95,6 +95,8 @@ class Tab:
     name: str
     kind: str
     owned: bool = False
+    #: Rewritten whole by every refresh (Today, Summary).
+    refresh: bool = False
     hidden: bool = False
     freeze_rows: int = 0
     freeze_cols: int = 0

@@ -7,18 +7,16 @@ functions do the I/O through a :class:`~sheetcrm.backends.base.Backend`.
 
 from __future__ import annotations
 
-import contextlib
-import csv
 import datetime as dt
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
-from . import views
+from . import importers, tabs
 from .backends.base import Backend
 from .businesstime import BusinessCalendar
 from .cells import (
@@ -32,84 +30,17 @@ from .cells import (
     text_of,
 )
 from .errors import ConcurrentEdit, InputError, NotATracker, SheetCRMError
-from .model import Cell, CellValue, Changes, Grid, Settings, Snapshot, Status
+from .model import Cell, CellValue, Changes, Grid, Settings, Snapshot
+from .planner import CONTROL_CHARACTERS, MAX_CELL_TEXT
+from .results import Evaluation, RowResult
 from .settings import settings_from_grid, validate_settings
-from .sla import SlaResult, assess_sla, next_follow_up
+from .sla import assess_sla, next_follow_up
 from .summary import EnquiryFacts, MonthFigures, monthly_figures
 from .template import Template, column_letter, load_template
 
 ID_PATTERN = re.compile(r"^E(\d+)$")
 #: How many times a refresh re-reads when the sheet moved under it.
 REFRESH_ATTEMPTS = 3
-
-
-@dataclass
-class RowResult:
-    """What a refresh worked out for one enquiry row."""
-
-    row: int
-    id: str | None
-    name: str
-    contact: str
-    phone: str | None
-    source: str
-    status: Status | None
-    received: dt.datetime | None
-    first_contact: dt.datetime | None
-    follow_ups_done: int | None
-    value: float | None
-    sla: SlaResult | None
-    next_follow_up: dt.date | None
-    whatsapp: str | None
-    problems: list[str] = field(default_factory=list)
-
-    def as_dict(self) -> dict[str, Any]:
-        """The JSON shape of ``refresh --json``."""
-        sla = self.sla
-        return {
-            "id": self.id,
-            "row": self.row,
-            "sla": sla.state if sla else "unknown",
-            "respond_by": sla.respond_by.isoformat() if sla and sla.respond_by else None,
-            "response_minutes": sla.response_minutes if sla else None,
-            "next_follow_up": self.next_follow_up.isoformat() if self.next_follow_up else None,
-            "problems": list(self.problems),
-        }
-
-
-@dataclass
-class Evaluation:
-    """The result of evaluating a tracker at a moment: rows, months and what to write."""
-
-    now: dt.datetime
-    settings: Settings
-    rows: list[RowResult]
-    months: list[MonthFigures]
-    changes: Changes
-    undated: int = 0
-
-    def as_dict(self) -> dict[str, Any]:
-        """The JSON object printed by ``refresh --json``."""
-        return {
-            "now": self.now.isoformat(),
-            "enquiries": [r.as_dict() for r in self.rows],
-            "months": [m.as_dict() for m in self.months],
-        }
-
-    def count(self, state: str) -> int:
-        """How many enquiries are in this SLA state."""
-        return sum(1 for r in self.rows if r.sla is not None and r.sla.state == state)
-
-    @property
-    def follow_ups_due(self) -> int:
-        """Follow-ups due today or earlier."""
-        today = self.now.date()
-        return sum(1 for r in self.rows if r.next_follow_up and r.next_follow_up <= today)
-
-    @property
-    def rows_with_problems(self) -> int:
-        """Rows whose Problems cell is not empty."""
-        return sum(1 for r in self.rows if r.problems)
 
 
 # --------------------------------------------------------------------------- reading
@@ -304,13 +235,11 @@ def evaluate(
         ),
         undated=sum(1 for r in rows if r.received is None),
     )
-    letters = {key: _letter(i) for key, i in layout.columns.items()}
     if build_tabs:
-        evaluation.changes.tabs = {
-            template.tab("summary").name: views.summary_tab(evaluation, template, letters,
-                                                            last),
-            template.tab("today").name: views.today_tab(evaluation, template),
-        }
+        letters = {key: _letter(i) for key, i in layout.columns.items()}
+        evaluation.changes.tabs = tabs.refreshed_contents(tabs.TabContext(
+            template=template, settings=settings, evaluation=evaluation, letters=letters,
+            last_row=last))
     evaluation.changes.meta = {k: v for k, v in new_meta.items() if meta.get(k) != v}
     return evaluation
 
@@ -474,35 +403,12 @@ def _computed_cells(
 # --------------------------------------------------------------------------- I/O
 
 
-@contextlib.contextmanager
-def _locked(backend: Backend) -> Iterator[None]:
-    """Hold the backend's own lock (Excel has one) for a read-then-write."""
-    lock: Callable[[], contextlib.AbstractContextManager[Any]] | None = getattr(
-        backend, "lock", None
-    )
-    if lock is None:
-        yield
-        return
-    with lock():
-        yield
-
-
 def init_tracker(backend: Backend, settings: Settings | None = None) -> None:
     """Create a new, empty tracker with the template and these settings."""
-    from .settings import settings_to_contents
-
     template = load_template()
     settings = settings or Settings()
     validate_settings(settings)
-    contents = {
-        template.tab("settings").name: settings_to_contents(settings, template),
-        template.tab("lists").name: views.lists_tab(template),
-        template.tab("about").name: views.about_tab(template, settings),
-        template.tab("today").name: views.placeholder_tab("To do today"),
-        template.tab("summary").name: views.placeholder_tab("Enquiry summary"),
-        template.tab("meta").name: views.meta_tab(template),
-    }
-    backend.create(template, contents)
+    backend.create(template, tabs.initial_contents(tabs.TabContext(template, settings)))
 
 
 def refresh(backend: Backend, *, now: dt.datetime | None = None) -> Evaluation:
@@ -513,7 +419,7 @@ def refresh(backend: Backend, *, now: dt.datetime | None = None) -> Evaluation:
     """
     template = load_template()
     for attempt in range(1, REFRESH_ATTEMPTS + 1):
-        with _locked(backend):
+        with backend.session():
             snapshot = backend.read()
             evaluation = evaluate(snapshot, now=now, template=template, label=backend.label)
             try:
@@ -544,11 +450,6 @@ def report(
             raise InputError(f"{backend.label} has no enquiries received in {month}")
     return months
 
-
-#: Characters that Excel's file format cannot store (tab, newline and return are fine).
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-#: The most characters one cell holds, in Excel and in Google Sheets.
-MAX_CELL_TEXT = 32767
 
 #: Fields that ``add`` and ``import`` accept, by template column key.
 INPUT_KEYS = ("received", "name", "contact", "source", "status", "first_contact",
@@ -647,94 +548,35 @@ def add_enquiry(
     backend: Backend, fields: Mapping[str, str], *, now: dt.datetime | None = None
 ) -> int:
     """Append one enquiry typed on the command line; returns its row number."""
-    with _locked(backend):
+    return _append_records(backend, [fields], where=lambda i: "add", now=now,
+                           received_default=True)[0]
+
+
+def import_file(backend: Backend, path: Path, *, now: dt.datetime | None = None,
+                kind: str | None = None) -> list[int]:
+    """Append every enquiry in an import file, or none if any is bad; returns the rows written.
+
+    ``kind`` names the importer (see :mod:`sheetcrm.importers`); by default
+    it is chosen by the file's suffix.
+    """
+    records = importers.read(path, kind)
+    return _append_records(
+        backend, [r.fields for r in records],
+        where=lambda i: f"{path.name} line {records[i].line}", now=now, received_default=False)
+
+
+def _append_records(backend: Backend, records: Sequence[Mapping[str, str]], *,
+                    where: Callable[[int], str], now: dt.datetime | None,
+                    received_default: bool) -> list[int]:
+    with backend.session():
         snapshot = backend.read()
         layout_check(snapshot, backend.label)
-        rows = prepare_rows(
-            snapshot, [fields], where=lambda i: "add", now=now, label=backend.label
-        )
-        return backend.append(rows)[0]
+        rows = prepare_rows(snapshot, records, where=where, now=now, label=backend.label,
+                            received_default=received_default)
+        return backend.append(rows)
 
 
 def layout_check(snapshot: Snapshot, label: str) -> None:
     """Stop early if the Enquiries tab is not a tracker's."""
     template = load_template()
     find_layout(_tab(snapshot, template.enquiries.name, label), template, label)
-
-
-@dataclass(frozen=True)
-class CsvRecord:
-    """One data line of an import file."""
-
-    line: int  # the file's line number, for messages
-    fields: dict[str, str]  # template column key -> text
-
-
-def read_csv(path: Path) -> list[CsvRecord]:
-    """The data lines of an import file; headers are matched case-insensitively."""
-    template = load_template()
-    by_header = {c.header.casefold(): c for c in template.owner_columns()}
-    try:
-        with path.open(newline="", encoding="utf-8-sig") as handle:
-            reader = csv.reader(handle)
-            header = next(reader, None)
-            if header is None:
-                raise InputError(f"{path}: the file is empty; it needs a header row")
-            keys: list[str | None] = []
-            seen: dict[str, int] = {}
-            for i, name in enumerate(header, start=1):
-                col = by_header.get(name.strip().casefold())
-                if col is None and name.strip():
-                    expected = ", ".join(c.header for c in template.owner_columns())
-                    raise InputError(
-                        f"{path}: column {i} {name.strip()!r} is not a tracker column "
-                        f"(use these headers: {expected})"
-                    )
-                if col is not None and col.key in seen:
-                    raise InputError(
-                        f"{path}: columns {seen[col.key]} and {i} are both {col.header!r}: "
-                        "delete one"
-                    )
-                if col is not None:
-                    seen[col.key] = i
-                keys.append(col.key if col else None)
-            records = []
-            for line in reader:
-                if not any(cell.strip() for cell in line):
-                    continue
-                extra = [cell for cell in line[len(keys):] if cell.strip()]
-                if extra:
-                    raise InputError(
-                        f"{path} line {reader.line_num} has more values than the header row "
-                        f"has columns ({len(line)} against {len(keys)}): check for a stray comma"
-                    )
-                fields = {k: v for k, v in zip(keys, line, strict=False) if k is not None}
-                records.append(CsvRecord(line=reader.line_num, fields=fields))
-    except FileNotFoundError:
-        raise InputError(f"{path} does not exist") from None
-    except UnicodeDecodeError:
-        raise InputError(f"{path} is not a UTF-8 text file: save it as CSV UTF-8") from None
-    except csv.Error as exc:
-        raise InputError(f"{path}: not a readable CSV file ({exc})") from None
-    except OSError as exc:
-        raise InputError(f"{path} cannot be read: {exc.strerror}") from None
-    if not records:
-        raise InputError(f"{path} has a header row but no enquiries")
-    return records
-
-
-def import_csv(backend: Backend, path: Path, *, now: dt.datetime | None = None) -> list[int]:
-    """Append every row of a CSV file, or none if any row is bad; returns the rows written."""
-    records = read_csv(path)
-    with _locked(backend):
-        snapshot = backend.read()
-        layout_check(snapshot, backend.label)
-        rows = prepare_rows(
-            snapshot,
-            [r.fields for r in records],
-            where=lambda i: f"{path.name} line {records[i].line}",
-            now=now,
-            label=backend.label,
-            received_default=False,
-        )
-        return backend.append(rows)

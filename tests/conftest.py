@@ -1,4 +1,9 @@
-"""Shared fixtures: a tracker on every backend, and LibreOffice availability."""
+"""Shared fixtures: a tracker on every backend, and LibreOffice availability.
+
+The helpers behind them live in the ``tests.helpers`` package.  Every test marked
+``libreoffice`` is also marked ``slow``, and they all run on one xdist worker, so the
+module-scoped LibreOffice conversions in test_libreoffice.py are made once, not per worker.
+"""
 
 from __future__ import annotations
 
@@ -10,30 +15,17 @@ from pathlib import Path
 import pytest
 
 from sheetcrm.backends.base import Backend
-from sheetcrm.backends.memory import MemoryBackend
+from tests.helpers.libreoffice import find_soffice
+from tests.helpers.trackers import BACKENDS, make_backend
 
-BACKENDS = ["memory", "excel", "google"]
 
-
-def make_backend(kind: str, tmp_path: Path) -> Backend:
-    """A fresh, not yet initialised backend of the given kind."""
-    if kind == "memory":
-        return MemoryBackend()
-    if kind == "excel":
-        from sheetcrm.backends.excel import ExcelBackend
-
-        return ExcelBackend(tmp_path / "tracker.xlsx")
-    if kind == "google":
-        from sheetcrm.backends.google import GoogleBackend
-        from tests.fake_sheets import FakeSheets
-
-        fake = FakeSheets()
-        key = fake.create_spreadsheet("Tracker")
-        backend = GoogleBackend(fake.url(key), client=fake.client(),
-                                account_email=fake.service_account_email)
-        backend.fake = fake  # type: ignore[attr-defined]  # for tests that inspect requests
-        return backend
-    raise ValueError(kind)
+@pytest.hookimpl(tryfirst=True)  # before -m deselects and xdist reads the groups
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """LibreOffice tests are slow, and share one worker (``--dist loadgroup``)."""
+    for item in items:
+        if item.get_closest_marker("libreoffice") is not None:
+            item.add_marker(pytest.mark.slow)
+            item.add_marker(pytest.mark.xdist_group("libreoffice"))
 
 
 @pytest.fixture(params=BACKENDS)
@@ -48,15 +40,10 @@ def backend_factory(tmp_path: Path) -> Callable[[str], Backend]:
     return lambda kind: make_backend(kind, tmp_path)
 
 
-def soffice() -> str | None:
-    """The LibreOffice binary, if installed."""
-    return shutil.which("soffice") or shutil.which("libreoffice")
-
-
 @pytest.fixture(scope="session")
 def libreoffice() -> Iterator[str]:
     """Path to headless LibreOffice; CI installs it, so a missing one fails there."""
-    path = soffice()
+    path = find_soffice()
     if path is None or shutil.which("pdftoppm") is None:
         if os.environ.get("CI"):
             pytest.fail("LibreOffice or pdftoppm is missing: .ci/run should have installed them")

@@ -39,8 +39,7 @@ from sheetcrm.errors import (
 )
 from sheetcrm.model import Cell, Changes, Formula, TabContent
 from sheetcrm.template import Template, load_template
-
-from .conftest_excel_helpers import add_zip_entries, contents, summary_content
+from tests.helpers.trackers import add_zip_entries, contents, summary_content
 
 #: The headers issue 2 fixes; the template decides their order.
 HEADERS = {"Received", "Name", "Contact", "Source", "Status", "First contact",
@@ -844,11 +843,11 @@ def test_append_stores_aware_times_as_their_wall_time(tracker: Path) -> None:
 
 @pytest.mark.parametrize(("bad_row", "message"), [
     ({"Name": "Okello", "Colour": "red"}, "no 'Colour' column"),
-    ({"Name": "Okello\x07"}, "Enquiry 2, Name: the text has control characters"),
-    ({"Value": float("nan")}, "Enquiry 2, Value"),
-    ({"Value": 1.7976931348623157e308}, "not a number Excel can hold"),
+    ({"Name": "Okello\x07"}, "Enquiry 3, Name: the text has control characters"),
+    ({"Value": float("nan")}, "Enquiry 3, Value"),
+    ({"Value": 1.7976931348623157e308}, "not a number a spreadsheet can hold"),
     ({"Notes": "x" * 40000}, "longer than"),
-    ({"Name": "  ", "Notes": None}, "Enquiry 2 has no values"),
+    ({"Name": "  ", "Notes": None}, "Enquiry 3 has no values"),
 ])
 def test_append_is_all_or_nothing(tracker: Path, bad_row: dict[str, Any], message: str) -> None:
     before = tracker.read_bytes()
@@ -869,7 +868,7 @@ def test_append_nothing_writes_nothing(tracker: Path) -> None:
 @pytest.mark.libreoffice
 def test_a_tracker_saved_by_libreoffice_is_read_and_refreshed(tracker: Path, tmp_path: Path,
                                                               libreoffice: str) -> None:
-    from .lo import convert
+    from tests.helpers.libreoffice import convert
 
     ExcelBackend(tracker).append(enquiries_rows())
     [copy] = convert(tracker, "xlsx", tmp_path / "saved-by-lo", soffice=libreoffice)

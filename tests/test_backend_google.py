@@ -27,7 +27,6 @@ from sheetcrm.backends.google_auth import (
     login,
     save_token,
 )
-from sheetcrm.backends.retry import RetryPolicy
 from sheetcrm.errors import (
     AuthError,
     BackendError,
@@ -40,34 +39,12 @@ from sheetcrm.errors import (
 from sheetcrm.model import Formula, Settings
 from sheetcrm.template import load_template
 from tests.fake_sheets import FakeSheets, Request
+from tests.helpers.clock import FakeTime, instant, serial
+from tests.helpers.google import oauth_credentials, private_key_pem
 
 EMAIL = "sheetcrm@project.iam.gserviceaccount.com"
 NOW = dt.datetime(2026, 11, 10, 12, 0)  # Tuesday, after every respond-by below
 ENQ = "Enquiries"
-
-
-class FakeTime:
-    """A clock that moves only when the retry policy sleeps."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.sleeps: list[float] = []
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-    def clock(self) -> float:
-        return self.now
-
-
-def instant(t: FakeTime | None = None, total: float = 120.0) -> RetryPolicy:
-    t = t or FakeTime()
-    return RetryPolicy(total_seconds=total, sleep=t.sleep, clock=t.clock, rng=lambda: 1.0)
-
-
-def to_serial(moment: dt.datetime) -> float:
-    return (moment - dt.datetime(1899, 12, 30)) / dt.timedelta(days=1)
 
 
 @pytest.fixture
@@ -122,7 +99,7 @@ RESPOND_BY = {
 def assert_respond_by_is_each_rows_own(fake: FakeSheets, key: str) -> None:
     got = by_name(fake, key, "Respond by")
     for name, expected in RESPOND_BY.items():
-        assert got[name] == pytest.approx(to_serial(expected), abs=1e-6), name
+        assert got[name] == pytest.approx(serial(expected), abs=1e-6), name
 
 
 # --------------------------------------------------------------------------- create
@@ -438,7 +415,7 @@ def test_refresh_redoes_the_read_when_the_owner_edits_mid_refresh(
         expected["Amina"] = dt.datetime(2026, 11, 2, 14, 0)  # 10:00 + 4 h
     got = by_name(fake, key, "Respond by")
     for name, when in expected.items():
-        assert got[name] == pytest.approx(to_serial(when), abs=1e-6), name
+        assert got[name] == pytest.approx(serial(when), abs=1e-6), name
 
 
 # --------------------------------------------------------------------------- append
@@ -630,18 +607,6 @@ def test_credentials_are_looked_for_in_order(no_credentials: Path) -> None:
     assert find_credentials_file(None, environ={}, home=home) == token
 
 
-def _private_key_pem() -> str:
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
-
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    return key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    ).decode()
-
-
 def _service_account(path: Path, private_key: str) -> Path:
     path.write_text(json.dumps({
         "type": "service_account",
@@ -656,7 +621,7 @@ def _service_account(path: Path, private_key: str) -> Path:
 
 
 def test_a_service_account_key_gives_a_client_and_its_email(tmp_path: Path) -> None:
-    path = _service_account(tmp_path / "sa.json", _private_key_pem())
+    path = _service_account(tmp_path / "sa.json", private_key_pem())
     os.chmod(path, 0o600)
     warnings: list[str] = []
     client, loaded = build_client(path, environ={}, home=tmp_path, warn=warnings.append)
@@ -667,7 +632,7 @@ def test_a_service_account_key_gives_a_client_and_its_email(tmp_path: Path) -> N
 
 @pytest.mark.skipif(os.name == "nt", reason="POSIX permissions")
 def test_a_key_readable_by_others_gets_a_warning_without_its_contents(tmp_path: Path) -> None:
-    pem = _private_key_pem()
+    pem = private_key_pem()
     path = _service_account(tmp_path / "sa.json", pem)
     os.chmod(path, 0o644)
     warnings: list[str] = []
@@ -702,16 +667,9 @@ def test_unusable_key_files_are_named_never_quoted(
     assert "SECRET" not in str(info.value)
 
 
-def _user_credentials() -> Any:
-    from google.oauth2.credentials import Credentials
-
-    return Credentials(token="access", refresh_token="SECRET-refresh", client_id="id",
-                       client_secret="secret", token_uri="https://oauth2.googleapis.com/token")
-
-
 @pytest.mark.skipif(os.name == "nt", reason="POSIX permissions")
 def test_saved_sign_in_is_owner_only_and_loads_back(tmp_path: Path) -> None:
-    path = save_token(_user_credentials(), tmp_path / "cfg" / "token.json")
+    path = save_token(oauth_credentials(), tmp_path / "cfg" / "token.json")
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     loaded = load_credentials(path, warn=lambda m: pytest.fail(m))
     assert loaded.kind == "oauth" and loaded.email is None
@@ -730,7 +688,7 @@ def test_login_runs_the_flow_and_saves_the_token(tmp_path: Path) -> None:
 
     def run(flow: Any) -> Any:
         flows.append(flow)
-        return _user_credentials()
+        return oauth_credentials()
 
     path = login(secrets, token=tmp_path / "token.json", run=run)
     assert len(flows) == 1
@@ -977,7 +935,7 @@ def test_tab_names_are_matched_ignoring_case_and_spaces(fake: FakeSheets) -> Non
     grid = fake.get_values(key, "enquiries ")
     respond_by = grid[0].index("Respond by")
     assert {r[1]: r[respond_by] for r in grid[1:]} == {
-        name: pytest.approx(to_serial(when), abs=1e-6) for name, when in RESPOND_BY.items()}
+        name: pytest.approx(serial(when), abs=1e-6) for name, when in RESPOND_BY.items()}
     assert fake.get_values(key, "SUMMARY")[0]  # the refresh rewrote the renamed Summary
 
 

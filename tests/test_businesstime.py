@@ -17,13 +17,10 @@ from hypothesis import strategies as st
 from sheetcrm.businesstime import BusinessCalendar
 from sheetcrm.errors import SettingsError
 from sheetcrm.model import Settings
+from tests.helpers.clock import at
 
 KAMPALA = zoneinfo.ZoneInfo("Africa/Kampala")
 UG = BusinessCalendar(Settings())
-
-
-def at(y: int, mo: int, d: int, h: int = 0, mi: int = 0, tz: str = "Africa/Kampala") -> dt.datetime:
-    return dt.datetime(y, mo, d, h, mi, tzinfo=zoneinfo.ZoneInfo(tz))
 
 
 # ---------------------------------------------------------------- add_business_minutes

@@ -24,41 +24,38 @@ from sheetcrm.cells import (
     to_serial,
 )
 from sheetcrm.model import CellValue, Settings
+from tests.helpers.clock import at
 
 KAMPALA = zoneinfo.ZoneInfo("Africa/Kampala")
 CAL = BusinessCalendar(Settings())
 NO_TIME_NOTE = "Received has no time: counted from that day's opening time"
 
 
-def kla(y: int, mo: int, d: int, h: int = 0, mi: int = 0) -> dt.datetime:
-    return dt.datetime(y, mo, d, h, mi, tzinfo=KAMPALA)
-
-
 # ---------------------------------------------------------------- dates and times
 
 # Wed 14 Oct 2026 opens at 08:00 (default week), so a date alone means 08:00.
 ACCEPTED_WITH_TIME = [
-    ("14/10/2026 09:00", kla(2026, 10, 14, 9)),
-    ("14-10-2026 9:00 am", kla(2026, 10, 14, 9)),
-    ("14-10-2026 2:30 PM", kla(2026, 10, 14, 14, 30)),
-    ("14.10.2026 14:05", kla(2026, 10, 14, 14, 5)),
-    ("2026-10-14 09:00", kla(2026, 10, 14, 9)),
-    ("2026-10-14T09:00", kla(2026, 10, 14, 9)),
-    ("2026-10-14T09:00:00", kla(2026, 10, 14, 9)),
-    ("14 Oct 2026 09:00", kla(2026, 10, 14, 9)),
-    ("14/10/26 09:00", kla(2026, 10, 14, 9)),
-    ("  14/10/2026   09:00  ", kla(2026, 10, 14, 9)),
-    ("Wed 14 Oct 2026, 2:30pm", kla(2026, 10, 14, 14, 30)),
+    ("14/10/2026 09:00", at(2026, 10, 14, 9)),
+    ("14-10-2026 9:00 am", at(2026, 10, 14, 9)),
+    ("14-10-2026 2:30 PM", at(2026, 10, 14, 14, 30)),
+    ("14.10.2026 14:05", at(2026, 10, 14, 14, 5)),
+    ("2026-10-14 09:00", at(2026, 10, 14, 9)),
+    ("2026-10-14T09:00", at(2026, 10, 14, 9)),
+    ("2026-10-14T09:00:00", at(2026, 10, 14, 9)),
+    ("14 Oct 2026 09:00", at(2026, 10, 14, 9)),
+    ("14/10/26 09:00", at(2026, 10, 14, 9)),
+    ("  14/10/2026   09:00  ", at(2026, 10, 14, 9)),
+    ("Wed 14 Oct 2026, 2:30pm", at(2026, 10, 14, 14, 30)),
     # 1 Feb day first, not 2 Jan: the whole point of reading day first
-    ("01/02/2026 10:15", kla(2026, 2, 1, 10, 15)),
+    ("01/02/2026 10:15", at(2026, 2, 1, 10, 15)),
     # An explicit offset is honoured: 06:00 UTC is 09:00 in Kampala (UTC+3)
-    ("2026-10-14T06:00:00Z", kla(2026, 10, 14, 9)),
-    ("2026-10-14T09:00:00+03:00", kla(2026, 10, 14, 9)),
+    ("2026-10-14T06:00:00Z", at(2026, 10, 14, 9)),
+    ("2026-10-14T09:00:00+03:00", at(2026, 10, 14, 9)),
     # Real cells: a naive date-time is local; an aware one is converted
-    (dt.datetime(2026, 10, 14, 9, 40), kla(2026, 10, 14, 9, 40)),
-    (dt.datetime(2026, 10, 14, 6, 40, tzinfo=dt.UTC), kla(2026, 10, 14, 9, 40)),
+    (dt.datetime(2026, 10, 14, 9, 40), at(2026, 10, 14, 9, 40)),
+    (dt.datetime(2026, 10, 14, 6, 40, tzinfo=dt.UTC), at(2026, 10, 14, 9, 40)),
     # Serial 46309 is 14/10/2026 (days since 30/12/1899); .375 of a day is 09:00
-    (46309.375, kla(2026, 10, 14, 9)),
+    (46309.375, at(2026, 10, 14, 9)),
 ]
 
 
@@ -71,18 +68,18 @@ def test_datetimes_with_a_time(raw: CellValue, expected: dt.datetime) -> None:
 
 ACCEPTED_DATE_ONLY = [
     # Wed 14 Oct opens 08:00
-    ("14/10/2026", kla(2026, 10, 14, 8)),
-    ("14 October 2026", kla(2026, 10, 14, 8)),
-    ("2026-10-14", kla(2026, 10, 14, 8)),
-    (dt.date(2026, 10, 14), kla(2026, 10, 14, 8)),
-    (46309, kla(2026, 10, 14, 8)),
-    (46309.0, kla(2026, 10, 14, 8)),
+    ("14/10/2026", at(2026, 10, 14, 8)),
+    ("14 October 2026", at(2026, 10, 14, 8)),
+    ("2026-10-14", at(2026, 10, 14, 8)),
+    (dt.date(2026, 10, 14), at(2026, 10, 14, 8)),
+    (46309, at(2026, 10, 14, 8)),
+    (46309.0, at(2026, 10, 14, 8)),
     # Excel holds a typed date as midnight: read like a date alone
-    (dt.datetime(2026, 10, 14), kla(2026, 10, 14, 8)),
+    (dt.datetime(2026, 10, 14), at(2026, 10, 14, 8)),
     # Sat 17 Oct 2026 opens 09:00
-    ("17/10/2026", kla(2026, 10, 17, 9)),
+    ("17/10/2026", at(2026, 10, 17, 9)),
     # Sun 18 Oct is closed: 00:00 (the SLA clock then starts at the next opening)
-    ("18/10/2026", kla(2026, 10, 18, 0)),
+    ("18/10/2026", at(2026, 10, 18, 0)),
 ]
 
 

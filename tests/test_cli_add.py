@@ -7,13 +7,8 @@ from pathlib import Path
 
 import openpyxl
 
-from tests.clihelpers import assert_one_line_error, digest, run
-
-
-def tracker(tmp_path: Path) -> Path:
-    path = tmp_path / "tracker.xlsx"
-    assert run("init", str(path)).exit_code == 0
-    return path
+from tests.helpers.cli import assert_one_line_error, digest, run
+from tests.helpers.trackers import cli_tracker
 
 
 def row_values(path: Path, row: int) -> dict[str, object]:
@@ -23,7 +18,7 @@ def row_values(path: Path, row: int) -> dict[str, object]:
 
 
 def test_add_appends_typed_values(tmp_path: Path) -> None:
-    path = tracker(tmp_path)
+    path = cli_tracker(tmp_path)
     result = run("add", str(path), "--name", "Sarah N.", "--contact", "0772 123456",
                  "--source", " whatsapp", "--received", "23/11/2026 09:40", "--value",
                  "250,000")
@@ -38,13 +33,13 @@ def test_add_appends_typed_values(tmp_path: Path) -> None:
 
 
 def test_add_defaults_received_to_now(tmp_path: Path) -> None:
-    path = tracker(tmp_path)
+    path = cli_tracker(tmp_path)
     assert run("add", str(path), "--name", "Brian O.", "--now", "2026-11-23T08:15").exit_code == 0
     assert row_values(path, 2)["Received"] == dt.datetime(2026, 11, 23, 8, 15)
 
 
 def test_add_keeps_formula_like_text_as_text(tmp_path: Path) -> None:
-    path = tracker(tmp_path)
+    path = cli_tracker(tmp_path)
     assert run("add", str(path), "--name", "=HYPERLINK(\"http://x\")", "--notes", "+1 more",
                "--received", "23/11/2026 09:40").exit_code == 0
     ws = openpyxl.load_workbook(path)["Enquiries"]
@@ -55,7 +50,7 @@ def test_add_keeps_formula_like_text_as_text(tmp_path: Path) -> None:
 
 
 def test_add_bad_date_is_one_line_and_adds_nothing(tmp_path: Path) -> None:
-    path = tracker(tmp_path)
+    path = cli_tracker(tmp_path)
     before = digest(path)
     result = run("add", str(path), "--name", "Sarah N.", "--received", "32/13/2026")
     assert_one_line_error(result, "Received", "32/13/2026")
@@ -63,7 +58,7 @@ def test_add_bad_date_is_one_line_and_adds_nothing(tmp_path: Path) -> None:
 
 
 def test_add_unknown_source_lists_the_choices(tmp_path: Path) -> None:
-    path = tracker(tmp_path)
+    path = cli_tracker(tmp_path)
     result = run("add", str(path), "--name", "Sarah N.", "--source", "Carrier pigeon")
     assert_one_line_error(result, "Carrier pigeon", "Lists")
 

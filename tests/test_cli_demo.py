@@ -7,7 +7,7 @@ from pathlib import Path
 
 import openpyxl
 
-from tests.clihelpers import assert_one_line_error, run
+from tests.helpers.cli import assert_one_line_error, run
 
 
 def test_demo_builds_and_refreshes_a_tracker(tmp_path: Path) -> None:

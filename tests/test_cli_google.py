@@ -8,15 +8,13 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
+from sheetcrm.backends.base import Backend
 from sheetcrm.backends.google import GoogleBackend
-from sheetcrm.backends.retry import RetryPolicy
 from sheetcrm.cli import App, cli
-from tests.clihelpers import assert_one_line_error
+from sheetcrm.opening import OpenOptions, is_google, open_tracker
 from tests.fake_sheets import FakeSheets
-
-
-def instant() -> RetryPolicy:
-    return RetryPolicy(sleep=lambda s: None, clock=lambda: 0.0, rng=lambda: 0.0, max_tries=3)
+from tests.helpers.cli import assert_one_line_error
+from tests.helpers.clock import three_quick_tries
 
 
 @pytest.fixture
@@ -26,16 +24,13 @@ def fake() -> FakeSheets:
 
 def invoke(fake: FakeSheets, *args: str) -> Result:
     """Run the CLI with Google links opened on the fake (Excel paths as usual)."""
-    from sheetcrm.cli import open_backend
-
-    def opener(target: str, app: App) -> object:
-        if GoogleBackend.looks_like_google(target):
-            return GoogleBackend(target, client=fake.client(), retry=instant(),
+    def opener(target: str, options: OpenOptions) -> Backend:
+        if is_google(target):
+            return GoogleBackend(target, client=fake.client(), retry=three_quick_tries(),
                                  account_email=fake.service_account_email)
-        return open_backend(target, force=app.force)
+        return open_tracker(target, options)
 
-    return CliRunner().invoke(cli, list(args), obj=App(opener=opener),  # type: ignore[arg-type]
-                              catch_exceptions=False)
+    return CliRunner().invoke(cli, list(args), obj=App(opener=opener), catch_exceptions=False)
 
 
 def tracker(fake: FakeSheets) -> str:

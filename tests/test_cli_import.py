@@ -7,17 +7,12 @@ from pathlib import Path
 
 import openpyxl
 
-from tests.clihelpers import assert_one_line_error, digest, run
-
-
-def tracker(tmp_path: Path) -> Path:
-    path = tmp_path / "tracker.xlsx"
-    assert run("init", str(path)).exit_code == 0
-    return path
+from tests.helpers.cli import assert_one_line_error, digest, run
+from tests.helpers.trackers import cli_tracker
 
 
 def test_import_matches_headers_case_insensitively(tmp_path: Path) -> None:
-    path = tracker(tmp_path)
+    path = cli_tracker(tmp_path)
     csv_file = tmp_path / "enquiries.csv"
     csv_file.write_text(
         "name,RECEIVED,Contact,source,status\n"
@@ -39,7 +34,7 @@ def test_import_matches_headers_case_insensitively(tmp_path: Path) -> None:
 
 
 def test_import_bad_row_names_the_line_and_adds_nothing(tmp_path: Path) -> None:
-    path = tracker(tmp_path)
+    path = cli_tracker(tmp_path)
     csv_file = tmp_path / "enquiries.csv"
     csv_file.write_text(
         "Name,Received\nSarah N.,14/10/2026 09:00\nBrian O.,14/13/2026\n", encoding="utf-8")
@@ -50,19 +45,19 @@ def test_import_bad_row_names_the_line_and_adds_nothing(tmp_path: Path) -> None:
 
 
 def test_import_unknown_column(tmp_path: Path) -> None:
-    path = tracker(tmp_path)
+    path = cli_tracker(tmp_path)
     csv_file = tmp_path / "enquiries.csv"
     csv_file.write_text("Name,Phone\nSarah,0772 123456\n", encoding="utf-8")
     assert_one_line_error(run("import", str(path), str(csv_file)), "Phone")
 
 
 def test_import_missing_csv(tmp_path: Path) -> None:
-    path = tracker(tmp_path)
+    path = cli_tracker(tmp_path)
     assert_one_line_error(run("import", str(path), str(tmp_path / "none.csv")), "none.csv")
 
 
 def test_import_requires_received(tmp_path: Path) -> None:
-    path = tracker(tmp_path)
+    path = cli_tracker(tmp_path)
     csv_file = tmp_path / "enquiries.csv"
     csv_file.write_text("Name,Received\nSarah N.,14/10/2026 09:00\nBrian O.,\n", encoding="utf-8")
     before = digest(path)
@@ -71,21 +66,21 @@ def test_import_requires_received(tmp_path: Path) -> None:
 
 
 def test_import_repeated_header_is_refused(tmp_path: Path) -> None:
-    path = tracker(tmp_path)
+    path = cli_tracker(tmp_path)
     csv_file = tmp_path / "enquiries.csv"
     csv_file.write_text("Name,Received,name\nA,14/10/2026 09:00,B\n", encoding="utf-8")
     assert_one_line_error(run("import", str(path), str(csv_file)), "columns 1 and 3", "Name")
 
 
 def test_import_stray_values_beyond_the_header_are_refused(tmp_path: Path) -> None:
-    path = tracker(tmp_path)
+    path = cli_tracker(tmp_path)
     csv_file = tmp_path / "enquiries.csv"
     csv_file.write_text("Name,Received\nA,14/10/2026 09:00,oops\n", encoding="utf-8")
     assert_one_line_error(run("import", str(path), str(csv_file)), "line 2", "stray comma")
 
 
 def test_import_control_characters_name_the_line(tmp_path: Path) -> None:
-    path = tracker(tmp_path)
+    path = cli_tracker(tmp_path)
     csv_file = tmp_path / "enquiries.csv"
     csv_file.write_text("Name,Received\nA,14/10/2026 09:00\nB\x0cC,14/10/2026 10:00\n",
                         encoding="utf-8")
@@ -96,7 +91,7 @@ def test_import_control_characters_name_the_line(tmp_path: Path) -> None:
 
 
 def test_import_one_row_message(tmp_path: Path) -> None:
-    path = tracker(tmp_path)
+    path = cli_tracker(tmp_path)
     csv_file = tmp_path / "enquiries.csv"
     csv_file.write_text("Name,Received\nA,14/10/2026 09:00\n", encoding="utf-8")
     result = run("import", str(path), str(csv_file))

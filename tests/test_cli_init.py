@@ -6,7 +6,7 @@ from pathlib import Path
 
 import openpyxl
 
-from tests.clihelpers import assert_one_line_error, digest, run
+from tests.helpers.cli import assert_one_line_error, digest, run
 
 
 def test_init_creates_a_tracker_with_every_tab(tmp_path: Path) -> None:

@@ -7,15 +7,14 @@ from pathlib import Path
 
 import openpyxl
 
-from tests.clihelpers import assert_one_line_error, digest, run
+from tests.helpers.cli import assert_one_line_error, digest, run
+from tests.helpers.trackers import cli_tracker
 
 
 def make_tracker(tmp_path: Path) -> Path:
-    path = tmp_path / "tracker.xlsx"
-    assert run("init", str(path)).exit_code == 0
-    assert run("add", str(path), "--name", "Sarah N.", "--contact", "0772 123456",
-               "--source", "WhatsApp", "--received", "30/10/2026 15:00").exit_code == 0
-    return path
+    """One enquiry, received on Friday 30 October 2026 at 15:00."""
+    return cli_tracker(tmp_path, ("--name", "Sarah N.", "--contact", "0772 123456",
+                                  "--source", "WhatsApp", "--received", "30/10/2026 15:00"))
 
 
 def test_refresh_json(tmp_path: Path) -> None:

@@ -5,18 +5,17 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.clihelpers import assert_one_line_error, digest, run
+from tests.helpers.cli import assert_one_line_error, digest, run
+from tests.helpers.trackers import cli_tracker
 
 
 def tracker(tmp_path: Path) -> Path:
-    path = tmp_path / "tracker.xlsx"
-    assert run("init", str(path)).exit_code == 0
-    for name, received, source in (("Ann", "05/10/2026 09:00", "WhatsApp"),
-                                   ("Ben", "06/10/2026 09:00", "Facebook"),
-                                   ("Cat", "03/11/2026 09:00", "WhatsApp")):
-        assert run("add", str(path), "--name", name, "--received", received,
-                   "--source", source).exit_code == 0
-    return path
+    """Two enquiries in October 2026 and one in November."""
+    return cli_tracker(tmp_path, *(("--name", name, "--received", received, "--source", source)
+                                   for name, received, source in (
+                                       ("Ann", "05/10/2026 09:00", "WhatsApp"),
+                                       ("Ben", "06/10/2026 09:00", "Facebook"),
+                                       ("Cat", "03/11/2026 09:00", "WhatsApp"))))
 
 
 def test_report_json_for_one_month_writes_nothing(tmp_path: Path) -> None:

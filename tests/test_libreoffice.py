@@ -26,8 +26,8 @@ from sheetcrm.backends.excel import ExcelBackend
 from sheetcrm.model import CellValue
 from sheetcrm.template import load_template
 from sheetcrm.tracker import Evaluation, evaluate, init_tracker, refresh
-from tests import lo
-from tests.clihelpers import run
+from tests.helpers import libreoffice as lo
+from tests.helpers.cli import run
 
 pytestmark = pytest.mark.libreoffice
 

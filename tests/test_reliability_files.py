@@ -14,7 +14,6 @@ import errno
 import gc
 import io
 import json
-import math
 import os
 import random
 import re
@@ -26,103 +25,19 @@ import sys
 import time
 import zipfile
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from xml.etree import ElementTree
 
 import openpyxl
 import pytest
 from click.testing import Result
-from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 
 from sheetcrm import tracker
 from sheetcrm.backends.excel import BACKUP_DIR, KEEP_BACKUPS, ExcelBackend
-from tests.clihelpers import assert_one_line_error, run
+from tests.helpers.cli import assert_one_line_error, run
+from tests.helpers.xlsx import RawCell, same_columns, xlsx_columns
 
-_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
-
-
-@dataclass(frozen=True)
-class RawCell:
-    """A cell as the sheet XML holds it: kind is text, number, bool, error or formula."""
-
-    kind: str
-    value: str | float
-
-    def same_as(self, other: RawCell | None) -> bool:
-        """Equal, allowing numbers the float noise of a date-time round trip (under 0.1 ms)."""
-        if other is None or other.kind != self.kind:
-            return False
-        if isinstance(self.value, float) and isinstance(other.value, float):
-            return math.isclose(self.value, other.value, rel_tol=1e-12, abs_tol=1e-9)
-        return self.value == other.value
-
-
-def xlsx_cells(path: Path, tab: str) -> dict[tuple[int, int], RawCell]:
-    """Every non-blank cell of ``tab`` as (row, column) -> RawCell, read from the zip directly."""
-    with zipfile.ZipFile(path) as archive:
-        book = ElementTree.fromstring(archive.read("xl/workbook.xml"))
-        rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
-        targets = {r.get("Id"): r.get("Target", "") for r in rels}
-        rid = next(s.get(f"{_REL}id") for s in book.iter(f"{_NS}sheet") if s.get("name") == tab)
-        target = targets[rid]
-        part = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
-        shared: list[str] = []
-        if "xl/sharedStrings.xml" in archive.namelist():
-            root = ElementTree.fromstring(archive.read("xl/sharedStrings.xml"))
-            for si in root.iter(f"{_NS}si"):
-                shared.append("".join(t.text or "" for t in si.iter(f"{_NS}t")))
-        sheet = ElementTree.fromstring(archive.read(part))
-    cells: dict[tuple[int, int], RawCell] = {}
-    for c in sheet.iter(f"{_NS}c"):
-        letters, row = coordinate_from_string(c.get("r", ""))
-        kind = c.get("t", "n")
-        formula = c.findtext(f"{_NS}f")
-        raw = c.findtext(f"{_NS}v")
-        cell: RawCell | None = None
-        if formula is not None:
-            cell = RawCell("formula", formula)
-        elif kind == "s" and raw is not None:
-            cell = RawCell("text", shared[int(raw)])
-        elif kind == "inlineStr":
-            cell = RawCell("text", "".join(t.text or "" for t in c.iter(f"{_NS}t")))
-        elif kind == "str" and raw is not None:
-            cell = RawCell("text", raw)
-        elif kind == "b" and raw is not None:
-            cell = RawCell("bool", raw)
-        elif kind == "e" and raw is not None:
-            cell = RawCell("error", raw)
-        elif raw not in (None, ""):
-            cell = RawCell("number", float(raw))
-        if cell is not None and cell.value != "":
-            cells[(row, column_index_from_string(letters))] = cell
-    return cells
-
-
-def xlsx_columns(path: Path, tab: str, headers: list[str]) -> dict[str, dict[int, RawCell]]:
-    """The cells below row 1 of the columns with these headers, found by header."""
-    cells = xlsx_cells(path, tab)
-    by_header = {c.value: col for (row, col), c in cells.items() if row == 1}
-    out: dict[str, dict[int, RawCell]] = {}
-    for header in headers:
-        col = by_header[header]
-        out[header] = {r: c for (r, cc), c in cells.items() if cc == col and r > 1}
-    return out
-
-
-def same_columns(a: dict[str, dict[int, RawCell]], b: dict[str, dict[int, RawCell]]) -> bool:
-    """Whether two column snapshots hold the same values in the same rows."""
-    if a.keys() != b.keys():
-        return False
-    for header in a:
-        if a[header].keys() != b[header].keys():
-            return False
-        if not all(a[header][r].same_as(b[header][r]) for r in a[header]):
-            return False
-    return True
-
+pytestmark = pytest.mark.slow  # killed processes, races and big trackers: a minute or more
 
 # --------------------------------------------------------------------------- the tracker under test
 

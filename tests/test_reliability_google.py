@@ -45,17 +45,12 @@ from sheetcrm.backends.google import GoogleBackend
 from sheetcrm.backends.retry import RetryPolicy
 from sheetcrm.errors import BackendError, QuotaExceeded
 from tests.fake_sheets import FakeSheets, Request
+from tests.helpers.clock import FakeTime
+
+pytestmark = pytest.mark.slow  # hundreds of fault and edit runs: minutes in all
 
 NOW = dt.datetime(2026, 11, 2, 12, 15)  # Monday 2 November 2026, 12:15 in Kampala
 ENQ = "Enquiries"
-EPOCH = dt.datetime(1899, 12, 30)
-
-
-def serial(moment: dt.datetime) -> float:
-    """A naive local date-time as a Sheets serial number."""
-    return (moment - EPOCH) / dt.timedelta(days=1)
-
-
 def mon(hour: int, minute: int = 0) -> dt.datetime:
     """A time on Monday 2 November 2026 (a normal working day in Uganda)."""
     return dt.datetime(2026, 11, 2, hour, minute)
@@ -73,19 +68,6 @@ PEOPLE = [
     ("Esther", mon(10, 0), "0772 100005"),
 ]
 LATE = ("Faith", mon(10, 30), "0772 100006")  # typed by the owner during a refresh
-
-
-class FakeTime:
-    """A clock that moves only when the retry policy sleeps."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def sleep(self, seconds: float) -> None:
-        self.now += seconds
-
-    def clock(self) -> float:
-        return self.now
 
 
 def backend(fake: FakeSheets, key: str) -> GoogleBackend:
@@ -177,7 +159,7 @@ def _import_scenario(folder: Path) -> Scenario:
                         "Hassan,0772 200002,Walk-in,02/11/2026 11:20\n"
                         "Irene,@irene_k,TikTok,02/11/2026 11:30\n", encoding="utf-8")
     fake, key = tracker_with_rows()
-    return scenario(fake, key, lambda b: tracker.import_csv(b, csv_path, now=NOW))
+    return scenario(fake, key, lambda b: tracker.import_file(b, csv_path, now=NOW))
 
 
 def _sync_scenario(folder: Path) -> Scenario:

@@ -21,6 +21,7 @@ from sheetcrm.backends.retry import (
     classify,
 )
 from sheetcrm.errors import BackendError, InputError, QuotaExceeded
+from tests.helpers.clock import FakeTime
 
 
 def api_error(status: int, headers: dict[str, str] | None = None) -> APIError:
@@ -32,21 +33,6 @@ def api_error(status: int, headers: dict[str, str] | None = None) -> APIError:
     ).encode()
     response.headers.update(headers or {})
     return APIError(response)
-
-
-class FakeTime:
-    """A clock that moves only when the policy sleeps."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.sleeps: list[float] = []
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-    def clock(self) -> float:
-        return self.now
 
 
 def policy(t: FakeTime, rng: Callable[[], float] = lambda: 1.0, **kw: float) -> RetryPolicy:

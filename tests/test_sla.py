@@ -8,20 +8,16 @@ Fri 9 (Independence Day), Sat 10, Mon 12, Fri 16, Sat 17, Sun 18, Mon 19.
 from __future__ import annotations
 
 import datetime as dt
-import zoneinfo
 
 import pytest
 
 from sheetcrm.businesstime import BusinessCalendar
 from sheetcrm.model import Settings, Status
 from sheetcrm.sla import SlaResult, assess_sla, format_minutes
+from tests.helpers.clock import at
 
 CAL = BusinessCalendar(Settings())
 SLA = 240
-
-
-def at(y: int, mo: int, d: int, h: int = 0, mi: int = 0, tz: str = "Africa/Kampala") -> dt.datetime:
-    return dt.datetime(y, mo, d, h, mi, tzinfo=zoneinfo.ZoneInfo(tz))
 
 
 def assess(

@@ -12,10 +12,10 @@ import pytest
 from sheetcrm import sync, tracker
 from sheetcrm.backends.excel import ExcelBackend
 from sheetcrm.backends.google import GoogleBackend
-from sheetcrm.backends.retry import RetryPolicy
 from sheetcrm.errors import InputError, SheetCRMError, TrackerBusy
 from sheetcrm.template import load_template
 from tests.fake_sheets import FakeSheets, Request
+from tests.helpers.clock import serial, three_quick_tries
 
 NOW = dt.datetime(2026, 11, 10, 12, 0)
 ENQ = "Enquiries"
@@ -26,16 +26,12 @@ ROWS = [
 ]
 
 
-def instant() -> RetryPolicy:
-    return RetryPolicy(sleep=lambda s: None, clock=lambda: 0.0, rng=lambda: 0.0, max_tries=3)
-
-
 @pytest.fixture
 def sheet() -> tuple[FakeSheets, str, GoogleBackend]:
     """A refreshed Google tracker with three enquiries (IDs E0001-E0003)."""
     fake = FakeSheets()
     key = fake.create_spreadsheet("Tracker")
-    backend = GoogleBackend(fake.url(key), client=fake.client(), retry=instant())
+    backend = GoogleBackend(fake.url(key), client=fake.client(), retry=three_quick_tries())
     tracker.init_tracker(backend)
     fake.set_values(key, ENQ, "A2", ROWS)
     tracker.refresh(backend, now=NOW)
@@ -74,10 +70,6 @@ def sheet_value(fake: FakeSheets, key: str, ident: str, column: str) -> Any:
         if len(row) > id_col and row[id_col] == ident:
             return row[col] if col < len(row) else None
     raise KeyError(ident)
-
-
-def to_serial(moment: dt.datetime) -> float:
-    return (moment - dt.datetime(1899, 12, 30)) / dt.timedelta(days=1)
 
 
 # --------------------------------------------------------------------------- export
@@ -157,7 +149,7 @@ def test_offline_edits_and_additions_reach_the_sheet(
     ]
     assert sheet_value(fake, key, "E0001", "Status") == "contacted"
     assert sheet_value(fake, key, "E0001", "First contact") == pytest.approx(
-        to_serial(dt.datetime(2026, 11, 2, 10, 0)))
+        serial(dt.datetime(2026, 11, 2, 10, 0)))
     names = [r[1] for r in fake.get_values(key, ENQ)[1:]]
     assert names == ["Amina", "Brian", "Chloe", "Dora"]
 
@@ -267,7 +259,7 @@ def test_sync_refuses_a_copy_of_another_sheet(
     fake, _, _ = sheet
     path = exported(sheet, tmp_path)
     other_key = fake.create_spreadsheet("Other")
-    other = GoogleBackend(other_key, client=fake.client(), retry=instant())
+    other = GoogleBackend(other_key, client=fake.client(), retry=three_quick_tries())
     tracker.init_tracker(other)
     fake.reset_requests()
     with pytest.raises(InputError, match="exported from another Google sheet"):
@@ -328,7 +320,7 @@ def test_a_date_conflict_is_shown_as_a_date(
     fake.set_values(key, ENQ, "F2", [["2026-11-02 10:00"]])
     result = sync.sync_from_excel(path, backend, now=NOW)
     (conflict,) = result.conflicts
-    assert conflict.sheet_value == pytest.approx(to_serial(dt.datetime(2026, 11, 2, 10, 0)))
+    assert conflict.sheet_value == pytest.approx(serial(dt.datetime(2026, 11, 2, 10, 0)))
     assert (conflict.sheet_text, conflict.offline_text) == ("02/11/2026 10:00",
                                                             "02/11/2026 11:00")
     assert result.as_dict()["conflicts"] == [{

@@ -26,11 +26,11 @@ from PIL import Image
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
-sys.path.insert(0, str(ROOT))  # the checkout's sheetcrm and its tests/lo.py harness
+sys.path.insert(0, str(ROOT))  # the checkout's sheetcrm and its LibreOffice harness
 
 from sheetcrm.backends.excel import ExcelBackend  # noqa: E402
 from sheetcrm.demo import DEMO_SETTINGS, build_demo  # noqa: E402
-from tests import lo  # noqa: E402
+from tests.helpers import libreoffice as lo  # noqa: E402
 
 #: The demo's moment: a Monday morning in Kampala (the same as docs/cli.md uses).
 NOW = dt.datetime(2026, 11, 23, 11, 0, tzinfo=ZoneInfo(DEMO_SETTINGS.timezone))

@@ -1,14 +1,18 @@
 """The one interface every storage backend implements.
 
-A backend moves raw cell values in and out of a spreadsheet and renders the
-template.  It knows nothing of business hours, SLAs or summaries: that is the
+A backend moves raw cell values in and out of a spreadsheet, renders the
+template, and executes the positional operations that
+:func:`sheetcrm.planner.plan_write` makes from the engine's
+:class:`~sheetcrm.model.Changes`.  It decides nothing about where a value
+goes, and knows nothing of business hours, SLAs or summaries: that is the
 core's job.  It translates its vendor's errors (openpyxl, gspread, OS errors)
 into :mod:`sheetcrm.errors`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import contextlib
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Protocol, runtime_checkable
 
 from ..model import CellValue, Changes, Snapshot, TabContent
@@ -24,36 +28,73 @@ class Backend(Protocol):
         """A short human name for messages: a file path or a sheet's title."""
         ...
 
+    @property
+    def kind(self) -> str:
+        """What kind of tracker this is, for people: "Excel", "Google Sheets"."""
+        ...
+
+    @property
+    def key(self) -> str:
+        """What identifies this tracker for good: a spreadsheet key, a file's path."""
+        ...
+
+    def session(self) -> contextlib.AbstractContextManager[None]:
+        """Hold the backend's own lock and retry budget over a read-then-write.
+
+        Excel holds its lock file; Google shares one retry budget among the
+        requests made inside; where there is neither, it does nothing.
+        Re-entrant.
+        """
+        ...
+
     def create(self, template: Template, contents: Mapping[str, TabContent]) -> None:
         """Render a new tracker from the template.
 
         The Enquiries tab is built from the template's columns (headers, header
         notes, widths, number formats, dropdowns, conditional formats, frozen
-        panes).  Every other tab is written from ``contents`` (keyed by tab
-        name: Settings, Lists, About, Today, Summary and the hidden meta tab).
+        panes); ``contents`` may also give it rows (an offline copy).  Every
+        other tab is written from ``contents`` (keyed by tab name: Settings,
+        Lists, About, Today, Summary, the hidden meta tab, and any other tab).
         Raises :class:`~sheetcrm.errors.SheetCRMError` if a tracker is already
         there.
         """
         ...
 
-    def read(self) -> Snapshot:
-        """Read the Enquiries, Settings, Lists and meta tabs in one pass."""
+    def read(self, *, everything: bool = False) -> Snapshot:
+        """Read the Enquiries, Settings, Lists and meta tabs in one pass.
+
+        With ``everything``, read every tab but the backend's own bookkeeping,
+        the template's tabs named as in the template.
+        """
         ...
 
-    def apply(self, changes: Changes) -> None:
-        """Write the computed columns, ID fills, owned tabs and meta, all or nothing.
+    def apply(self, changes: Changes) -> list[int]:
+        """Plan ``changes`` against the tracker as it is now, and write it all or nothing.
 
-        Columns are located by their header on row 1 of Enquiries at write
-        time.  A computed column whose header is missing is added after the
-        last used column.  Owner cells are never written, except a blank ID
-        cell listed in ``changes.id_fills``.
+        Returns the row numbers of the new enquiries.  Raises
+        :class:`~sheetcrm.errors.ConcurrentEdit` when the rows moved since
+        the last :meth:`read`.
         """
         ...
 
     def append(self, rows: Sequence[Mapping[str, CellValue]]) -> list[int]:
-        """Append enquiries below the last used row, all or nothing.
-
-        Keys are Enquiries headers.  Text is stored as text, never as a
-        formula.  Returns the row numbers written.
-        """
+        """Append enquiries (Enquiries header -> value) below the last typed row, all or nothing."""
         ...
+
+
+class BackendBase:
+    """What every backend does the same way; a backend overrides ``session`` if it locks."""
+
+    def apply(self, changes: Changes) -> list[int]:  # pragma: no cover - always overridden
+        raise NotImplementedError
+
+    def append(self, rows: Sequence[Mapping[str, CellValue]]) -> list[int]:
+        """Append enquiries below the last typed row, all or nothing; returns their rows."""
+        if not rows:
+            return []
+        return self.apply(Changes(new_rows=list(rows)))
+
+    @contextlib.contextmanager
+    def session(self) -> Iterator[None]:
+        """No lock and no retry budget to hold."""
+        yield

@@ -8,26 +8,16 @@ the behavioural suite can run the engine against it without any files.
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 
-from ..cells import header_key
-from ..errors import ConcurrentEdit, InputError, NotATracker, SheetCRMError
-from ..model import (
-    Cell,
-    CellValue,
-    Changes,
-    Chart,
-    Formula,
-    Grid,
-    Snapshot,
-    TabContent,
-    ids_match,
-)
+from ..errors import ConcurrentEdit, NotATracker, SheetCRMError
+from ..model import Cell, CellValue, Changes, Chart, Formula, Grid, Snapshot, TabContent
+from ..planner import AddHeader, Plan, WriteColumn, WriteValue, plan_write
 from ..template import Template, load_template
+from .base import BackendBase
 
 ENQUIRIES = "Enquiries"
-META = "sheetcrm"
 
 
 @dataclass
@@ -81,7 +71,7 @@ class MemoryTab:
         return rows
 
 
-class MemoryBackend:
+class MemoryBackend(BackendBase):
     """A tracker held in a dict of tabs."""
 
     def __init__(self, label: str = "memory tracker") -> None:
@@ -96,8 +86,15 @@ class MemoryBackend:
         """A short human name for messages."""
         return self._label
 
-    def _template(self) -> Template:
-        return load_template()
+    @property
+    def kind(self) -> str:
+        """What kind of tracker this is."""
+        return "in memory"
+
+    @property
+    def key(self) -> str:
+        """This object's identity: a memory tracker lives no longer than it."""
+        return f"memory:{id(self)}"
 
     def create(self, template: Template, contents: Mapping[str, TabContent]) -> None:
         """Render the template into empty tabs."""
@@ -112,10 +109,14 @@ class MemoryBackend:
             elif tab.name in contents:
                 _write_content(mt, contents[tab.name])
             tabs[tab.name] = mt
+        for name, content in contents.items():
+            if name not in tabs:
+                tabs[name] = MemoryTab(hidden=content.hidden)
+                _write_content(tabs[name], content)
         self.tabs = tabs
         self._bump()
 
-    def read(self) -> Snapshot:
+    def read(self, *, everything: bool = False) -> Snapshot:
         """A copy of every tab's values."""
         if ENQUIRIES not in self.tabs:
             raise NotATracker(f"{self.label} is not a sheetcrm tracker: it has no 'Enquiries' tab")
@@ -125,67 +126,21 @@ class MemoryBackend:
             tab_names=list(self.tabs),
         )
 
-    def apply(self, changes: Changes) -> None:
-        """Write computed columns, ID fills, owned tabs and meta in one step."""
-        if self._read_version is not None and self._read_version != self.version:
+    def apply(self, changes: Changes) -> list[int]:
+        """Plan the changes against the tabs as they are now, then execute them in one step."""
+        if self._read_version is not None and self._read_version != self.version \
+                and changes.expected_ids is not None:
             raise ConcurrentEdit(f"{self.label} changed since it was read")
-        enquiries = self.tabs[ENQUIRIES]
-        if not ids_match(changes.expected_ids, _column_values(enquiries, _find(enquiries, "ID"))):
-            raise ConcurrentEdit(f"{self.label}: rows moved since they were read")
+        template = load_template()
+        grids = {name: tab.trimmed() for name, tab in self.tabs.items()}
+        plan = plan_write(changes, grids, template, self.label)
+        if plan.empty:
+            return []
         staged = copy.deepcopy(self.tabs)
-        enq = staged[ENQUIRIES]
-        for header, cells in changes.computed.items():
-            col = _find(enq, header)
-            if col is None:
-                col = max((len(r) for r in enq.values), default=0) + 1
-                enq.put(1, col, Cell(header, style="header"))
-            for i, cell in enumerate(cells, start=2):
-                enq.put(i, col, cell)
-            for row in range(len(cells) + 2, len(enq.values) + 1):
-                if enq.get(row, col) is not None:
-                    enq.put(row, col, Cell(None))
-        id_col = _find(enq, "ID")
-        for row, new_id in changes.id_fills.items():
-            current = enq.get(row, id_col) if id_col is not None else None
-            if id_col is not None and (current is None or
-                                       (isinstance(current, str) and not current.strip())):
-                enq.put(row, id_col, new_id)
-        for name, content in changes.tabs.items():
-            fresh = MemoryTab(hidden=staged[name].hidden if name in staged else False)
-            _write_content(fresh, content)
-            staged[name] = fresh
-        meta = staged.setdefault(META, MemoryTab(hidden=True))
-        for key, value in changes.meta.items():
-            keys = [meta.get(r, 1) for r in range(1, len(meta.values) + 1)]
-            row = keys.index(key) + 1 if key in keys else len(meta.values) + 1
-            meta.put(row, 1, key)
-            meta.put(row, 2, value)
+        _execute(plan, staged)
         self.tabs = staged
         self._bump()
-
-    def append(self, rows: Sequence[Mapping[str, CellValue]]) -> list[int]:
-        """Append enquiries after the last row that holds anything."""
-        enq = self.tabs[ENQUIRIES]
-        columns: dict[str, int] = {}
-        for row in rows:
-            for header in row:
-                col = _find(enq, header)
-                if col is None:
-                    raise InputError(f"{self.label}: the Enquiries tab has no {header!r} column")
-                columns[header] = col
-        owner = {c.header for c in self._template().owner_columns()}
-        owner_cols = [c for h in owner if (c := _find(enq, h)) is not None]
-        last = 1
-        for r in range(2, len(enq.values) + 1):
-            if any(enq.get(r, c) not in (None, "") for c in owner_cols):
-                last = r
-        written = []
-        for offset, row in enumerate(rows, start=1):
-            for header, value in row.items():
-                enq.put(last + offset, columns[header], value)
-            written.append(last + offset)
-        self._bump()
-        return written
+        return plan.appended
 
     # -- helpers for tests: act like the owner editing the sheet ------------
     def set_cell(self, tab: str, row: int, col: int, value: CellValue) -> None:
@@ -198,22 +153,40 @@ class MemoryBackend:
         self.writes += 1
 
 
-def _find(tab: MemoryTab, header: str) -> int | None:
-    first = tab.values[0] if tab.values else []
-    want = header_key(header)
-    for i, value in enumerate(first, start=1):
-        if isinstance(value, str) and header_key(value) == want:
-            return i
-    return None
-
-
-def _column_values(tab: MemoryTab, col: int | None) -> list[CellValue]:
-    if col is None:
-        return []
-    values = [tab.get(r, col) for r in range(2, len(tab.values) + 1)]
-    while values and values[-1] in (None, ""):
-        values.pop()
-    return values
+def _execute(plan: Plan, tabs: dict[str, MemoryTab]) -> None:
+    """Carry out a plan's operations on (a copy of) the tabs."""
+    enq = tabs[plan.enquiries]
+    for op in plan.enquiry_ops:
+        if isinstance(op, AddHeader):
+            enq.put(1, op.col, Cell(op.header, style="header"))
+        elif isinstance(op, WriteColumn):
+            for row, cell in enumerate(op.cells, start=2):
+                enq.put(row, op.col, cell if cell.style else replace(cell, style=op.style))
+            for row in range(op.clear_from, len(enq.values) + 1):
+                if enq.get(row, op.col) is not None or (row, op.col) in enq.links:
+                    enq.put(row, op.col, Cell(None))
+        elif isinstance(op, WriteValue):
+            enq.put(op.row, op.col, op.value)
+        else:
+            for offset, values in enumerate(op.rows):
+                for col, value in enumerate(values, start=1):
+                    if value is not None:
+                        enq.put(op.row + offset, col, value)
+    for tab in plan.tabs:
+        fresh = MemoryTab(hidden=tabs[tab.name].hidden if tab.name in tabs else False)
+        _write_content(fresh, tab.content)
+        tabs[tab.name] = fresh
+    if plan.meta:
+        meta = tabs.setdefault(plan.meta_tab, MemoryTab(hidden=True))
+        for m in plan.meta:
+            if m.new:
+                meta.put(m.row, 1, m.key)
+            meta.put(m.row, 2, m.value)
+    if plan.log is not None:
+        log = tabs.setdefault(plan.log.tab, MemoryTab())
+        for offset, line in enumerate(plan.log.rows):
+            for col, cell in enumerate(line, start=1):
+                log.put(plan.log.row + offset, col, cell)
 
 
 def _write_content(tab: MemoryTab, content: TabContent) -> None:

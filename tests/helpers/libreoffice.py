@@ -59,9 +59,14 @@ oor:op="fuse"><value>false</value></prop></item>
 """
 
 
+def find_soffice() -> str | None:
+    """The LibreOffice binary on PATH, if installed."""
+    return shutil.which("soffice") or shutil.which("libreoffice")
+
+
 def soffice_path() -> str:
     """The LibreOffice binary on PATH, or an AssertionError saying how to install it."""
-    found = shutil.which("soffice") or shutil.which("libreoffice")
+    found = find_soffice()
     if found is None:
         raise AssertionError("soffice is not installed: apt-get install libreoffice-calc-nogui")
     return found

@@ -1,12 +1,55 @@
-"""Small hand-built tab contents for the Excel backend tests (no engine needed)."""
+"""Trackers for the tests: a backend of each kind, an Excel tracker made by the CLI, and
+small hand-built tab contents for the Excel backend (no engine needed)."""
 
 from __future__ import annotations
 
 import zipfile
+from collections.abc import Sequence
 from pathlib import Path
 
+from sheetcrm.backends.base import Backend
+from sheetcrm.backends.memory import MemoryBackend
 from sheetcrm.model import Cell, Chart, Formula, TabContent
 from sheetcrm.template import Template
+from tests.helpers.cli import run
+
+#: The backend kinds the behavioural suite runs on.
+BACKENDS = ["memory", "excel", "google"]
+
+
+def make_backend(kind: str, tmp_path: Path) -> Backend:
+    """A fresh, not yet initialised backend of the given kind."""
+    if kind == "memory":
+        return MemoryBackend()
+    if kind == "excel":
+        from sheetcrm.backends.excel import ExcelBackend
+
+        return ExcelBackend(tmp_path / "tracker.xlsx")
+    if kind == "google":
+        from tests.fake_sheets import FakeSheets
+        from tests.helpers.google import sheet_backend
+
+        fake = FakeSheets()
+        backend, _key = sheet_backend(fake, account_email=fake.service_account_email)
+        backend.fake = fake  # type: ignore[attr-defined]  # for tests that inspect requests
+        return backend
+    raise ValueError(kind)
+
+
+def cli_tracker(folder: Path, *adds: Sequence[str], name: str = "tracker.xlsx") -> Path:
+    """An Excel tracker made by ``sheetcrm init``, then one ``sheetcrm add`` per ``adds`` item.
+
+    Each item is the add's options, e.g. ``("--name", "Ann", "--source", "WhatsApp")``.
+    """
+    path = folder / name
+    assert run("init", str(path)).exit_code == 0
+    for options in adds:
+        result = run("add", str(path), *options)
+        assert result.exit_code == 0, result.output
+    return path
+
+
+# --------------------------------------------------------------------------- tab contents
 
 
 def settings_content(template: Template) -> TabContent:

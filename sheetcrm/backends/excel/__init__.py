@@ -1,0 +1,199 @@
+"""The Excel backend: a tracker in an .xlsx file, read and written with openpyxl.
+
+How a save works, so that a crash or a full disk never costs the owner a cell:
+
+* The workbook is written to a temporary file beside the tracker, flushed and
+  fsynced, then moved over the tracker with :func:`os.replace`.  A failure at
+  any step raises :class:`~sheetcrm.errors.WriteFailed`, removes the temporary
+  file and leaves the tracker byte-identical.
+* Before the replace, the current tracker is copied into a folder named
+  ``sheetcrm-backups`` beside it, as ``<name>-YYYYMMDD-HHMMSS-ffffff.xlsx``
+  (local time).  The folder is visible on purpose, so the owner can find it;
+  only the last five backups of that tracker are kept.
+* Excel's (``~$tracker.xlsx``) and LibreOffice's (``.~lock.tracker.xlsx#``)
+  lock files mean the owner has the file open: nothing is read or written.
+* Our own lock, ``.tracker.xlsx.sheetcrm.lock`` (``filelock``), stops two
+  sheetcrm commands from interleaving; :meth:`ExcelBackend.session` lets the
+  engine hold it from read to apply.  A changed size, inode or modification
+  time since :meth:`ExcelBackend.read` raises
+  :class:`~sheetcrm.errors.ConcurrentEdit`.
+
+The modules: :mod:`.files` (locks, stable reads, atomic saves, backups),
+:mod:`.workbook` (opening a workbook safely, reading tabs as grids),
+:mod:`.render` (styles, cells, owned tabs, a new tracker) and :mod:`.execute`
+(a :class:`~sheetcrm.planner.Plan` carried out on a workbook).  Where a
+write lands is decided by :func:`sheetcrm.planner.plan_write`, not here.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from ...errors import ConcurrentEdit, InputError, NotATracker, WriteFailed
+from ...model import Changes, Grid, Snapshot, TabContent
+from ...planner import plan_write
+from ...template import Template, load_template
+from ..base import BackendBase
+from .execute import Executor
+from .files import BACKUP_DIR, KEEP_BACKUPS, Stamp, TrackerFile
+from .render import Renderer
+from .workbook import find_sheet, grid, open_workbook
+
+__all__ = ["BACKUP_DIR", "KEEP_BACKUPS", "ExcelBackend"]
+
+
+class ExcelBackend(BackendBase):
+    """A tracker stored in a local .xlsx file."""
+
+    def __init__(self, path: Path | str, *, force: bool = False,
+                 template: Template | None = None, lock_timeout: float = 10.0,
+                 keep_backups: int = KEEP_BACKUPS) -> None:
+        self.path = Path(path)
+        self.force = force
+        self._template = template
+        self._file = TrackerFile(self.path, lock_timeout=lock_timeout,
+                                 keep_backups=keep_backups)
+        # The workbook last read and the file version it came from: apply writes
+        # onto it, so an unchanged file is not parsed twice.
+        self._wb: Any = None
+        self._stamp: Stamp | None = None
+
+    # ------------------------------------------------------------ identity
+
+    @property
+    def label(self) -> str:
+        """The tracker's path as the user gave it."""
+        return str(self.path)
+
+    @property
+    def kind(self) -> str:
+        """Always "Excel"."""
+        return "Excel"
+
+    @property
+    def key(self) -> str:
+        """The tracker's absolute path, links resolved."""
+        return str(self.path.resolve())
+
+    @property
+    def template(self) -> Template:
+        """The template used to find tabs and columns (the shipped one by default)."""
+        if self._template is None:
+            self._template = load_template()
+        return self._template
+
+    # ------------------------------------------------------------ the Backend protocol
+
+    @contextlib.contextmanager
+    def session(self) -> Iterator[None]:
+        """Hold sheetcrm's own lock on this tracker (re-entrant) for a read-then-write."""
+        with self._file.lock():
+            yield
+
+    lock = session  # the name tests and older callers use
+
+    def create(self, template: Template, contents: Mapping[str, TabContent]) -> None:
+        """Render a new tracker from the template; refuses to replace a file unless ``force``.
+
+        ``contents`` may also hold the Enquiries tab, for a tracker made from
+        existing rows (an export) in the same single save: its first row is
+        row 1, where cells under the template's columns are left to the
+        template and cells further right add columns; the rows below are
+        written as values in their column's style.  A tab that is not the
+        template's is hidden when its content says so.
+        """
+        self._template = template
+        self._forget()
+        self._file.check_suffix()
+        if not self.path.parent.is_dir():
+            raise WriteFailed(
+                f"Could not create {self.label}: the folder {self.path.parent} does not exist"
+            )
+        with self.session():
+            if self.path.exists():
+                if not self.force:
+                    raise InputError(
+                        f"{self.label} already exists: choose another file name, or use "
+                        "--force to replace it (the old file is kept in sheetcrm-backups)"
+                    )
+                self._file.check_owner_locks()
+            wb = Renderer(template, self.label).workbook(contents)
+            self._file.save(wb.save, self._stamp)
+            self._forget()
+
+    def read(self, *, everything: bool = False) -> Snapshot:
+        """Read the Enquiries, Settings, Lists and meta tabs (or every tab) in one pass."""
+        wb = self._load()
+        tabs: dict[str, Grid] = {}
+        if everything:
+            names = {t.name.strip().casefold(): t.name for t in self.template.tabs}
+            for ws in wb.worksheets:
+                tabs.setdefault(names.get(ws.title.strip().casefold(), ws.title), grid(ws))
+        else:
+            for kind in ("enquiries", "settings", "lists", "meta"):
+                ws = find_sheet(wb, self.template.tab(kind).name)
+                if ws is not None:
+                    tabs[self.template.tab(kind).name] = grid(ws)
+        return Snapshot(tabs=tabs, tab_names=tuple(wb.sheetnames))
+
+    def apply(self, changes: Changes) -> list[int]:
+        """Plan ``changes`` against the file as it is now and save them in one atomic write."""
+        self._file.check_owner_locks()
+        with self.session():
+            wb = self._current_workbook()
+            try:
+                plan = plan_write(changes, self._grids(wb, changes), self.template, self.label)
+                Executor(self.template, wb, self.label).run(plan)
+                if not plan.empty:
+                    self._file.save(wb.save, self._stamp)
+            except BaseException:
+                self._forget()  # the in-memory workbook may be half-changed
+                raise
+            self._stamp = self._file.stamp()
+            return plan.appended
+
+    # ------------------------------------------------------------ loading
+
+    def _grids(self, wb: Any, changes: Changes) -> dict[str, Grid]:
+        """The tabs the planner needs, as they are in ``wb``, by template name."""
+        names = [self.template.enquiries.name, self.template.tab("meta").name]
+        if changes.log is not None:
+            names.append(changes.log.tab)
+        out: dict[str, Grid] = {}
+        for name in names:
+            ws = find_sheet(wb, name)
+            if ws is not None:
+                out[name] = grid(ws)
+        return out
+
+    def _forget(self) -> None:
+        self._wb = None
+        self._stamp = None
+
+    def _current_workbook(self) -> Any:
+        """The workbook read earlier if the file has not changed since, else a fresh load."""
+        if self._wb is None:
+            return self._load()
+        if self._file.stamp() != self._stamp:
+            self._forget()
+            raise ConcurrentEdit(
+                f"{self.label} changed on disk since it was read: read it again and retry"
+            )
+        return self._wb
+
+    def _load(self) -> Any:
+        self._file.check_suffix()
+        self._file.check_owner_locks()
+        data, stamp = self._file.read()
+        wb = open_workbook(data, self.label)
+        if find_sheet(wb, self.template.enquiries.name) is None:
+            raise NotATracker(
+                f"{self.label} is not a sheetcrm tracker: it has no "
+                f"'{self.template.enquiries.name}' tab"
+            )
+        self._wb = wb
+        self._stamp = stamp
+        return wb

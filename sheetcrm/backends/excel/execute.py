@@ -1,0 +1,202 @@
+"""Carrying out a :class:`~sheetcrm.planner.Plan` on a loaded workbook; nothing here saves.
+
+The planner has decided every row and column; this only puts values and
+looks where it says, the way Excel would.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from openpyxl.utils.cell import range_boundaries
+
+from ...errors import NotATracker
+from ...model import Cell
+from ...planner import (
+    AddHeader,
+    AppendLines,
+    EnquiriesOp,
+    InsertRows,
+    Plan,
+    ReplaceTab,
+    SetMeta,
+    WriteColumn,
+    WriteValue,
+)
+from ...template import Template, column_letter
+from .render import note, set_value, style_target, write_cell, write_tab
+from .workbook import find_sheet
+
+
+class Executor:
+    """Executes a plan's operations on one openpyxl workbook, in the plan's order."""
+
+    def __init__(self, template: Template, wb: Any, label: str) -> None:
+        self.template = template
+        self.wb = wb
+        self.label = label
+
+    def run(self, plan: Plan) -> None:
+        """Every operation of ``plan``: Enquiries first, then owned tabs, meta and the log."""
+        if plan.enquiry_ops:
+            ws = find_sheet(self.wb, plan.enquiries)
+            if ws is None:
+                raise NotATracker(
+                    f"{self.label} is not a sheetcrm tracker: it has no '{plan.enquiries}' tab"
+                )
+            for op in plan.enquiry_ops:
+                self.enquiries(ws, op)
+        for tab in plan.tabs:
+            self.replace_tab(tab)
+        if plan.meta:
+            self.set_meta(plan.meta_tab, plan.meta)
+        if plan.log is not None:
+            self.append_lines(plan.log)
+
+    # ------------------------------------------------------------ Enquiries
+
+    def enquiries(self, ws: Any, op: EnquiriesOp) -> None:
+        """One operation on the Enquiries tab."""
+        if isinstance(op, AddHeader):
+            self.add_header(ws, op)
+        elif isinstance(op, WriteColumn):
+            self.write_column(ws, op)
+        elif isinstance(op, WriteValue):
+            set_value(ws.cell(row=op.row, column=op.col), op.value,
+                      f"{self.label}, Enquiries row {op.row}")
+        else:
+            self.insert_rows(ws, op)
+
+    def add_header(self, ws: Any, op: AddHeader) -> None:
+        """A header in the header style, with its note, width and column style when known."""
+        cell = ws.cell(row=1, column=op.col)
+        set_value(cell, op.header, f"{self.label}, Enquiries row 1")
+        style_target(cell, self.template.styles.get("header"))
+        spec = op.spec
+        if spec is None:
+            return
+        if spec.note:
+            cell.comment = note(spec.note)
+        dim = _own_dimension(ws, op.col)
+        if dim is not None:
+            style_target(dim, self.template.styles.get(spec.style) if spec.style else None)
+            dim.width = spec.width
+
+    def write_column(self, ws: Any, op: WriteColumn) -> None:
+        """Computed cells from row 2, then clear old values and links below them."""
+        letter = column_letter(op.col)
+        for row, cell in enumerate(op.cells, start=2):
+            write_cell(ws.cell(row=row, column=op.col), cell, self.template,
+                       f"{self.label}, Enquiries!{letter}{row}", op.style)
+        # Excel keeps links on cells without a value, and owners' files can hold values
+        # below the last row read; every such cell of the column is cleared, not just
+        # those up to ``clear_to``.
+        stale = [r for (r, c), x in ws._cells.items()
+                 if c == op.col and r >= op.clear_from and (x.value is not None or x.hyperlink)]
+        for row in stale:
+            write_cell(ws.cell(row=row, column=op.col), Cell(None), self.template,
+                       f"{self.label}, Enquiries!{letter}{row}", op.style)
+
+    def insert_rows(self, ws: Any, op: InsertRows) -> None:
+        """New enquiries' values in their column's template style; tables grow to hold them."""
+        for i, (number, values) in enumerate(zip(op.numbers, op.rows, strict=True)):
+            named = op.given[i] if op.given else None
+            for col, value in enumerate(values, start=1):
+                # Only the columns the enquiry names get a cell (a None there an empty
+                # cell in the column's style), as the file always had.
+                if named is not None:
+                    if col not in named:
+                        continue
+                elif value is None:
+                    continue
+                target = ws.cell(row=number, column=col)
+                style_name = op.styles[col - 1] if col <= len(op.styles) else None
+                if style_name is not None:
+                    style_target(target, self.template.styles[style_name],
+                                 keep_date_format=isinstance(value, dt.date | dt.time))
+                set_value(target, value, f"{self.label}, Enquiries!{column_letter(col)}{number}")
+        if op.rows:
+            _grow_tables(ws, op.row - 1, op.numbers[-1])
+
+    # ------------------------------------------------------------ other tabs
+
+    def replace_tab(self, op: ReplaceTab) -> None:
+        """An owned tab rewritten whole, created in its template place when missing."""
+        ws = find_sheet(self.wb, op.name)
+        if ws is None:
+            ws = self.new_tab(op.name)
+            if op.content.hidden and not self._in_template(op.name):
+                ws.sheet_state = "hidden"
+        write_tab(ws, op.content, self.template, f"{self.label}, tab '{ws.title}'")
+
+    def set_meta(self, name: str, keys: list[SetMeta]) -> None:
+        """Keys (column A) and values (column B) on the meta tab, made hidden when missing."""
+        ws = find_sheet(self.wb, name)
+        if ws is None:
+            ws = self.wb.create_sheet(name)
+            ws.sheet_state = "hidden"
+        where = f"{self.label}, tab '{name}'"
+        for op in keys:
+            if op.new:
+                set_value(ws.cell(row=op.row, column=1), op.key, where)
+            set_value(ws.cell(row=op.row, column=2), op.value, where)
+
+    def append_lines(self, op: AppendLines) -> None:
+        """Lines below a log tab's last line, the tab made (visible) first when missing."""
+        ws = None if op.create else find_sheet(self.wb, op.tab)
+        if ws is None:
+            ws = self.new_tab(op.tab)
+        where = f"{self.label}, tab '{ws.title}'"
+        for r, line in enumerate(op.rows, start=op.row):
+            for c, cell in enumerate(line, start=1):
+                if cell.value is None and cell.style is None and cell.link is None:
+                    continue
+                write_cell(ws.cell(row=r, column=c), cell, self.template,
+                           f"{where}, cell {column_letter(c)}{r}")
+
+    def new_tab(self, name: str) -> Any:
+        """A new tab placed after the existing tabs that precede it in the template."""
+        order = [t.name.casefold() for t in self.template.tabs]
+        index = 1
+        if name.casefold() in order:
+            before = set(order[: order.index(name.casefold())])
+            for i, title in enumerate(self.wb.sheetnames):
+                if title.casefold() in before:
+                    index = i + 1
+        else:
+            index = len(self.wb.sheetnames)
+        return self.wb.create_sheet(name, index)
+
+    def _in_template(self, name: str) -> bool:
+        return name.casefold() in (t.name.casefold() for t in self.template.tabs)
+
+
+def _own_dimension(ws: Any, col: int) -> Any:
+    """The width/style record of column ``col`` alone, or None if it shares one.
+
+    Excel and LibreOffice store neighbouring columns of equal width as one
+    ``<col min max>`` record; adding a record inside it would overlap, which
+    Excel reports as a damaged file.  Such a column keeps the group's look.
+    """
+    for dim in ws.column_dimensions.values():
+        low, high = dim.min or 0, dim.max or 0
+        if low <= col <= high and (low, high) != (col, col):
+            return None
+    return ws.column_dimensions[column_letter(col)]
+
+
+def _grow_tables(ws: Any, last: int, new_last: int) -> None:
+    """Stretch an Excel table that ended on the last enquiry over the appended rows.
+
+    Excel does this itself when the owner types below a table; without it
+    the new rows would sit outside the table's formatting and filters.
+    """
+    for table in ws.tables.values():
+        bounds = range_boundaries(table.ref)
+        if bounds[3] != last or last < 2:
+            continue
+        table.ref = (f"{column_letter(bounds[0])}{bounds[1]}:"
+                     f"{column_letter(bounds[2])}{new_last}")
+        if table.autoFilter is not None:
+            table.autoFilter.ref = table.ref

@@ -1,0 +1,84 @@
+"""What evaluating a tracker found: plain data for the owned tabs, the CLI and JSON.
+
+Kept apart from the engine so that the owned tabs (``sheetcrm.tabs``) can
+read results without importing the engine that builds them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from .model import Changes, Settings, Status
+from .sla import SlaResult
+from .summary import MonthFigures
+
+
+@dataclass
+class RowResult:
+    """What a refresh worked out for one enquiry row."""
+
+    row: int
+    id: str | None
+    name: str
+    contact: str
+    phone: str | None
+    source: str
+    status: Status | None
+    received: dt.datetime | None
+    first_contact: dt.datetime | None
+    follow_ups_done: int | None
+    value: float | None
+    sla: SlaResult | None
+    next_follow_up: dt.date | None
+    whatsapp: str | None
+    problems: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON shape of ``refresh --json``."""
+        sla = self.sla
+        return {
+            "id": self.id,
+            "row": self.row,
+            "sla": sla.state if sla else "unknown",
+            "respond_by": sla.respond_by.isoformat() if sla and sla.respond_by else None,
+            "response_minutes": sla.response_minutes if sla else None,
+            "next_follow_up": self.next_follow_up.isoformat() if self.next_follow_up else None,
+            "problems": list(self.problems),
+        }
+
+
+@dataclass
+class Evaluation:
+    """The result of evaluating a tracker at a moment: rows, months and what to write."""
+
+    now: dt.datetime
+    settings: Settings
+    rows: list[RowResult]
+    months: list[MonthFigures]
+    changes: Changes
+    undated: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON object printed by ``refresh --json``."""
+        return {
+            "now": self.now.isoformat(),
+            "enquiries": [r.as_dict() for r in self.rows],
+            "months": [m.as_dict() for m in self.months],
+        }
+
+    def count(self, state: str) -> int:
+        """How many enquiries are in this SLA state."""
+        return sum(1 for r in self.rows if r.sla is not None and r.sla.state == state)
+
+    @property
+    def follow_ups_due(self) -> int:
+        """Follow-ups due today or earlier."""
+        today = self.now.date()
+        return sum(1 for r in self.rows if r.next_follow_up and r.next_follow_up <= today)
+
+    @property
+    def rows_with_problems(self) -> int:
+        """Rows whose Problems cell is not empty."""
+        return sum(1 for r in self.rows if r.problems)

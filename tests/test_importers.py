@@ -1,0 +1,90 @@
+"""Importers: the CSV reader and the importer registry."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from sheetcrm import importers
+from sheetcrm.errors import InputError
+from sheetcrm.importers import Record, csv
+
+
+def write(tmp_path: Path, text: str, name: str = "in.csv", encoding: str = "utf-8") -> Path:
+    path = tmp_path / name
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+def test_headers_match_any_case_and_spacing_with_a_byte_order_mark(tmp_path: Path) -> None:
+    path = write(tmp_path, "\ufeff name ,SOURCE,Received,follow-ups DONE\r\n"
+                           "Ann,WhatsApp,02/11/2026 09:00,1\r\n")
+    assert csv.read(path) == [Record(line=2, fields={
+        "name": "Ann", "source": "WhatsApp", "received": "02/11/2026 09:00",
+        "follow_ups_done": "1"})]
+
+
+def test_blank_lines_are_skipped_and_lines_keep_their_file_numbers(tmp_path: Path) -> None:
+    path = write(tmp_path, "Name,Contact\nAnn,0772 123456\n\n , \nBen,\n")
+    assert csv.read(path) == [
+        Record(line=2, fields={"name": "Ann", "contact": "0772 123456"}),
+        Record(line=5, fields={"name": "Ben", "contact": ""}),
+    ]
+
+
+def test_a_column_with_no_header_is_ignored(tmp_path: Path) -> None:
+    path = write(tmp_path, "Name,,Notes\nAnn,ignored,Likes braids\n")
+    assert csv.read(path) == [Record(line=2, fields={"name": "Ann", "notes": "Likes braids"})]
+
+
+def test_a_short_line_gives_only_its_fields(tmp_path: Path) -> None:
+    path = write(tmp_path, "Name,Source,Notes\nAnn\n")
+    assert csv.read(path) == [Record(line=2, fields={"name": "Ann"})]
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("Name,Colour\nAnn,red\n", "column 2 'Colour' is not a tracker column"),
+    ("Name,SLA\nAnn,x\n", "column 2 'SLA' is not a tracker column"),
+    ("Name,Source,name\nAnn,x,y\n", "columns 1 and 3 are both 'Name': delete one"),
+    ("Name,Source\nAnn,WhatsApp,extra\n",
+     "line 2 has more values than the header row has columns (3 against 2)"),
+    ("", "the file is empty; it needs a header row"),
+    ("Name,Source\n\n", "has a header row but no enquiries"),
+])
+def test_bad_files_are_refused_with_what_to_fix(tmp_path: Path, text: str, message: str) -> None:
+    path = write(tmp_path, text)
+    with pytest.raises(InputError) as err:
+        csv.read(path)
+    assert message in str(err.value)
+    assert str(path) in str(err.value)
+
+
+def test_a_trailing_empty_value_is_not_an_extra_column(tmp_path: Path) -> None:
+    path = write(tmp_path, "Name,Source\nAnn,WhatsApp,,  \n")
+    assert csv.read(path) == [Record(line=2, fields={"name": "Ann", "source": "WhatsApp"})]
+
+
+def test_a_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="does not exist"):
+        csv.read(tmp_path / "nope.csv")
+
+
+def test_a_file_that_is_not_utf8(tmp_path: Path) -> None:
+    path = write(tmp_path, "Name\nZoë\n", encoding="latin-1")
+    with pytest.raises(InputError, match="is not a UTF-8 text file: save it as CSV UTF-8"):
+        csv.read(path)
+
+
+def test_the_registry_reads_by_suffix_or_by_name(tmp_path: Path) -> None:
+    expected = [Record(line=2, fields={"name": "Ann"})]
+    assert importers.read(write(tmp_path, "Name\nAnn\n", name="a.CSV")) == expected
+    assert importers.read(write(tmp_path, "Name\nAnn\n", name="a.txt")) == expected
+    assert importers.read(write(tmp_path, "Name\nAnn\n", name="b.dat"), "csv") == expected
+    assert set(importers.IMPORTERS) == {"csv"}
+
+
+def test_an_unknown_importer_name_is_an_input_error(tmp_path: Path) -> None:
+    path = write(tmp_path, "Name\nAnn\n")
+    with pytest.raises(InputError, match="There is no importer called 'xlsx': use one of csv"):
+        importers.read(path, "xlsx")
