@@ -174,3 +174,14 @@ def ids_match(expected: Sequence[CellValue], now: Sequence[CellValue]) -> bool:
 
     padded = list(now) + [None] * max(0, len(expected) - len(now))
     return all(norm(a) == norm(b) for a, b in zip(expected, padded, strict=False))
+
+
+def trimmed(grid: Sequence[Sequence[CellValue]]) -> Grid:
+    """A copy of ``grid`` without trailing empty cells and rows, as Google returns values."""
+    rows = [list(r) for r in grid]
+    for r in rows:
+        while r and (r[-1] is None or r[-1] == ""):
+            r.pop()
+    while rows and not rows[-1]:
+        rows.pop()
+    return rows

@@ -12,7 +12,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 from ..errors import ConcurrentEdit, NotATracker, SheetCRMError
-from ..model import Cell, CellValue, Changes, Chart, Formula, Grid, Snapshot, TabContent
+from ..model import (
+    Cell,
+    CellValue,
+    Changes,
+    Chart,
+    Formula,
+    Grid,
+    Snapshot,
+    TabContent,
+    trimmed,
+)
 from ..planner import AddHeader, Plan, WriteColumn, WriteValue, plan_write
 from ..template import Template, load_template
 from .base import BackendBase
@@ -62,13 +72,7 @@ class MemoryTab:
 
     def trimmed(self) -> Grid:
         """The values with trailing empty cells and rows removed, as Google returns them."""
-        rows = [list(r) for r in self.values]
-        for r in rows:
-            while r and (r[-1] is None or r[-1] == ""):
-                r.pop()
-        while rows and not rows[-1]:
-            rows.pop()
-        return rows
+        return trimmed(self.values)
 
 
 class MemoryBackend(BackendBase):

@@ -34,7 +34,7 @@ from typing import Any
 import gspread
 
 from ...errors import ConcurrentEdit, NotATracker
-from ...model import CellValue, Changes, Grid, Snapshot, TabContent
+from ...model import CellValue, Changes, Grid, Snapshot, TabContent, trimmed
 from ...planner import plan_write
 from ...template import Template, load_template
 from ..base import BackendBase
@@ -47,7 +47,6 @@ from .client import (
     looks_like_google,
     spreadsheet_key,
     tab_key,
-    trimmed,
 )
 from .execute import execute, inserted
 from .render import plan_create

@@ -28,7 +28,7 @@ from ...errors import (
     TrackerNotFound,
     WriteFailed,
 )
-from ...model import Grid
+from ...model import Grid, trimmed
 from ..retry import RetryPolicy, WriteUnsure
 
 T = TypeVar("T")
@@ -109,17 +109,6 @@ def grid_of(value_range: Mapping[str, Any]) -> Grid:
     """
     return trimmed([[None if v == "" else v for v in row]
                     for row in value_range.get("values", [])])
-
-
-def trimmed(grid: Grid) -> Grid:
-    """A copy of ``grid`` without trailing empty cells and rows."""
-    rows = [list(r) for r in grid]
-    for r in rows:
-        while r and (r[-1] is None or r[-1] == ""):
-            r.pop()
-    while rows and not rows[-1]:
-        rows.pop()
-    return rows
 
 
 # --------------------------------------------------------------------------- the client

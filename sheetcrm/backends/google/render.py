@@ -7,10 +7,10 @@ from collections.abc import Mapping
 from gspread.utils import absolute_range_name
 
 from ...errors import InputError
-from ...model import Cell, Grid, TabContent
+from ...model import Cell, Grid, TabContent, trimmed
 from ...settings import setting_cell, setting_row
 from ...template import Tab, Template, column_letter
-from .client import Sheets, find_tab, tab_key, trimmed
+from .client import Sheets, find_tab, tab_key
 from .requests import (
     CELL_FIELDS,
     MIN_COLS,
