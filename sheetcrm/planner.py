@@ -337,9 +337,9 @@ def checked_value(value: CellValue, where: str) -> CellValue:
             raise InputError(f"{where}: the text has control characters that a spreadsheet "
                              "cannot store; remove them and try again (nothing was added)")
         if len(value) > MAX_CELL_TEXT:
-            raise InputError(f"{where}: the text is longer than the {MAX_CELL_TEXT:,} "
-                             "characters a cell holds; shorten it and try again "
-                             "(nothing was added)")
+            raise InputError(f"{where}: the text is {len(value):,} characters long, longer "
+                             f"than the {MAX_CELL_TEXT:,} characters a cell holds; shorten it "
+                             "and try again (nothing was added)")
         return value
     if isinstance(value, bool) or value is None:
         return value

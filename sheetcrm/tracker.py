@@ -31,7 +31,7 @@ from .cells import (
 )
 from .errors import ConcurrentEdit, InputError, NotATracker, SheetCRMError
 from .model import Cell, CellValue, Changes, Grid, Settings, Snapshot
-from .planner import CONTROL_CHARACTERS, MAX_CELL_TEXT
+from .planner import checked_value
 from .results import Evaluation, RowResult
 from .settings import settings_from_grid, validate_settings
 from .sla import assess_sla, next_follow_up
@@ -490,12 +490,8 @@ def prepare_rows(
             col = template.column(key)
             if not text:
                 continue
-            if CONTROL_CHARACTERS.search(text):
-                raise fail(f"{col.header} contains control characters (such as a tab or a "
-                           "form feed) that a spreadsheet cannot hold: remove them")
-            if len(text) > MAX_CELL_TEXT:
-                raise fail(f"{col.header} is {len(text):,} characters long: a spreadsheet "
-                           f"cell holds at most {MAX_CELL_TEXT:,}")
+            # The same check the planner makes before any write, here naming the line.
+            checked_value(text, f"{place}, {col.header}")
             if key in ("received", "first_contact"):
                 p = parse_datetime(text, header=col.header, cal=cal)
                 if p.value is None:
