@@ -60,6 +60,8 @@ class ExcelBackend(BackendBase):
         # onto it, so an unchanged file is not parsed twice.
         self._wb: Any = None
         self._stamp: Stamp | None = None
+        #: The grids the last read made of that workbook, so apply need not make them again.
+        self._read_grids: dict[str, Grid] = {}
 
     # ------------------------------------------------------------ identity
 
@@ -137,7 +139,10 @@ class ExcelBackend(BackendBase):
                 ws = find_sheet(wb, self.template.tab(kind).name)
                 if ws is not None:
                     tabs[self.template.tab(kind).name] = grid(ws)
-        return Snapshot(tabs=tabs, tab_names=tuple(wb.sheetnames))
+        self._read_grids = tabs
+        # With everything, tabs are named as the template names them, as on Google.
+        order = tuple(tabs) if everything else tuple(wb.sheetnames)
+        return Snapshot(tabs=tabs, tab_names=order)
 
     def apply(self, changes: Changes) -> list[int]:
         """Plan ``changes`` against the file as it is now and save them in one atomic write."""
@@ -152,6 +157,7 @@ class ExcelBackend(BackendBase):
             except BaseException:
                 self._forget()  # the in-memory workbook may be half-changed
                 raise
+            self._read_grids = {}  # the workbook now holds what the plan wrote
             self._stamp = self._file.stamp()
             return plan.appended
 
@@ -164,14 +170,16 @@ class ExcelBackend(BackendBase):
             names.append(changes.log.tab)
         out: dict[str, Grid] = {}
         for name in names:
-            ws = find_sheet(wb, name)
-            if ws is not None:
+            if name in self._read_grids:
+                out[name] = self._read_grids[name]
+            elif (ws := find_sheet(wb, name)) is not None:
                 out[name] = grid(ws)
         return out
 
     def _forget(self) -> None:
         self._wb = None
         self._stamp = None
+        self._read_grids = {}
 
     def _current_workbook(self) -> Any:
         """The workbook read earlier if the file has not changed since, else a fresh load."""
