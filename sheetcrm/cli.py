@@ -9,7 +9,9 @@ Library errors (:class:`~sheetcrm.errors.SheetCRMError`) become one-line
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -127,6 +129,80 @@ def _parse_now(_ctx: click.Context, _param: click.Parameter, value: str | None) 
         ) from None
 
 
+FLEET_EPILOG = """\b
+sheetcrm.toml lists the trackers for --all, --only, list and schedule:
+  [trackers.nakato]
+  target = "clients/nakato.xlsx"    # relative to the file's folder
+  [trackers.wanjiru]
+  target = "https://docs.google.com/spreadsheets/d/<key>/edit"
+  credentials = "keys/consultant-sa.json"    # optional
+It is found from --config, else $SHEETCRM_CONFIG, else ./sheetcrm.toml,
+else sheetcrm.toml in your user config folder. Exit status: 0 when every
+tracker succeeded, 1 when any failed, 2 for a mistake in the command.
+"""
+
+
+@dataclass
+class FleetChoice:
+    """The options that run every tracker in sheetcrm.toml instead of one TRACKER."""
+
+    run_all: bool = False
+    only: str | None = None
+    config: Path | None = None
+    quiet: bool = False
+    log_file: Path | None = None
+
+    @property
+    def wanted(self) -> bool:
+        """Whether --all or --only was given."""
+        return self.run_all or self.only is not None
+
+
+def trackers_config_option() -> Callable[[F], F]:
+    """Where sheetcrm.toml (the list of trackers) is."""
+    return click.option(
+        "--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
+        help="The sheetcrm.toml that lists the trackers. Default: $SHEETCRM_CONFIG, "
+        "else ./sheetcrm.toml, else sheetcrm.toml in your user config folder.")
+
+
+def fleet_options() -> Callable[[F], F]:
+    """--all, --only, --config, --quiet and --log-file, gathered into one FleetChoice."""
+
+    def gather(f: F) -> F:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            kwargs["fleet_choice"] = FleetChoice(
+                run_all=kwargs.pop("run_all"), only=kwargs.pop("only"),
+                config=kwargs.pop("config_file"), quiet=kwargs.pop("quiet"),
+                log_file=kwargs.pop("log_file"))
+            return f(*args, **kwargs)
+
+        return functools.update_wrapper(wrapper, f)  # type: ignore[return-value]
+
+    options = [
+        click.option("--all", "run_all", is_flag=True,
+                     help="Every tracker listed in sheetcrm.toml (see below)."),
+        click.option("--only", metavar="NAME,NAME",
+                     help="Only these trackers from sheetcrm.toml, e.g. --only nakato,wanjiru."),
+        trackers_config_option(),
+        click.option("--quiet", "-q", is_flag=True,
+                     help="With --all: no progress lines while it runs (they are also "
+                     "hidden when the output is not a terminal)."),
+        click.option("--log-file", type=click.Path(dir_okay=False, path_type=Path),
+                     envvar="SHEETCRM_LOG_FILE",
+                     help="With --all: the run log (one line per tracker per run). Default: "
+                     "$SHEETCRM_LOG_FILE, else sheetcrm.log in your user log folder."),
+    ]
+
+    def apply(f: F) -> F:
+        g = gather(f)
+        for option in reversed(options):
+            g = option(g)
+        return g
+
+    return apply
+
+
 # --------------------------------------------------------------------------- commands
 
 
@@ -171,8 +247,9 @@ def demo(app: App, path: Path, force: bool, now: dt.datetime | None, as_json: bo
 @cli.command()
 @click.argument("target", metavar="[TRACKER]", required=False)
 @click.option("--config", type=click.Path(dir_okay=False, path_type=Path),
-              help="A TOML file with the business's settings (opening hours, country, "
-              "SLA hours...). See docs/cli.md.")
+              help="A TOML file with this business's settings (opening hours, country, "
+              "SLA hours...). Not the sheetcrm.toml list of trackers that refresh --all, "
+              "report --all, list and schedule read. See docs/cli.md.")
 @click.option("--force", is_flag=True, help="Replace an existing .xlsx file.")
 @click.option("--create", "title", metavar="TITLE",
               help="Create a new Google sheet with this title in your own Drive (needs "
@@ -256,19 +333,25 @@ def import_(app: App, target: str, csv_file: Path, now: dt.datetime | None) -> N
                "Run `sheetcrm refresh` next.")
 
 
-@cli.command()
-@target_argument()
+@cli.command(epilog=FLEET_EPILOG)
+@click.argument("target", metavar="[TRACKER]", required=False)
+@fleet_options()
 @now_option()
 @json_option()
 @credentials_option()
 @pass_app
-def refresh(app: App, target: str, now: dt.datetime | None, as_json: bool) -> None:
+def refresh(app: App, target: str | None, now: dt.datetime | None, as_json: bool,
+            fleet_choice: FleetChoice) -> None:
     """Update the SLA, follow-up and WhatsApp columns, and the Today and Summary tabs.
 
     Only the columns and tabs sheetcrm owns are written; what you typed is
-    never changed. Run it from cron every hour or every week (see
-    docs/scheduling.md).
+    never changed. Give one TRACKER, or --all (or --only) to refresh every
+    tracker listed in sheetcrm.toml. `sheetcrm schedule` prints a ready
+    schedule that runs it every hour.
     """
+    if _run_fleet(app, "refresh", target, fleet_choice, now, as_json):
+        return
+    assert target is not None
     backend = app.open(target)
     if not as_json:
         _progress(f"Refreshing {backend.label}...")
@@ -276,16 +359,26 @@ def refresh(app: App, target: str, now: dt.datetime | None, as_json: bool) -> No
     _print_refresh(backend.label, evaluation, as_json)
 
 
-@cli.command()
-@target_argument()
+@cli.command(epilog=FLEET_EPILOG)
+@click.argument("target", metavar="[TRACKER]", required=False)
 @click.option("--month", metavar="YYYY-MM", help="Only this month, e.g. 2026-10.")
+@fleet_options()
 @now_option()
 @json_option()
 @credentials_option()
 @pass_app
-def report(app: App, target: str, month: str | None, now: dt.datetime | None,
-           as_json: bool) -> None:
-    """Print the monthly figures per channel. Writes nothing."""
+def report(app: App, target: str | None, month: str | None, now: dt.datetime | None,
+           as_json: bool, fleet_choice: FleetChoice) -> None:
+    """Print the monthly figures per channel. Writes nothing.
+
+    With --all (or --only), read every tracker in sheetcrm.toml and print
+    one line each: what is due, overdue and has problems.
+    """
+    if fleet_choice.wanted and month is not None:
+        raise click.UsageError("--month works on one TRACKER, not with --all or --only")
+    if _run_fleet(app, "report", target, fleet_choice, now, as_json):
+        return
+    assert target is not None
     backend = app.open(target)
     months = tracker.report(backend, month=month, now=now)
     click.echo(exporters.get("json" if as_json else "text").report(backend.label, months))
@@ -359,6 +452,116 @@ def sync(app: App, path: Path, target: str, now: dt.datetime | None, as_json: bo
     if result.renumbered:
         click.echo(f"  {result.renumbered} added rows were given new IDs because theirs were "
                    "already taken in the sheet.")
+
+
+@cli.command("list", epilog=FLEET_EPILOG)
+@trackers_config_option()
+@json_option()
+@credentials_option()
+@pass_app
+def list_(app: App, config_file: Path | None, as_json: bool) -> None:
+    """List the trackers in sheetcrm.toml: Excel or Google, and when each was last refreshed.
+
+    The time comes from each tracker's own hidden bookkeeping tab, so it says
+    whether the last scheduled refresh really reached the sheet. Writes nothing.
+    """
+    from . import fleet
+
+    _, outcomes = fleet.run_from_config(
+        config_file, None, fleet.FleetRun(action="list", options=app.options, opener=app.opener),
+        keep_log=False)
+    click.echo(exporters.get("json" if as_json else "text").trackers(outcomes))
+    if not as_json:
+        from .runlog import default_log_file
+
+        click.echo(f"Scheduled runs write one line per tracker to {default_log_file()}.")
+
+
+SCHEDULE_EPILOG = """\b
+Examples:
+  sheetcrm schedule cron --config ~/clients/sheetcrm.toml     # then crontab -e
+  sheetcrm schedule systemd                  # a user service and timer
+  sheetcrm schedule github-actions --install "git+https://github.com/you/sheetcrm"
+  sheetcrm schedule windows                  # schtasks commands
+\b
+sheetcrm.toml lists the trackers:
+  [trackers.nakato]
+  target = "clients/nakato.xlsx"
+  [trackers.wanjiru]
+  target = "https://docs.google.com/spreadsheets/d/<key>/edit"
+  credentials = "keys/consultant-sa.json"
+Each run writes one line per tracker to the log (`sheetcrm list` shows where);
+`sheetcrm list` shows when each tracker was last refreshed. sheetcrm exits
+with 1 when a tracker failed and 2 for a mistake in the command.
+"""
+
+
+@cli.command(epilog=SCHEDULE_EPILOG)
+@click.argument("kind", type=click.Choice(["cron", "systemd", "github-actions", "windows"]))
+@trackers_config_option()
+@click.option("--hours", default="8-18", show_default=True, metavar="FIRST-LAST",
+              help="The hours of the hourly refresh, 24-hour clock: 8-18 runs at 08:00, "
+              "09:00 ... 18:00, Monday to Saturday.")
+@click.option("--timezone", default="Africa/Kampala", show_default=True,
+              help="The businesses' time zone (systemd and GitHub Actions, which runs in UTC).")
+@click.option("--install", default="sheetcrm", show_default=True, metavar="PIP-SPEC",
+              help="GitHub Actions: what `pip install` is given to install sheetcrm.")
+def schedule(kind: str, config_file: Path | None, hours: str, timezone: str,
+             install: str) -> None:
+    """Print a ready schedule that runs `refresh --all` every hour and on Monday morning.
+
+    KIND is cron (Linux, macOS), systemd (a Linux user timer), github-actions
+    (a workflow) or windows (Task Scheduler commands). The hourly refresh keeps
+    Today and the overdue flags current during opening hours; the weekly one
+    runs on Monday at 07:30. Paths to sheetcrm and to sheetcrm.toml are
+    absolute, so it runs as printed.
+    """
+    from . import schedules
+    from .config import find_config, load_config
+
+    path = find_config(config_file)
+    load_config(path)  # a schedule for a config with a mistake would fail every hour
+    spec = schedules.spec_for(path, hours=hours, timezone=timezone, install=install)
+    click.echo("\n".join(f.text for f in schedules.render(kind, spec)), nl=False)
+
+
+def _run_fleet(app: App, action: str, target: str | None, choice: FleetChoice,
+               now: dt.datetime | None, as_json: bool) -> bool:
+    """Run every tracker in sheetcrm.toml if --all or --only asked; False to run TARGET."""
+    if not choice.wanted:
+        if target is None:
+            raise click.UsageError(f"give the TRACKER to {action}, or --all for every tracker "
+                                   "in sheetcrm.toml")
+        return False
+    if target is not None:
+        raise click.UsageError("give either TRACKER or --all / --only, not both")
+    if choice.run_all and choice.only is not None:
+        raise click.UsageError("give either --all or --only, not both")
+    from . import fleet
+
+    show = not choice.quiet and _stderr_is_terminal()
+
+    def progress(done: int, total: int, outcome: Any) -> None:
+        if show:
+            _progress(f"[{done}/{total}] {outcome.name}: "
+                      f"{'ok' if outcome.ok else 'failed'}")
+
+    _, outcomes = fleet.run_from_config(
+        choice.config, choice.only,
+        fleet.FleetRun(action=action, now=now, options=app.options, opener=app.opener,
+                       progress=progress),
+        choice.log_file)
+    click.echo(exporters.get("json" if as_json else "text").fleet(action, outcomes))
+    failed = [o.name for o in outcomes if not o.ok]
+    if failed:
+        click.echo(f"Error: {len(failed)} of {len(outcomes)} trackers failed: "
+                   f"{', '.join(failed)}.", err=True)
+        click.get_current_context().exit(1)
+    return True
+
+
+def _stderr_is_terminal() -> bool:
+    return sys.stderr.isatty()
 
 
 # --------------------------------------------------------------------------- printing

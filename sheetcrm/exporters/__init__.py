@@ -1,9 +1,11 @@
 """Exporters: the tracker's results as text for people or data for other programs.
 
-One module per format, each with ``refresh(label, evaluation) -> str`` and
-``report(label, months) -> str``.  A new format is a new module and one line
-in :data:`EXPORTERS`.  (The offline Excel copy of a Google tracker is a
-tracker in its own right: see :mod:`sheetcrm.sync`.)
+One module per format, each with ``refresh(label, evaluation) -> str``,
+``report(label, months) -> str``, ``fleet(action, outcomes) -> str`` (the
+closing table of ``refresh --all``) and ``trackers(outcomes) -> str``
+(``list``).  A new format is a new module and one line in :data:`EXPORTERS`.
+(The offline Excel copy of a Google tracker is a tracker in its own right:
+see :mod:`sheetcrm.sync`.)
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from dataclasses import dataclass
 from types import ModuleType
 
 from ..errors import InputError
+from ..outcomes import TrackerOutcome
 from ..results import Evaluation
 from ..summary import MonthFigures
 from . import json, text
@@ -24,10 +27,15 @@ class Exporter:
 
     refresh: Callable[[str, Evaluation], str]
     report: Callable[[str, Sequence[MonthFigures]], str]
+    #: ``refresh --all`` / ``report --all``: (action, outcomes) -> the closing table.
+    fleet: Callable[[str, Sequence[TrackerOutcome]], str]
+    #: ``list``: the configured trackers and when each was last refreshed.
+    trackers: Callable[[Sequence[TrackerOutcome]], str]
 
 
 def _exporter(module: ModuleType) -> Exporter:
-    return Exporter(refresh=module.refresh, report=module.report)
+    return Exporter(refresh=module.refresh, report=module.report, fleet=module.fleet,
+                    trackers=module.trackers)
 
 
 #: Format name -> its exporter.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
+from ..outcomes import TrackerOutcome
 from ..results import Evaluation
 from ..summary import MonthFigures
 
@@ -17,3 +18,13 @@ def refresh(label: str, e: Evaluation) -> str:
 def report(label: str, months: Sequence[MonthFigures]) -> str:
     """The monthly figures per channel, newest month first."""
     return json.dumps({"months": [m.as_dict() for m in months]}, indent=2)
+
+
+def fleet(action: str, outcomes: Sequence[TrackerOutcome]) -> str:
+    """Every tracker's result: name, target, ok, error and its counts."""
+    return json.dumps({"trackers": [o.as_dict() for o in outcomes]}, indent=2)
+
+
+def trackers(outcomes: Sequence[TrackerOutcome]) -> str:
+    """The configured trackers, their kind and when each was last refreshed."""
+    return json.dumps({"trackers": [o.listing() for o in outcomes]}, indent=2)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from ..outcomes import TrackerOutcome
 from ..results import Evaluation
 from ..sla import format_minutes
 from ..summary import MonthFigures, month_label
@@ -62,3 +63,56 @@ def _month(m: MonthFigures) -> str:
     flag = " (3 or more: escalate)" if m.escalate else ""
     lines += [f"  SLA breaches: {m.sla_breaches}{flag}", ""]
     return "\n".join(lines)
+
+
+def _count(value: int | None) -> str:
+    return "-" if value is None else str(value)
+
+
+def _table(headers: Sequence[str], rows: Sequence[Sequence[str]], last: int) -> list[str]:
+    """Columns padded to their widest cell; the ``last`` column is left unpadded (messages)."""
+    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h)
+              for i, h in enumerate(headers)]
+    out = []
+    for cells in [list(headers), *rows]:
+        padded = [c if i == last else c.ljust(widths[i]) for i, c in enumerate(cells)]
+        out.append("  ".join(padded).rstrip())
+    return out
+
+
+def fleet(action: str, outcomes: Sequence[TrackerOutcome]) -> str:
+    """The closing table of ``refresh --all`` or ``report --all``: one line per tracker."""
+    failed = sum(1 for o in outcomes if not o.ok)
+    verb = "Refreshed" if action == "refresh" else "Read"
+    head = f"{verb} {len(outcomes) - failed} of {len(outcomes)} trackers"
+    head += f"; {failed} failed." if failed else "."
+    rows = [[o.name, _count(o.due), _count(o.overdue), _count(o.follow_ups_due),
+             _count(o.problems), _count(o.requests), o.result] for o in outcomes]
+    headers = ["Tracker", "Due", "Overdue", "Follow-ups due", "Problems", "Requests", "Result"]
+    return "\n".join([head, *_table(headers, rows, last=6)])
+
+
+def trackers(outcomes: Sequence[TrackerOutcome]) -> str:
+    """``list``: each tracker's kind and when it was last refreshed, from its own meta tab."""
+    rows = []
+    for o in outcomes:
+        if not o.ok:
+            when = f"cannot tell: {o.error}"
+        else:
+            when = _when(o.last_refresh)
+        rows.append([o.name, o.kind, o.target, when])
+    headers = ["Tracker", "Kind", "Where", "Last refreshed"]
+    return "\n".join(_table(headers, rows, last=3))
+
+
+def _when(stamp: str | None) -> str:
+    """An ISO moment from the meta tab as dd/mm/yyyy HH:MM, or 'never'."""
+    if not stamp:
+        return "never"
+    import datetime as dt
+
+    try:
+        moment = dt.datetime.fromisoformat(stamp)
+    except ValueError:
+        return stamp
+    return f"{moment:%d/%m/%Y %H:%M}"

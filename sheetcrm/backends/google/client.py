@@ -29,6 +29,7 @@ from ...errors import (
     WriteFailed,
 )
 from ...model import Grid, trimmed
+from ...pacing import before_request
 from ..retry import RetryPolicy, WriteUnsure
 
 T = TypeVar("T")
@@ -165,6 +166,7 @@ class SheetsClient:
             http = self.http()
 
             def attempt() -> T:
+                before_request(write)  # keeps many trackers under Google's per-user quota
                 # Each try may only take what is left of the budget.
                 http.set_timeout(self.retry.timeout())
                 return fn(http)
