@@ -167,6 +167,11 @@ class _Lines:
             return self.keys[(table, key)]
         return self.tables.get(table, 0)
 
+    def first(self, name: str) -> int:
+        """The line of the first table called ``name`` or inside it (``[name.x]``)."""
+        found = [n for t, n in self.tables.items() if t == name or t.startswith(name + ".")]
+        return min(found) if found else self.of("", name)
+
 
 def _unquote(name: str) -> str:
     parts = [p.strip().strip("\"'") for p in name.split(".")]
@@ -206,7 +211,7 @@ def _scan(text: str, path: Path) -> _Lines:
 def _build(data: Mapping[str, object], lines: _Lines, path: Path) -> Config:
     for key in data:
         if key not in ("trackers", "google"):
-            where = lines.of(key) or lines.of("", key)
+            where = lines.first(key)
             raise ConfigError(
                 f"{path}, line {where}: unknown section or key {key!r}: the file has "
                 "[trackers.NAME] sections (and an optional [google] section)"

@@ -136,6 +136,7 @@ class FakeSheets:
         self._faults: list[_Fault] = []
         self._hook: Callable[[Request], None] | None = None
         self.requests: list[Request] = []
+        self._quota: _Quota | None = None
 
     # -------------------------------------------------------------- wiring
 
@@ -377,6 +378,24 @@ class FakeSheets:
         with self._lock:
             self._faults.clear()
 
+    def quota(self, reads_per_minute: int = 60, writes_per_minute: int = 60, *,
+              clock: Callable[[], float]) -> None:
+        """Count Sheets requests per minute, as Google does per user, and answer 429 past it.
+
+        One fake is one user (its service account).  Reads are GET requests,
+        writes the rest; Drive requests are not counted.  A request is refused
+        when the ``clock``'s last 60 seconds already hold the limit of its kind
+        (refused requests are not counted); :attr:`quota_refusals` counts them.
+        """
+        with self._lock:
+            self._quota = _Quota({False: reads_per_minute, True: writes_per_minute}, clock)
+
+    @property
+    def quota_refusals(self) -> int:
+        """How many requests quota mode answered with 429."""
+        with self._lock:
+            return self._quota.refused if self._quota is not None else 0
+
     def before_request(self, hook: Callable[[Request], None] | None) -> None:
         """Call ``hook(request)`` before each request is applied (None removes it)."""
         with self._lock:
@@ -448,6 +467,9 @@ class FakeSheets:
         if hook is not None:
             hook(record)
         with self._lock:
+            if self._quota is not None and not r.kind.startswith("drive.") \
+                    and not self._quota.allow(method != "GET"):
+                return _response(prepared, _quota_reply(method, r, self._quota))
             fault = self._take_fault(r.kind)
             if fault is not None and fault.applied and not parse_error:
                 self._server.handle(method, url, body, r)
@@ -482,6 +504,33 @@ class FakeSheets:
                     self._faults.remove(fault)
                 return fault
         return None
+
+
+@dataclass
+class _Quota:
+    """Per-minute counters of one user's reads and writes."""
+
+    limits: dict[bool, int]
+    clock: Callable[[], float]
+    sent: dict[bool, list[float]] = field(default_factory=lambda: {False: [], True: []})
+    refused: int = 0
+
+    def allow(self, write: bool) -> bool:
+        now = self.clock()
+        recent = [t for t in self.sent[write] if t > now - 60.0]
+        self.sent[write] = recent
+        if len(recent) >= self.limits[write]:
+            self.refused += 1
+            return False
+        recent.append(now)
+        return True
+
+
+def _quota_reply(method: str, r: Route, quota: _Quota) -> Reply:
+    reply = _fault_reply(429, method, r)
+    limit = quota.limits[method != "GET"]
+    reply.body["error"]["details"][0]["metadata"]["quota_limit_value"] = str(limit)
+    return reply
 
 
 def _quote(title: str) -> str:
