@@ -500,6 +500,7 @@ with 1 when a tracker failed and 2 for a mistake in the command.
 @click.argument("kind", type=click.Choice(["cron", "systemd", "github-actions", "windows"]))
 @trackers_config_option()
 @click.option("--hours", default="8-18", show_default=True, metavar="FIRST-LAST",
+              callback=lambda _c, _p, v: _check_hours(v),
               help="The hours of the hourly refresh, 24-hour clock: 8-18 runs at 08:00, "
               "09:00 ... 18:00, Monday to Saturday.")
 @click.option("--timezone", default="Africa/Kampala", show_default=True,
@@ -523,6 +524,16 @@ def schedule(kind: str, config_file: Path | None, hours: str, timezone: str,
     load_config(path)  # a schedule for a config with a mistake would fail every hour
     spec = schedules.spec_for(path, hours=hours, timezone=timezone, install=install)
     click.echo("\n".join(f.text for f in schedules.render(kind, spec)), nl=False)
+
+
+def _check_hours(value: str) -> str:
+    from .schedules.spec import parse_hours
+
+    try:
+        parse_hours(value)
+    except SheetCRMError as exc:
+        raise click.BadParameter(str(exc)) from None
+    return value
 
 
 def _run_fleet(app: App, action: str, target: str | None, choice: FleetChoice,

@@ -18,14 +18,21 @@ def _cron_lines(spec: ScheduleSpec) -> list[tuple[str, str]]:
         groups.setdefault((minutes % 60, shift), []).append(minutes // 60)
     lines = []
     for (minute, shift), hours in groups.items():
-        days = ",".join(str((d + 1 + shift) % 7) for d in spec.days)
-        lines.append((f"{minute} {','.join(str(h) for h in hours)} * * {days}",
+        days = _span(sorted((d + 1 + shift) % 7 for d in spec.days))
+        lines.append((f"{minute} {_span(hours)} * * {days}",
                       f"{spec.hours_text()} ({spec.timezone})"))
     weekly = spec.weekly.hour * 60 + spec.weekly.minute - offset
     shift, minutes = divmod(weekly, 24 * 60)
     lines.append((f"{minutes % 60} {minutes // 60} * * {(1 + shift) % 7}",
                   f"{spec.weekly_text()} ({spec.timezone})"))
     return lines
+
+
+def _span(numbers: list[int]) -> str:
+    """'5-15' for a run of consecutive numbers, else '1,3,5'."""
+    if len(numbers) > 1 and numbers == list(range(numbers[0], numbers[-1] + 1)):
+        return f"{numbers[0]}-{numbers[-1]}"
+    return ",".join(str(n) for n in numbers)
 
 
 def render(spec: ScheduleSpec) -> list[ScheduleFile]:
