@@ -134,7 +134,8 @@ def test_one_broken_tracker_each_way_never_stops_the_others(
     rows = table(result)
     assert list(rows) == ["nakato", "wanjiru", "missing", "damaged", "okello", "badkey"]
     assert rows["nakato"] == ["1", "1", "1", "1", "-", "ok"]
-    # A Google refresh: metadata, the read, the check read and one batchUpdate.
+    # A Google refresh: metadata, the read, the check read, one batchUpdate and the read
+    # of the photographs it took (4 reads and 1 write).
     assert rows["wanjiru"] == ["0", "1", "0", "0", "5", "ok"]
     assert rows["missing"][:5] == ["-", "-", "-", "-", "-"]
     assert "gone.xlsx does not exist" in rows["missing"][5]

@@ -6,13 +6,14 @@ fake clock, so a whole quota's worth of minutes passes instantly.
 
 A refresh of a Google tracker sends 4 reads and 1 write (docs/performance.md):
 the metadata and one values.batchGet to read it, the check read before the
-write, and one batchUpdate.
+write, one batchUpdate, and the read of the photographs that write takes.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from types import SimpleNamespace
 
 import pytest
 
@@ -198,3 +199,48 @@ def test_fifty_trackers_under_half_the_quota_still_get_no_429(
     # 200 reads at 30 a minute: the 181st cannot go before 6 minutes; 50 writes before 1.
     shortest = 360.0
     assert shortest <= t.now <= shortest * 1.1
+
+
+# --------------------------------------------------------------------------- Drive storage
+
+
+def test_drive_storage_quota_exceeded_is_never_retried_and_says_what_to_do() -> None:
+    """A service account has no Drive storage: creating a sheet is refused for good."""
+    from sheetcrm.errors import AuthError
+    from tests.helpers.clock import instant
+
+    fake = FakeSheets()
+    fake.drive_storage_full()
+    client = fake.client()
+    # As with a real key file: the client knows the service account's address.
+    client.http_client.auth = SimpleNamespace(service_account_email=fake.service_account_email)
+    with pytest.raises(AuthError) as caught:
+        GoogleBackend.create_spreadsheet("Enquiries 2026", client=client, retry=instant())
+    assert fake.count("drive.files.create") == 1
+    assert str(caught.value) == (
+        f"The service account {fake.service_account_email} cannot create sheets of its own: "
+        "create an empty sheet at https://sheets.new, share it with that address as an editor "
+        "and run `sheetcrm init` with its link")
+
+
+@pytest.mark.slow
+def test_fifty_reports_read_at_twice_the_pace(
+    fifty: tuple[FakeSheets, list[TrackerEntry]],
+) -> None:
+    fake, entries = fifty
+    fake.reset_requests()
+    t = FakeTime()
+    fake.quota(60, 60, clock=t.clock)
+
+    def opener(target: str, options: OpenOptions) -> Backend:
+        return GoogleBackend(target, client=fake.client(), account_email=fake.service_account_email,
+                             retry=RetryPolicy(sleep=lambda _s: None, max_tries=1))
+
+    outcomes = run_trackers(entries, FleetRun(
+        action="report", now=ten_am(2026, 11, 2), opener=opener,
+        limits=GoogleLimits(60, 60, concurrency=1), clock=t.clock, sleep=t.sleep))
+    assert [o.ok for o in outcomes] == [True] * 50
+    assert [o.requests for o in outcomes] == [2] * 50  # the metadata and one values.batchGet
+    assert fake.quota_refusals == 0
+    # 100 reads at 60 a minute: reads 61-100 wait for the pacer's 61-second minute.
+    assert t.now == 61.0

@@ -137,6 +137,7 @@ class FakeSheets:
         self._hook: Callable[[Request], None] | None = None
         self.requests: list[Request] = []
         self._quota: _Quota | None = None
+        self._drive_full = False
 
     # -------------------------------------------------------------- wiring
 
@@ -390,6 +391,12 @@ class FakeSheets:
         with self._lock:
             self._quota = _Quota({False: reads_per_minute, True: writes_per_minute}, clock)
 
+    def drive_storage_full(self, full: bool = True) -> None:
+        """Answer every Drive file creation 403 storageQuotaExceeded, as Google answers a
+        service account (which has no Drive storage of its own)."""
+        with self._lock:
+            self._drive_full = full
+
     @property
     def quota_refusals(self) -> int:
         """How many requests quota mode answered with 429."""
@@ -470,6 +477,8 @@ class FakeSheets:
             if self._quota is not None and not r.kind.startswith("drive.") \
                     and not self._quota.allow(method != "GET"):
                 return _response(prepared, _quota_reply(method, r, self._quota))
+            if self._drive_full and r.kind == "drive.files.create":
+                return _response(prepared, _STORAGE_FULL)
             fault = self._take_fault(r.kind)
             if fault is not None and fault.applied and not parse_error:
                 self._server.handle(method, url, body, r)
@@ -524,6 +533,15 @@ class _Quota:
             return False
         recent.append(now)
         return True
+
+
+_STORAGE_MESSAGE = "The user's Drive storage quota has been exceeded."
+_STORAGE_FULL = Reply(403, {"error": {
+    "code": 403,
+    "message": _STORAGE_MESSAGE,
+    "errors": [{"message": _STORAGE_MESSAGE, "domain": "usageLimits",
+                "reason": "storageQuotaExceeded"}],
+}})
 
 
 def _quota_reply(method: str, r: Route, quota: _Quota) -> Reply:
