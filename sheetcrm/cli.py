@@ -454,7 +454,8 @@ def sync(app: App, path: Path, target: str, now: dt.datetime | None, as_json: bo
                    "already taken in the sheet.")
 
 
-@cli.command("list", epilog=FLEET_EPILOG)
+@cli.command("list", epilog=FLEET_EPILOG,
+             short_help="The trackers in sheetcrm.toml and when each was last refreshed.")
 @trackers_config_option()
 @json_option()
 @credentials_option()
@@ -475,6 +476,10 @@ def list_(app: App, config_file: Path | None, as_json: bool) -> None:
         from .runlog import default_log_file
 
         click.echo(f"Scheduled runs write one line per tracker to {default_log_file()}.")
+    unreadable = [o.name for o in outcomes if not o.ok]
+    if unreadable:
+        click.echo(f"Error: cannot read {', '.join(unreadable)}.", err=True)
+        click.get_current_context().exit(1)
 
 
 SCHEDULE_EPILOG = """\b
@@ -496,7 +501,8 @@ with 1 when a tracker failed and 2 for a mistake in the command.
 """
 
 
-@cli.command(epilog=SCHEDULE_EPILOG)
+@cli.command(epilog=SCHEDULE_EPILOG,
+             short_help="Print a ready cron, systemd, GitHub or Windows schedule.")
 @click.argument("kind", type=click.Choice(["cron", "systemd", "github-actions", "windows"]))
 @trackers_config_option()
 @click.option("--hours", default="8-18", show_default=True, metavar="FIRST-LAST",
