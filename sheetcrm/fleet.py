@@ -108,7 +108,7 @@ def run_trackers(entries: Sequence[TrackerEntry], run: FleetRun) -> list[Tracker
 def _run_one(entry: TrackerEntry, run: FleetRun, meter: Meter) -> TrackerOutcome:
     """One tracker, its failure caught and kept as one line."""
     outcome = TrackerOutcome(name=entry.name, target=entry.target, kind=kind_of(entry.target))
-    options = run.options
+    options = dataclasses.replace(run.options, retry_clock=meter.clock)
     if entry.credentials is not None:
         options = dataclasses.replace(options, credentials=entry.credentials)
     try:

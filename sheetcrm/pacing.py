@@ -45,25 +45,24 @@ class Pacer:
         self._sent: dict[bool, collections.deque[float]] = {
             False: collections.deque(), True: collections.deque()}
         self._lock = threading.Lock()
-        #: Seconds spent waiting, for the closing figures.
-        self.waited = 0.0
 
-    def wait(self, write: bool = False) -> None:
-        """Block until one more request of this kind stays within the limit, then count it."""
+    def wait(self, write: bool = False) -> float:
+        """Block until one more request of this kind stays within the limit, count it; the wait."""
         # The lock is held while sleeping: whoever waits next would wait longer anyway,
         # and holding it keeps every thread's count in one order.
         with self._lock:
             sent = self._sent[write]
             limit = self.limits[write]
+            waited = 0.0
             while True:
                 now = self.clock()
                 while sent and sent[0] <= now - self.window:
                     sent.popleft()
                 if len(sent) < limit:
                     sent.append(now)
-                    return
+                    return waited
                 pause = sent[0] + self.window - now
-                self.waited += pause
+                waited += pause
                 self.sleep(pause)
 
 
@@ -73,12 +72,22 @@ class Meter:
     def __init__(self, pacer: Pacer | None) -> None:
         self.pacer = pacer
         self.requests = 0
+        #: Seconds this tracker spent waiting for the quota.
+        self.waited = 0.0
 
     def before(self, write: bool) -> None:
         """Count one request and wait for the quota."""
         self.requests += 1
         if self.pacer is not None:
-            self.pacer.wait(write)
+            self.waited += self.pacer.wait(write)
+
+    def clock(self) -> float:
+        """A clock that stands still while waiting for the quota, for the retry budget.
+
+        The retry budget is for Google being busy or the network failing; the time
+        spent waiting for this run's own turn must not use it up.
+        """
+        return time.monotonic() - self.waited
 
 
 _current: contextvars.ContextVar[Meter | None] = contextvars.ContextVar(

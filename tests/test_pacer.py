@@ -12,6 +12,7 @@ write, one batchUpdate, and the read of the photographs that write takes.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from types import SimpleNamespace
 
@@ -27,6 +28,7 @@ from sheetcrm.opening import OpenOptions
 from tests.fake_sheets import FakeSheets
 from tests.helpers.clock import FakeTime, ten_am
 
+GOOGLE_URL = "https://docs.google.com/spreadsheets/d/1AbCdEfGhIjKlMnOpQrStUvWxYz0123456789/edit"
 READS_PER_REFRESH = 4
 WRITES_PER_REFRESH = 1
 
@@ -86,6 +88,25 @@ def test_a_meter_on_one_thread_does_not_pace_another() -> None:
         pacing.before_request(True)
     assert seen == [None]
     assert meter.requests == 1
+
+
+def test_time_spent_waiting_for_the_quota_does_not_use_up_the_retry_budget() -> None:
+    t = FakeTime()
+    meter = pacing.Meter(pacing.Pacer(1, 1, clock=t.clock, sleep=t.sleep, window=60.0))
+    meter.before(False)
+    meter.before(False)
+    assert meter.waited == 60.0
+    # The retry policy's clock runs 60 seconds behind the real one: the wait is left out.
+    before = time.monotonic()
+    assert before - 60.0 - 1.0 < meter.clock() <= time.monotonic() - 60.0
+
+
+def test_refresh_all_hands_the_retry_policy_that_clock() -> None:
+    from sheetcrm.opening import open_tracker
+
+    meter = pacing.Meter(None)
+    backend = open_tracker(GOOGLE_URL, OpenOptions(retry_clock=meter.clock))
+    assert backend._api.retry.clock == meter.clock  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize("bad", [(0, 60), (60, 0)])
