@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import logging.handlers
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -21,10 +22,17 @@ MAX_BYTES = 1_000_000
 BACKUPS = 5
 
 
+#: The environment variable that moves the run log (``--log-file`` wins over it).
+ENV_VAR = "SHEETCRM_LOG_FILE"
+
+
 def default_log_file() -> Path:
-    """The run log in the user's log folder (e.g. ~/.local/state/sheetcrm/log/sheetcrm.log)."""
+    """$SHEETCRM_LOG_FILE, else the user's log folder (~/.local/state/sheetcrm/log/ on Linux)."""
     import platformdirs
 
+    named = os.environ.get(ENV_VAR, "").strip()
+    if named:
+        return Path(named).expanduser()
     return Path(platformdirs.user_log_dir("sheetcrm")) / LOG_NAME
 
 

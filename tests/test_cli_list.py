@@ -57,7 +57,8 @@ def test_list_shows_kind_and_last_refresh_from_each_trackers_own_meta(tmp_path: 
     assert lines[3].split() == ["w", "Google", "Sheets", fake.url(key), "03/11/2026", "09:15"]
     assert lines[4].startswith("gone") and "cannot tell:" in lines[4]
     assert "gone.xlsx does not exist" in lines[4]
-    assert lines[5].startswith("Scheduled runs write one line per tracker to ")
+    assert lines[5] == (
+        f"Scheduled runs write one line per tracker to {tmp_path / 'default.log'}.")
     assert digest(a) == before
     assert fake.count("spreadsheets.batchUpdate") == 2  # init and refresh: list wrote nothing
 

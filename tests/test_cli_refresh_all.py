@@ -255,3 +255,31 @@ def test_a_mistake_in_the_config_is_one_line_naming_the_line(tmp_path: Path) -> 
     assert result.stderr.strip() == (
         f"Error: {path}, line 2: unknown key 'taget' in [trackers.a]: use target or credentials")
     assert run("refresh", "--only", "zz", "--config", str(path)).exit_code == 1
+
+
+def test_a_tracker_refused_by_googles_quota_fails_alone(tmp_path: Path) -> None:
+    """A sheet whose requests keep getting 429 gives up after its retries; the rest run."""
+    busy, calm = FakeSheets(), FakeSheets()
+    busy_url = busy.url(busy.create_spreadsheet("Busy"))
+    calm.create_spreadsheet("Other")  # two fakes make the same keys in the same order
+    calm_url = calm.url(calm.create_spreadsheet("Calm"))
+    assert busy_url != calm_url
+    assert invoke(calm, "init", calm_url).exit_code == 0
+    busy.fail_always(status=429)
+
+    def opener(target: str, options: OpenOptions) -> Backend:
+        fake = busy if target == busy_url else calm
+        return GoogleBackend(target, client=fake.client(), retry=three_quick_tries(),
+                             account_email=fake.service_account_email)
+
+    config = tmp_path / "sheetcrm.toml"
+    config.write_text(f'[trackers.busy]\ntarget = "{busy_url}"\n'
+                      f'[trackers.calm]\ntarget = "{calm_url}"\n', encoding="utf-8")
+    result = CliRunner().invoke(cli, ["refresh", "--all", "--config", str(config), "--now", NOW],
+                                obj=App(opener=opener), catch_exceptions=False)
+    assert result.exit_code == 1
+    rows = table(result)
+    # Three tries of the first request (the metadata), all refused.
+    assert rows["busy"][4] == "3"
+    assert rows["busy"][5].startswith("Google Sheets kept answering too many requests (HTTP 429)")
+    assert rows["calm"][5] == "ok"
