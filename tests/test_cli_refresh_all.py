@@ -283,3 +283,26 @@ def test_a_tracker_refused_by_googles_quota_fails_alone(tmp_path: Path) -> None:
     assert rows["busy"][4] == "3"
     assert rows["busy"][5].startswith("Google Sheets kept answering too many requests (HTTP 429)")
     assert rows["calm"][5] == "ok"
+
+
+def test_a_log_that_cannot_be_written_is_a_warning_not_a_failure(
+    fake: FakeSheets, config: Path, tmp_path: Path,
+) -> None:
+    blocker = tmp_path / "a file, not a folder"
+    blocker.write_text("")
+    log = blocker / "runs.log"
+    result = invoke(fake, "refresh", "--only", "nakato", "--config", str(config), "--now", NOW,
+                    "--log-file", str(log))
+    assert result.exit_code == 0, result.output
+    assert result.stderr.startswith(f"Warning: cannot write the log file {log}")
+    assert list(table(result)) == ["nakato"]
+
+
+def test_refresh_help_teaches_the_config_file_and_exit_codes() -> None:
+    text = run("refresh", "--help").stdout
+    for fragment in ("--all", "--only", "[trackers.nakato]", 'target = "clients/nakato.xlsx"',
+                     'credentials = "keys/consultant-sa.json"', "SHEETCRM_CONFIG",
+                     "1 when any failed", "2 for a mistake"):
+        assert fragment in text, fragment
+    init = run("init", "--help").stdout
+    assert "Not the sheetcrm.toml list of trackers" in " ".join(init.split())
