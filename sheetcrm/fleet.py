@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import threading
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -70,13 +71,9 @@ def run_trackers(entries: Sequence[TrackerEntry], run: FleetRun) -> list[Tracker
         key = str(entry.credentials or run.options.credentials or "")
         with lock:
             if key not in pacers:
-                timing: dict[str, object] = {}
-                if run.clock is not None:
-                    timing["clock"] = run.clock
-                if run.sleep is not None:
-                    timing["sleep"] = run.sleep
                 pacers[key] = Pacer(run.limits.reads_per_minute, run.limits.writes_per_minute,
-                                    **timing)  # type: ignore[arg-type]
+                                    clock=run.clock or time.monotonic,
+                                    sleep=run.sleep or time.sleep)
             return pacers[key]
 
     def one(i: int) -> None:
