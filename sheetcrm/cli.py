@@ -256,6 +256,65 @@ def import_(app: App, target: str, csv_file: Path, now: dt.datetime | None) -> N
                "Run `sheetcrm refresh` next.")
 
 
+@cli.command("import-whatsapp")
+@target_argument()
+@click.argument("chat_files", metavar="FILE...", nargs=-1, required=True,
+                type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--business", "business", multiple=True, metavar="NAME",
+              help="Your business's name as the chats show it (repeat it for each name you "
+              "have used). Default: WhatsApp name on the Settings tab.")
+@click.option("--date-order", type=click.Choice(["auto", "dmy", "mdy"]), default="auto",
+              show_default=True,
+              help="Whether the chat's dates are day-first (dmy) or month-first (mdy); auto "
+              "decides from the whole file.")
+@now_option()
+@credentials_option()
+@pass_app
+def import_whatsapp(app: App, target: str, chat_files: tuple[Path, ...],
+                    business: tuple[str, ...], date_order: str, now: dt.datetime | None) -> None:
+    """Add the enquiries in exported WhatsApp chats to the tracker.
+
+    On the phone, open the customer's chat, tap Export chat (Without media)
+    and save or share the file: a .txt file, or a .zip holding _chat.txt.
+    Give one or more of them. Each chat must be between your business and
+    one customer: group chats are refused.
+
+    The customer's first message is an enquiry (Received); your first reply
+    after it is First contact. A customer writing again after 30 days of
+    silence (Settings: New enquiry after days of silence) is a new enquiry.
+    Name is the customer's name in the chat; Contact is their number when
+    the chat shows one; Source is WhatsApp; Notes is their first message.
+
+    Run it again with a later export of the same chat: enquiries already in
+    the tracker are skipped, and only a First contact that is still blank is
+    filled in. Nothing is written if any chat file cannot be read.
+
+    \b
+    Example:
+      sheetcrm import-whatsapp tracker.xlsx "WhatsApp Chat with Amina.zip" \\
+        --business "Kato Boutique"
+    """
+    from .chatimport import import_whatsapp as run_import
+
+    backend = app.open(target)
+    done = run_import(backend, chat_files, business=business,
+                      date_order=date_order,  # type: ignore[arg-type]  # click checked it
+                      now=now)
+    for name, received, row in done.added:
+        click.echo(f"Added {name}, received {received}, on row {row}.")
+    for name, received, row in done.filled:
+        click.echo(f"Filled in First contact for {name} ({received}) on row {row}.")
+    for name, received in done.skipped:
+        click.echo(f"Skipped {name} ({received}): already in the tracker.")
+    for refusal in done.refused:
+        click.echo(f"Refused: {refusal}")
+    total = exporters.text.enquiries(len(done.added))
+    click.echo(f"Imported {total} into {backend.label}"
+               + (f"; {len(done.skipped)} already there" if done.skipped else "")
+               + (f"; {len(done.refused)} chat(s) refused" if done.refused else "")
+               + (". Run `sheetcrm refresh` next." if done.added or done.filled else "."))
+
+
 @cli.command()
 @target_argument()
 @now_option()

@@ -37,7 +37,6 @@ from sheetcrm.backends.excel import ExcelBackend
 from sheetcrm.backends.google import GoogleBackend
 from sheetcrm.backends.google_auth import login, save_token
 from sheetcrm.backends.memory import MemoryBackend
-from sheetcrm.template import load_template
 from tests.fake_sheets import FakeSheets
 from tests.helpers.cli import run
 from tests.helpers.google import google_tracker, oauth_credentials, private_key_pem

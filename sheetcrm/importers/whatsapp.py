@@ -69,6 +69,7 @@ _SYSTEM = re.compile(
     ]),
     re.IGNORECASE,
 )
+_BARE_AUTHOR = re.compile(r"^([^:\"]{1,60}):(.*)$")
 _FILE_NAME = re.compile(r"^WhatsApp Chat (?:with|-) (.+?)(?: \(\d+\))?$", re.IGNORECASE)
 
 
@@ -189,10 +190,10 @@ def parse_text(text: str, *, date_order: DateOrder = "auto", source: str = "chat
         day = _date(h.fields, order, source, h.line)
         author, sep, first = h.rest.partition(": ")
         if not sep:
-            if h.rest.endswith(":"):
-                author, first = h.rest[:-1], ""
-            else:
+            bare = _BARE_AUTHOR.match(h.rest)  # "John Doe:." (a message with no space)
+            if bare is None:
                 continue  # a line WhatsApp wrote itself: "You were added", "X created group"
+            author, first = bare.group(1), bare.group(2)
         body = "\n".join([first.replace("\u200e", ""), *h.text]).strip()
         if _SYSTEM.search(body.split("\n", 1)[0]):
             continue
