@@ -317,6 +317,44 @@ def import_whatsapp(app: App, target: str, chat_files: tuple[Path, ...],
 
 @cli.command()
 @target_argument()
+@click.option("--to", "to", required=True, type=click.Choice(["hubspot", "zoho"]),
+              help="The CRM to move to: hubspot (contacts.csv and deals.csv) or zoho "
+              "(leads.csv).")
+@click.option("--out", "out", required=True, metavar="FOLDER",
+              type=click.Path(file_okay=False, path_type=Path),
+              help="The folder to write the files into (made if missing).")
+@click.option("--force", is_flag=True, help="Replace files of the same name in FOLDER.")
+@now_option()
+@credentials_option()
+@pass_app
+def migrate(app: App, target: str, to: str, out: Path, force: bool,
+            now: dt.datetime | None) -> None:
+    """Write the tracker as files HubSpot's or Zoho's import wizard takes as they are.
+
+    HubSpot gets contacts.csv (every enquiry: name split into first and last,
+    phone, email, lifecycle stage, lead status, create date and the channel
+    as the custom property Enquiry channel) and deals.csv (converted and lost
+    enquiries, with the contact's phone and email to link them). Zoho gets
+    leads.csv (name, mobile, email, lead source, lead status, created time,
+    and Notes as the description). The tracker itself is not changed. Files
+    are UTF-8 CSV that Excel opens as they are. docs/migrating.md walks
+    through each import wizard.
+
+    \b
+    Example:
+      sheetcrm migrate tracker.xlsx --to hubspot --out hubspot-files
+    """
+    from .migrate import migrate as write_files
+
+    backend = app.open(target)
+    written = write_files(backend, to, out, force=force, now=now)
+    for path, count in written.items():
+        click.echo(f"Wrote {path} ({count} record{'s' if count != 1 else ''}).")
+    click.echo("Next: import them with the CRM's import wizard (see docs/migrating.md).")
+
+
+@cli.command()
+@target_argument()
 @now_option()
 @json_option()
 @credentials_option()
