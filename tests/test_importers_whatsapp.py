@@ -312,3 +312,11 @@ def test_chat_miner_samples_are_group_chats_and_are_refused() -> None:
     chat = read_chat(SAMPLES / "test_dateformat6.txt")
     with pytest.raises(InputError, match="a group chat is not an enquiry"):
         whatsapp.customer_of(chat, ["John Doe"])
+
+
+@pytest.mark.parametrize("body", ["Is this chat end-to-end encrypted?",
+                                  "I missed your call yesterday",
+                                  "My security code changed, can you resend?"])
+def test_a_customer_writing_about_such_things_is_still_heard(body: str) -> None:
+    assert brief(parse_text(f"12/10/2026, 09:41 - Amina: {body}\n")) == [
+        (when(2026, 10, 12, 9, 41), "Amina", body)]

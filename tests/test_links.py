@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
+import openpyxl
+
 from sheetcrm import tracker
+from sheetcrm.backends.excel import ExcelBackend
 from sheetcrm.backends.memory import MemoryBackend
 from sheetcrm.links import MAX_LINK, contact_link, fill, message_for, whatsapp_url
 from sheetcrm.model import Cell, Settings
@@ -103,3 +107,24 @@ def test_refresh_prefills_first_replies_follow_ups_and_emails() -> None:
     assert today_links["Brian"] == cells[1].link
     assert today_links["Carol"] == "mailto:carol@example.com"
     assert all(not r.problems for r in evaluation.rows), [r.problems for r in evaluation.rows]
+
+
+def test_a_long_message_in_an_excel_tracker_is_shortened_in_the_saved_link(
+        tmp_path: Path) -> None:
+    path = tmp_path / "tracker.xlsx"
+    # 880 characters (under the Settings limit of 1,000); each repeat encodes to 45
+    # characters ("Ann" 3, two %20 6, three emoji of 12), so 3,600 in all: over 2,000.
+    message = "{name} \U0001f60a\U0001f60a\U0001f60a " * 80
+    tracker.init_tracker(ExcelBackend(path), Settings(first_reply_message=message))
+    ExcelBackend(path).append([{"Received": dt.datetime(2026, 11, 2, 9, 0), "Name": "Ann",
+                                "Contact": "0772 123456", "Source": "WhatsApp"}])
+    tracker.refresh(ExcelBackend(path), now=dt.datetime(2026, 11, 2, 10, 0))
+    ws = openpyxl.load_workbook(path)["Enquiries"]
+    col = [c.value for c in ws[1]].index("WhatsApp") + 1
+    target = ws.cell(2, col).hyperlink.target
+    assert len(target) <= MAX_LINK
+    number, text = decoded(target)
+    assert number == "/256772123456"
+    assert text.endswith("\u2026")
+    assert ("Ann \U0001f60a\U0001f60a\U0001f60a " * 80).startswith(text[:-1])
+    assert len(text) > 300

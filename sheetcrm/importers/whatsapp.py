@@ -49,22 +49,21 @@ _AMPM = r"(?:\s*([ap])\.?\s?m\.?)?"
 _ANDROID = re.compile(rf"^{_DATE},?\s+{_TIME}\.?{_AMPM}\s+[-\u2013]\s+(.*)$", re.IGNORECASE)
 _IPHONE = re.compile(rf"^\[{_DATE},?\s+{_TIME}{_AMPM}\]\s+(.*)$", re.IGNORECASE)
 
-# Lines WhatsApp writes itself, matched on the text (iPhone puts some under a name).
+# Lines WhatsApp writes itself, matched at the start of a one-line text (iPhone puts
+# some under a name), so a customer who writes about encryption is still heard.
 _SYSTEM = re.compile(
     "|".join([
-        r"end-to-end encrypted",
-        r"secured with end-to-end encryption",
-        r"chat is with a business account",
-        r"business account\. tap",
-        r"this business (?:uses|is now using|works with) ",
-        r"changed (?:their|your) phone number",
-        r"changed to \+?\d",
-        r"security code (?:with .* )?changed",
-        r"security code changed",
+        r"^messages and calls are end-to-end encrypted",
+        r"^messages to this (?:group|chat) are now secured with end-to-end encryption",
+        r"^this chat is with a business account",
+        r"^this business (?:uses|is now using|works with) ",
+        r"^.{0,80}? changed (?:their|your) phone number",
+        r"^.{0,80}? changed to \+?[\d ]{7,}",
+        r"^(?:your )?security code (?:with .{0,80}? )?changed",
+        r"^.{0,80}?'s security code changed",
         r"^missed (?:voice|video|group voice|group video) call",
-        r"^(?:voice|video) call, ",
         r"^you (?:blocked|unblocked) this (?:contact|business)",
-        r"disappearing messages",
+        r"^.{0,80}? turned (?:on|off) disappearing messages",
         r"^waiting for this message",
     ]),
     re.IGNORECASE,
@@ -195,7 +194,7 @@ def parse_text(text: str, *, date_order: DateOrder = "auto", source: str = "chat
                 continue  # a line WhatsApp wrote itself: "You were added", "X created group"
             author, first = bare.group(1), bare.group(2)
         body = "\n".join([first.replace("\u200e", ""), *h.text]).strip()
-        if _SYSTEM.search(body.split("\n", 1)[0]):
+        if "\n" not in body and _SYSTEM.search(body):
             continue
         messages.append(Message(when=dt.datetime.combine(day, h.time), author=author.strip(),
                                 text=body, line=h.line))
