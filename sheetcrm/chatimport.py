@@ -37,6 +37,22 @@ class ChatImport:
     #: One plain sentence per chat that was not imported (a group chat, an unknown business).
     refused: list[str] = field(default_factory=list)
 
+    def describe(self, label: str) -> str:
+        """What the command prints: one line per enquiry and chat, then the totals."""
+        lines = [f"Added {n}, received {r}, on row {row}." for n, r, row in self.added]
+        lines += [f"Filled in First contact for {n} ({r}) on row {row}."
+                  for n, r, row in self.filled]
+        lines += [f"Skipped {n} ({r}): already in the tracker." for n, r in self.skipped]
+        lines += [f"Refused: {refusal}" for refusal in self.refused]
+        total = "1 enquiry" if len(self.added) == 1 else f"{len(self.added)} enquiries"
+        end = ". Run `sheetcrm refresh` next." if self.added or self.filled else "."
+        refused = "1 chat" if len(self.refused) == 1 else f"{len(self.refused)} chats"
+        lines.append(f"Imported {total} into {label}"
+                     + (f"; {len(self.skipped)} already there" if self.skipped else "")
+                     + (f"; {refused} refused" if self.refused else "")
+                     + end)
+        return "\n".join(lines)
+
 
 @dataclass(frozen=True)
 class _Existing:
@@ -52,7 +68,7 @@ def import_whatsapp(
     paths: Sequence[Path],
     *,
     business: Sequence[str] = (),
-    date_order: whatsapp.DateOrder = "auto",
+    date_order: str = "auto",
     now: dt.datetime | None = None,
 ) -> ChatImport:
     """Add the enquiries in exported chats that the tracker does not have yet.

@@ -297,22 +297,8 @@ def import_whatsapp(app: App, target: str, chat_files: tuple[Path, ...],
     from .chatimport import import_whatsapp as run_import
 
     backend = app.open(target)
-    done = run_import(backend, chat_files, business=business,
-                      date_order=date_order,  # type: ignore[arg-type]  # click checked it
-                      now=now)
-    for name, received, row in done.added:
-        click.echo(f"Added {name}, received {received}, on row {row}.")
-    for name, received, row in done.filled:
-        click.echo(f"Filled in First contact for {name} ({received}) on row {row}.")
-    for name, received in done.skipped:
-        click.echo(f"Skipped {name} ({received}): already in the tracker.")
-    for refusal in done.refused:
-        click.echo(f"Refused: {refusal}")
-    total = exporters.text.enquiries(len(done.added))
-    click.echo(f"Imported {total} into {backend.label}"
-               + (f"; {len(done.skipped)} already there" if done.skipped else "")
-               + (f"; {len(done.refused)} chat(s) refused" if done.refused else "")
-               + (". Run `sheetcrm refresh` next." if done.added or done.filled else "."))
+    done = run_import(backend, chat_files, business=business, date_order=date_order, now=now)
+    click.echo(done.describe(backend.label))
 
 
 @cli.command()

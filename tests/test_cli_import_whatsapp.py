@@ -60,6 +60,7 @@ def test_import_whatsapp_reports_a_chat_it_cannot_place(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert ("Refused: c.txt: cannot tell which of Amina and Kato Boutique is the business: "
             "give --business NAME") in result.output
+    assert result.output.splitlines()[-1] == f"Imported 0 enquiries into {path}; 1 chat refused."
 
 
 def test_import_whatsapp_a_missing_file_is_one_line(tmp_path: Path) -> None:

@@ -25,7 +25,6 @@ import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
 
 from ..cells import parse_phone
 from ..errors import InputError
@@ -34,7 +33,6 @@ from .record import Record
 #: File suffixes this importer reads.
 SUFFIXES = (".txt", ".zip")
 
-DateOrder = Literal["auto", "dmy", "mdy"]
 DATE_ORDERS: tuple[str, ...] = ("auto", "dmy", "mdy")
 
 #: How long Notes may be, in characters, before it is shortened.
@@ -128,7 +126,7 @@ def name_from_file(path_name: str) -> str | None:
     return match.group(1).strip() if match else None
 
 
-def read_chat(path: Path, date_order: DateOrder = "auto") -> Chat:
+def read_chat(path: Path, date_order: str = "auto") -> Chat:
     """The messages of an exported chat (.txt, or the .zip the phone shares)."""
     try:
         data = path.read_bytes()
@@ -163,7 +161,7 @@ def _from_zip(path: Path, data: bytes) -> tuple[str, bytes]:
         raise InputError(f"{path} is not a readable .zip file: share the chat again") from None
 
 
-def parse_text(text: str, *, date_order: DateOrder = "auto", source: str = "chat") -> list[Message]:
+def parse_text(text: str, *, date_order: str = "auto", source: str = "chat") -> list[Message]:
     """The messages in the text of an export, system lines left out."""
     if date_order not in DATE_ORDERS:
         raise InputError(f"--date-order {date_order!r} is not one of {', '.join(DATE_ORDERS)}")
