@@ -320,3 +320,22 @@ def test_chat_miner_samples_are_group_chats_and_are_refused() -> None:
 def test_a_customer_writing_about_such_things_is_still_heard(body: str) -> None:
     assert brief(parse_text(f"12/10/2026, 09:41 - Amina: {body}\n")) == [
         (when(2026, 10, 12, 9, 41), "Amina", body)]
+
+
+def test_only_the_business_wrote_in_a_chat_named_after_the_customer() -> None:
+    chat = chat_of("12/10/2026, 09:41 - Kato: Our new stock is in\n", named="Amina")
+    assert whatsapp.customer_of(chat, []) is None
+
+
+def test_one_author_and_nothing_to_tell_who_it_is_is_refused() -> None:
+    chat = chat_of("12/10/2026, 09:41 - Amina: Hi\n")
+    with pytest.raises(InputError, match="only Amina writes, and sheetcrm cannot tell"):
+        whatsapp.customer_of(chat, [])
+    assert whatsapp.customer_of(chat, ["Kato"]) == "Amina"
+
+
+def test_a_file_name_that_names_neither_author_is_refused() -> None:
+    chat = chat_of("12/10/2026, 09:41 - Amina K: Hi\n12/10/2026, 09:50 - Kato: Hello\n",
+                   named="Amina")
+    with pytest.raises(InputError, match="cannot tell which of Amina K and Kato is the business"):
+        whatsapp.customer_of(chat, [])

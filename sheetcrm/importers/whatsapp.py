@@ -278,10 +278,15 @@ def customer_of(chat: Chat, business: Sequence[str]) -> str | None:
                          "a group chat is not an enquiry")
     ours = [a for a in authors if any(same_name(a, b) for b in business)]
     others = [a for a in authors if a not in ours]
-    if not ours and len(authors) == 2 and chat.named:
+    if not business and chat.named:
+        # No business name known: the file is named after the customer.
         others = [a for a in authors if same_name(a, chat.named)]
         ours = [a for a in authors if a not in others]
-    if len(others) > 1 or (len(authors) == 2 and not ours):
+    elif not business and len(authors) == 1:
+        raise InputError(f"{chat.source}: only {authors[0]} writes, and sheetcrm cannot tell "
+                         "whether that is the business or the customer: give --business NAME "
+                         "or type it on the Settings tab as WhatsApp name")
+    if len(others) > 1 or (len(authors) == 2 and len(others) != 1):
         raise InputError(f"{chat.source}: cannot tell which of {' and '.join(authors)} is the "
                          "business: give --business NAME (as the chat shows it) or type it "
                          "on the Settings tab as WhatsApp name")
