@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .backends.base import Backend
@@ -19,7 +19,7 @@ from .cells import parse_contact, parse_datetime, text_of
 from .errors import ConcurrentEdit, InputError
 from .importers import whatsapp
 from .importers.record import Record
-from .model import CellValue, Changes, Grid, Settings
+from .model import CellValue, Changes, Grid
 from .template import load_template
 from .tracker import Layout, data_rows, find_layout, layout_check, prepare_rows, read_settings
 
@@ -61,6 +61,8 @@ class _Existing:
     phone: str | None
     received: dt.datetime
     first_contact_blank: bool
+    #: For an enquiry new in this run (row is 0): its place in the new records.
+    new_index: int | None = None
 
 
 def import_whatsapp(
@@ -108,24 +110,31 @@ def import_whatsapp(
             records = whatsapp.records(chat, customer, silence_days=settings.new_enquiry_days,
                                        region=settings.country)
             for record in records:
-                received = _local(record.fields["received"], cal, settings)
+                received = _local(record.fields["received"], cal)
                 name, phone = record.fields["name"], record.fields.get("contact") or None
                 shown = f"{received:%d/%m/%Y %H:%M}"
                 match = next((e for e in existing if e.received == received and (
                     whatsapp.same_name(e.name, name) or (phone and e.phone == phone))), None)
                 if match is not None:
                     first = record.fields.get("first_contact")
-                    if first and match.first_contact_blank and match.row > 0:
-                        edits[(match.row, first_header)] = _local(first, cal, settings).replace(
+                    if match.row == 0:
+                        # New in this run from an earlier export: take the reply it lacked.
+                        _merge_reply(new, match, record)
+                        result.skipped.append((name, shown))
+                    elif first and match.first_contact_blank:
+                        edits[(match.row, first_header)] = _local(first, cal).replace(
                             tzinfo=None)
                         result.filled.append((name, shown, match.row))
+                        # Filled once, even when a later export is given in the same run.
+                        existing[existing.index(match)] = replace(match,
+                                                                  first_contact_blank=False)
                     else:
                         result.skipped.append((name, shown))
                     continue
                 new.append(record)
                 places.append(f"{chat.source} line {record.line}")
                 # A chat given twice in one run (or two exports of it) adds it once.
-                existing.append(_Existing(0, name, phone, received, False))
+                existing.append(_Existing(0, name, phone, received, False, len(new) - 1))
 
         rows = prepare_rows(snapshot, [r.fields for r in new], where=lambda i: places[i],
                             now=now, label=backend.label, received_default=False)
@@ -142,12 +151,22 @@ def import_whatsapp(
                 f"{backend.label} changed while sheetcrm was importing the chats: nothing was "
                 "written; run the import again") from None
     for record, row in zip(new, written, strict=False):
-        received = _local(record.fields["received"], cal, settings)
+        received = _local(record.fields["received"], cal)
         result.added.append((record.fields["name"], f"{received:%d/%m/%Y %H:%M}", row))
     return result
 
 
-def _local(text: str, cal: BusinessCalendar, settings: Settings) -> dt.datetime:
+def _merge_reply(new: list[Record], match: _Existing, record: Record) -> None:
+    first = record.fields.get("first_contact")
+    if match.new_index is None or not first:
+        return
+    earlier = new[match.new_index]
+    if "first_contact" not in earlier.fields:
+        new[match.new_index] = Record(line=earlier.line, fields={
+            **earlier.fields, "first_contact": first, "status": "contacted"})
+
+
+def _local(text: str, cal: BusinessCalendar) -> dt.datetime:
     parsed = parse_datetime(text, header="Received", cal=cal)
     if parsed.value is None:  # pragma: no cover - the reader writes only readable dates
         raise InputError(parsed.problem or f"{text!r} is not a date")

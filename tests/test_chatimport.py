@@ -130,3 +130,25 @@ def test_business_option_wins_over_settings(kato: Backend, tmp_path: Path) -> No
                                     "12/10/2026, 09:50 - Kato Shop: Hello\n")
     done = import_whatsapp(kato, [chat], business=["Kato Shop"], now=NOW)
     assert done.added == [("Amina", "12/10/2026 09:41", 2)]
+
+
+def test_two_exports_of_one_chat_in_one_run_add_and_fill_once(kato: Backend,
+                                                              tmp_path: Path) -> None:
+    first = write(tmp_path, "first.txt", NUMBER_FIRST)
+    later = write(tmp_path, "later.txt", NUMBER_LATER)
+    done = import_whatsapp(kato, [first, later, later], now=NOW)
+    # The first export adds the enquiry; the later copies find it already there, and the
+    # reply they hold (15/10 09:05) goes into the new row: contacted.
+    assert done.added == [("+256 701 234567", "14/10/2026 16:20", 2)]
+    assert done.skipped == [("+256 701 234567", "14/10/2026 16:20")] * 2
+    assert rows_of(kato) == [("+256 701 234567", "+256701234567",
+                              dt.datetime(2026, 10, 14, 16, 20, tzinfo=EAT),
+                              dt.datetime(2026, 10, 15, 9, 5, tzinfo=EAT), "contacted")]
+
+
+def test_a_blank_first_contact_is_filled_once_per_run(kato: Backend, tmp_path: Path) -> None:
+    import_whatsapp(kato, [write(tmp_path, "first.txt", NUMBER_FIRST)], now=NOW)
+    later = write(tmp_path, "later.txt", NUMBER_LATER)
+    done = import_whatsapp(kato, [later, later], now=NOW)
+    assert done.filled == [("+256 701 234567", "14/10/2026 16:20", 2)]
+    assert done.skipped == [("+256 701 234567", "14/10/2026 16:20")]
