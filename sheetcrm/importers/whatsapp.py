@@ -1,6 +1,8 @@
 """WhatsApp chat import: the "Export chat" file of one customer's chat, as enquiries.
 
-Standard library only.  Reads what both phones write:
+The reader is our own, on the standard library only (a number shown as the
+author is normalised by :func:`sheetcrm.cells.parse_phone`, like a typed one).
+Reads what both phones write:
 
 * Android: ``12/10/2026, 09:41 - Amina: text``
 * iPhone: ``[12/10/2026, 09:41:05] Amina: text`` (with or without the comma)
