@@ -339,3 +339,10 @@ def test_a_file_name_that_names_neither_author_is_refused() -> None:
                    named="Amina")
     with pytest.raises(InputError, match="cannot tell which of Amina K and Kato is the business"):
         whatsapp.customer_of(chat, [])
+
+
+def test_a_time_that_cannot_be_names_the_line() -> None:
+    with pytest.raises(InputError, match="chat line 1: 13:37 is not a time"):
+        parse_text("12/10/2026, 13:37 pm - Amina: x\n")
+    with pytest.raises(InputError, match="chat line 1: 24:10 is not a time"):
+        parse_text("12/10/2026, 24:10 - Amina: x\n")

@@ -204,17 +204,18 @@ def parse_text(text: str, *, date_order: str = "auto", source: str = "chat") -> 
 def _clock(hour: str, minute: str, second: str | None, ampm: str | None, source: str,
            line: int) -> dt.time:
     h, m, s = int(hour), int(minute), int(second or 0)
+    bad = InputError(f"{source} line {line}: {hour}:{minute} is not a time")
     if ampm:
-        if not 1 <= h <= 12 and h != 0:
-            h = 99  # "13:37 pm": no such time
-        elif ampm.lower() == "p" and h != 12:
+        if h > 12:
+            raise bad  # "13:37 pm"
+        if ampm.lower() == "p" and h != 12:
             h += 12
         elif ampm.lower() == "a" and h == 12:
             h = 0
     try:
         return dt.time(h, m, s)
     except ValueError:
-        raise InputError(f"{source} line {line}: {hour}:{minute} is not a time") from None
+        raise bad from None
 
 
 def decide_order(fields: Sequence[tuple[str, str, str]]) -> str:
