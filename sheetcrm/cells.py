@@ -590,3 +590,44 @@ def parse_phone(raw: CellValue, *, region: str, header: str = "Contact") -> Pars
     if found is None:
         return Parsed(None, problem=problem)
     return Parsed(found)
+
+
+# ------------------------------------------------------------------ contacts that are not phones
+
+_EMAIL = re.compile(r"^[A-Za-z0-9._%+'\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}$")
+_HANDLE = re.compile(r"^@[A-Za-z0-9_.]{1,30}$")
+
+
+def example_number(region: str) -> str:
+    """A made-up mobile number of the region, for messages that say what to type."""
+    return _example_number(region)
+
+
+@dataclass(frozen=True)
+class Contact:
+    """A readable Contact cell: a phone (E.164), an email (lower case) or a social handle."""
+
+    kind: str  # "phone", "email" or "handle"
+    value: str
+
+
+def parse_contact(raw: CellValue, *, region: str, header: str = "Contact") -> Parsed[Contact]:
+    """A phone number, an email address or a handle like @shop_amina; anything else a problem."""
+    if _is_blank(raw):
+        return Parsed(None)
+    phone = parse_phone(raw, region=region, header=header)
+    if phone.value is not None:
+        return Parsed(Contact("phone", phone.value))
+    if phone.problem and not isinstance(raw, str):
+        return Parsed(None, problem=phone.problem)
+    text = text_of(raw).strip()
+    if _EMAIL.fullmatch(text):
+        return Parsed(Contact("email", text.lower()))
+    if _HANDLE.fullmatch(text):
+        return Parsed(Contact("handle", text))
+    if phone.problem:
+        return Parsed(None, problem=phone.problem)
+    return Parsed(None, problem=(
+        f"{header} {_shown(raw)} is not a phone number, an email or a handle: type a number "
+        f"like {_example_number(region)}, an email like name@example.com or a handle like "
+        "@shop_amina"))

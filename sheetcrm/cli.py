@@ -333,6 +333,89 @@ def import_(app: App, target: str, csv_file: Path, now: dt.datetime | None) -> N
                "Run `sheetcrm refresh` next.")
 
 
+@cli.command("import-whatsapp")
+@target_argument()
+@click.argument("chat_files", metavar="FILE...", nargs=-1, required=True,
+                type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--business", "business", multiple=True, metavar="NAME",
+              help="Your business's name as the chats show it (repeat it for each name you "
+              "have used). Default: WhatsApp name on the Settings tab.")
+@click.option("--date-order", type=click.Choice(["auto", "dmy", "mdy"]), default="auto",
+              show_default=True,
+              help="Whether the chat's dates are day-first (dmy) or month-first (mdy); auto "
+              "decides from the whole file.")
+@now_option()
+@credentials_option()
+@pass_app
+def import_whatsapp(app: App, target: str, chat_files: tuple[Path, ...],
+                    business: tuple[str, ...], date_order: str, now: dt.datetime | None) -> None:
+    """Add the enquiries in exported WhatsApp chats to the tracker.
+
+    On the phone, open the customer's chat, tap Export chat (Without media)
+    and save or share the file: a .txt file, or a .zip holding _chat.txt.
+    Give one or more of them. Each chat must be between your business and
+    one customer: group chats are refused.
+
+    The customer's first message is an enquiry (Received); your first reply
+    after it is First contact. A customer writing again after 30 days of
+    silence (Settings: New enquiry after days of silence) is a new enquiry.
+    Name is the customer's name in the chat; Contact is their number when
+    the chat shows one; Source is WhatsApp; Notes is their first message.
+
+    Run it again with a later export of the same chat: enquiries already in
+    the tracker are skipped, and only a First contact that is still blank is
+    filled in. Nothing is written if any chat file cannot be read.
+
+    \b
+    Example:
+      sheetcrm import-whatsapp tracker.xlsx "WhatsApp Chat with Amina.zip" \\
+        --business "Kato Boutique"
+    """
+    from .chatimport import import_whatsapp as run_import
+
+    backend = app.open(target)
+    done = run_import(backend, chat_files, business=business, date_order=date_order, now=now)
+    click.echo(done.describe(backend.label))
+
+
+@cli.command()
+@target_argument()
+@click.option("--to", "to", required=True, type=click.Choice(["hubspot", "zoho"]),
+              help="The CRM to move to: hubspot (contacts.csv and deals.csv) or zoho "
+              "(leads.csv).")
+@click.option("--out", "out", required=True, metavar="FOLDER",
+              type=click.Path(file_okay=False, path_type=Path),
+              help="The folder to write the files into (made if missing).")
+@click.option("--force", is_flag=True, help="Replace files of the same name in FOLDER.")
+@now_option()
+@credentials_option()
+@pass_app
+def migrate(app: App, target: str, to: str, out: Path, force: bool,
+            now: dt.datetime | None) -> None:
+    """Write the tracker as files HubSpot's or Zoho's import wizard takes as they are.
+
+    HubSpot gets contacts.csv (every enquiry: name split into first and last,
+    phone, email, lifecycle stage, lead status, create date and the channel
+    as the custom property Enquiry channel) and deals.csv (converted and lost
+    enquiries, with the contact's phone and email to link them). Zoho gets
+    leads.csv (name, mobile, email, lead source, lead status, created time,
+    and Notes as the description). The tracker itself is not changed. Files
+    are UTF-8 CSV that Excel opens as they are. docs/migrating.md walks
+    through each import wizard.
+
+    \b
+    Example:
+      sheetcrm migrate tracker.xlsx --to hubspot --out hubspot-files
+    """
+    from .migrate import migrate as write_files
+
+    backend = app.open(target)
+    written = write_files(backend, to, out, force=force, now=now)
+    for path, count in written.items():
+        click.echo(f"Wrote {path} ({count} record{'s' if count != 1 else ''}).")
+    click.echo("Next: import them with the CRM's import wizard (see docs/migrating.md).")
+
+
 @cli.command(epilog=FLEET_EPILOG)
 @click.argument("target", metavar="[TRACKER]", required=False)
 @fleet_options()

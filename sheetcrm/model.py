@@ -51,6 +51,22 @@ class Settings:
     extra_closed_dates: frozenset[dt.date] = frozenset()
     extra_open_dates: frozenset[dt.date] = frozenset()
     business_name: str = ""
+    #: The business's name as WhatsApp shows it in exported chats.
+    whatsapp_name: str = ""
+    #: A customer message after this many days of silence starts a new enquiry.
+    new_enquiry_days: int = 30
+    #: Prefilled WhatsApp messages, with {name} and {business} placeholders.
+    first_reply_message: str = (
+        "Hello {name}, thank you for contacting {business}. How can we help you today?")
+    follow_up_message_1: str = (
+        "Hello {name}, just checking in from {business}. Do you have any questions "
+        "we can help with?")
+    follow_up_message_2: str = (
+        "Hello {name}, {business} here again. Are you still interested? We would be "
+        "happy to help.")
+    follow_up_message_3: str = (
+        "Hello {name}, a last note from {business}: get in touch whenever you are ready. "
+        "Thank you!")
 
     @property
     def sla_minutes(self) -> int:

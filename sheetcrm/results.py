@@ -34,6 +34,8 @@ class RowResult:
     next_follow_up: dt.date | None
     whatsapp: str | None
     problems: list[str] = field(default_factory=list)
+    #: The Contact as an email address (lower case), when it is one.
+    email: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON shape of ``refresh --json``."""

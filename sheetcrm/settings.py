@@ -230,7 +230,39 @@ _SCALAR_READERS: dict[str, _Reader] = {
     "currency": _read_currency,
     "sla_hours": _read_sla_hours,
     "follow_up_days": _read_follow_up_days,
+    "whatsapp_name": lambda name, raw: _read_text(name, raw, required=False,
+                                                  example="Kato Boutique"),
+    "new_enquiry_days": lambda name, raw: _read_whole_days(name, raw),
+    "first_reply_message": lambda name, raw: _read_message(name, raw),
+    "follow_up_message_1": lambda name, raw: _read_message(name, raw),
+    "follow_up_message_2": lambda name, raw: _read_message(name, raw),
+    "follow_up_message_3": lambda name, raw: _read_message(name, raw),
 }
+
+_MAX_MESSAGE = 1000
+
+
+def _read_whole_days(name: str, raw: object) -> int:
+    problem = f"{name} '{_shown(raw)}' is not a whole number of days from 1 to 366: type it like 30"
+    if isinstance(raw, bool):
+        raise _Bad(problem)
+    if isinstance(raw, int | float) and math.isfinite(raw) and float(raw).is_integer():
+        days = int(raw)
+    elif isinstance(raw, str) and re.fullmatch(r"\s*\d+\s*(?:days?)?\s*", raw.casefold()):
+        days = int(re.sub(r"\D", "", raw))
+    else:
+        raise _Bad(problem)
+    if not 1 <= days <= _MAX_FOLLOW_UP_DAY:
+        raise _Bad(problem)
+    return days
+
+
+def _read_message(name: str, raw: object) -> str:
+    text = _read_text(name, raw, required=True, example="Hello {name}, thank you for contacting "
+                      "{business}")
+    if len(text) > _MAX_MESSAGE:
+        raise _Bad(f"{name} is {len(text)} characters long: keep it under {_MAX_MESSAGE}")
+    return text
 
 
 def _default_text(key: str) -> object:
@@ -394,6 +426,8 @@ def _value_cell(settings: Settings, key: str, default: object) -> tuple[CellValu
         return format_hours(settings.opening_hours.get(_WEEKDAY_KEYS.index(key))), "text"
     if key == "follow_up_days":
         return format_days(settings.follow_up_days), "text"
+    if key == "new_enquiry_days":
+        return settings.new_enquiry_days, None
     if key == "sla_hours":
         hours = float(settings.sla_hours)
         return (int(hours) if hours.is_integer() else hours), None
@@ -407,6 +441,9 @@ def _value_cell(settings: Settings, key: str, default: object) -> tuple[CellValu
 _TOML_KEYS = (
     "business_name", "timezone", "country", "currency", "sla_hours", "follow_up_days",
     "opening_hours", "extra_closed_dates", "extra_open_dates",
+    # WhatsApp chat import and prefilled messages.
+    "whatsapp_name", "new_enquiry_days", "first_reply_message", "follow_up_message_1",
+    "follow_up_message_2", "follow_up_message_3",
 )
 
 

@@ -13,18 +13,18 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
-from . import importers, tabs
+from . import importers, links, tabs
 from .backends.base import Backend
 from .businesstime import BusinessCalendar
 from .cells import (
+    example_number,
     header_key,
+    parse_contact,
     parse_count,
     parse_datetime,
     parse_money,
-    parse_phone,
     parse_source,
     parse_status,
     text_of,
@@ -166,8 +166,7 @@ def localise(moment: dt.datetime, settings: Settings) -> dt.datetime:
 
 def whatsapp_link(phone: str, greeting: str) -> str:
     """A wa.me link built from the normalised number only (never from cell text)."""
-    digits = "".join(ch for ch in phone if ch.isdigit())
-    return f"https://wa.me/{digits}?text={quote(greeting)}"
+    return links.whatsapp_url(phone, greeting)
 
 
 def evaluate(
@@ -283,7 +282,14 @@ def _evaluate_row(
         )
     )
     value = take(parse_money(layout.get(raw, "value"), header=header("value")))
-    phone = take(parse_phone(layout.get(raw, "contact"), region=settings.country))
+    contact = take(parse_contact(layout.get(raw, "contact"), region=settings.country))
+    phone = contact.value if contact is not None and contact.kind == "phone" else None
+    email = contact.value if contact is not None and contact.kind == "email" else None
+    name = text_of(layout.get(raw, "name"))
+    if contact is None and not text_of(layout.get(raw, "contact")) and source == "WhatsApp":
+        # A chat imported from a saved contact shows a name, not the number.
+        problems.append(f"{header('contact')} is blank: type the customer's WhatsApp number, "
+                        f"like {example_number(settings.country)}")
     if received is not None and received > now + dt.timedelta(hours=1):
         problems.append(
             f"{header('received')} {received:%d/%m/%Y %H:%M} is in the future: check the date"
@@ -304,10 +310,13 @@ def _evaluate_row(
         days=settings.follow_up_days,
     )
     raw_id = text_of(layout.get(raw, "id"))
+    message = links.message_for(settings, name=name, status=status, first_contact=first,
+                                follow_ups_done=done, next_follow_up=follow,
+                                today=now.date()) or template.whatsapp_greeting
     return RowResult(
         row=r,
         id=raw_id or None,
-        name=text_of(layout.get(raw, "name")),
+        name=name,
         contact=text_of(layout.get(raw, "contact")),
         phone=phone,
         source=source or "Unknown",
@@ -318,8 +327,9 @@ def _evaluate_row(
         value=value,
         sla=sla,
         next_follow_up=follow,
-        whatsapp=whatsapp_link(phone, template.whatsapp_greeting) if phone else None,
+        whatsapp=links.whatsapp_url(phone, message) if phone else None,
         problems=problems,
+        email=email,
     )
 
 
@@ -362,11 +372,12 @@ def _flag_duplicates(rows: list[RowResult]) -> None:
     far_future = dt.datetime.max.replace(tzinfo=dt.UTC)
     first_with: dict[str, RowResult] = {}
     for r in sorted(rows, key=lambda r: (r.received or far_future, r.row)):
-        if not r.phone:
-            continue
-        earlier = first_with.setdefault(r.phone, r)
-        if earlier is not r:
-            r.problems.append(f"Possible duplicate of {earlier.id} (same phone number)")
+        for key, what in ((r.phone, "phone number"), (r.email, "email")):
+            if not key:
+                continue
+            earlier = first_with.setdefault(key, r)
+            if earlier is not r:
+                r.problems.append(f"Possible duplicate of {earlier.id} (same {what})")
 
 
 def _computed_cells(
@@ -391,10 +402,7 @@ def _computed_cells(
         )
         follow_style = "date_due" if r.next_follow_up and r.next_follow_up <= today else "date"
         out[headers["next_follow_up"]].append(Cell(r.next_follow_up, style=follow_style))
-        if r.whatsapp and r.phone:
-            out[headers["whatsapp"]].append(Cell(f"wa.me/{r.phone[1:]}", "link", r.whatsapp))
-        else:
-            out[headers["whatsapp"]].append(Cell(None))
+        out[headers["whatsapp"]].append(links.contact_link(r.phone, r.email, r.whatsapp))
         # Unwrapped: the last column can run on to the right without hiding the next row.
         out[headers["problems"]].append(Cell("; ".join(r.problems) if r.problems else None))
     return out
@@ -521,7 +529,7 @@ def prepare_rows(
                     raise fail(c.problem or f"{col.header} {text!r} is not a whole number")
                 cells[col.header] = c.value
             elif key == "contact":
-                ph = parse_phone(text, region=settings.country)
+                ph = parse_contact(text, region=settings.country)
                 if ph.problem:
                     raise fail(ph.problem)
                 cells[col.header] = text

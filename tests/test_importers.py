@@ -81,7 +81,7 @@ def test_the_registry_reads_by_suffix_or_by_name(tmp_path: Path) -> None:
     assert importers.read(write(tmp_path, "Name\nAnn\n", name="a.CSV")) == expected
     assert importers.read(write(tmp_path, "Name\nAnn\n", name="a.txt")) == expected
     assert importers.read(write(tmp_path, "Name\nAnn\n", name="b.dat"), "csv") == expected
-    assert set(importers.IMPORTERS) == {"csv"}
+    assert set(importers.IMPORTERS) == {"csv", "whatsapp"}
 
 
 def test_an_unknown_importer_name_is_an_input_error(tmp_path: Path) -> None:

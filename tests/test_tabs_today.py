@@ -139,8 +139,8 @@ def test_a_refresh_on_the_memory_backend_lists_an_overdue_reply_with_its_link() 
         Cell("Ann"),
         Cell("0772 123456", style="text"),
         Cell("wa.me/256772123456", style="link",
-             link="https://wa.me/256772123456?text=Hello%2C%20thank%20you%20for%20your%20"
-                  "enquiry.%20How%20can%20we%20help%3F"),
+             link="https://wa.me/256772123456?text=Hello%20Ann%2C%20thank%20you%20for%20"
+                  "contacting%20us.%20How%20can%20we%20help%20you%20today%3F"),
         Cell("Due 02/11 13:00, 1 day ago"),
         Cell("E0001"),
         Cell(2),

@@ -12,12 +12,15 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ..errors import InputError
-from . import csv
+from . import csv, whatsapp
 from .record import Record
 
 #: Importer name -> (reader, file suffixes it takes).
 IMPORTERS: dict[str, tuple[Callable[[Path], list[Record]], tuple[str, ...]]] = {
     "csv": (csv.read, csv.SUFFIXES),
+    # Chosen by name only: a .txt or .zip given to `import` stays a CSV question;
+    # `sheetcrm import-whatsapp` reads chats with the business's name.
+    "whatsapp": (whatsapp.read, ()),
 }
 
 __all__ = ["IMPORTERS", "Record", "read"]

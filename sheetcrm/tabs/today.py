@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from ..links import contact_link
 from ..model import Cell, TabContent
 from ..results import RowResult
 from ..sla import format_minutes
@@ -77,8 +78,6 @@ def _late(r: RowResult, now: dt.datetime) -> str:
 
 
 def _todo(r: RowResult, what: str, when: str, style: str | None) -> list[Cell]:
-    link = Cell(None)
-    if r.whatsapp and r.phone:
-        link = Cell(f"wa.me/{r.phone[1:]}", "link", r.whatsapp)
+    link = contact_link(r.phone, r.email, r.whatsapp)
     return [Cell(what, style=style), Cell(r.name), Cell(r.contact, style="text"), link,
             Cell(when), Cell(r.id), Cell(r.row)]
