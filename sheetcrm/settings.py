@@ -36,7 +36,7 @@ from typing import Any
 import holidays
 
 from .businesstime import BusinessCalendar, load_zone
-from .cells import parse_date, text_of
+from .cells import date_mistake, parse_date, text_of
 from .errors import SettingsError
 from .model import WEEKDAYS, Cell, CellValue, Grid, Settings, TabContent
 from .template import Tab, Template, column_letter
@@ -204,6 +204,9 @@ def _read_date(name: str, raw: object) -> dt.date:
         return raw.date() if isinstance(raw, dt.datetime) else raw
     day = parse_date(raw) if isinstance(raw, str | int | float) else None
     if day is None:
+        why = date_mistake(raw) if isinstance(raw, str) else None
+        if why:
+            raise _Bad(f"'{_shown(raw)}' in {name} is not a date: {why}")
         raise _Bad(f"'{_shown(raw)}' in {name} is not a date: type it day first, like 24/12/2026")
     return day
 

@@ -66,3 +66,13 @@ def test_add_unknown_source_lists_the_choices(tmp_path: Path) -> None:
 def test_add_to_missing_file(tmp_path: Path) -> None:
     result = run("add", str(tmp_path / "missing.xlsx"), "--name", "X")
     assert_one_line_error(result, "missing.xlsx")
+
+
+def test_add_a_day_november_does_not_have_says_so(tmp_path: Path) -> None:
+    path = cli_tracker(tmp_path)
+    before = digest(path)
+    result = run("add", str(path), "--name", "Sarah N.", "--received", "31/11/2026 09:40")
+    assert_one_line_error(result, "'31/11/2026 09:40' is not a date: November 2026 has only "
+                                  "30 days")
+    assert "day first" not in result.stderr
+    assert digest(path) == before

@@ -388,3 +388,25 @@ def test_validate_rejects(bad: Settings, fragment: str) -> None:
 def test_settings_are_found_even_without_the_header_row() -> None:
     grid: Grid = [["SLA hours", 6], ["Currency", "KES"]]
     assert settings_from_grid(grid, T) == Settings(sla_hours=6, currency="KES")
+
+
+def test_a_closed_date_the_month_does_not_have_says_so() -> None:
+    grid = grid_of(Settings(extra_closed_dates=frozenset({XMAS_EVE})))
+    grid[1][4] = "31/11/2026"  # E2: typed day first, but November has 30 days
+    with pytest.raises(SettingsError) as caught:
+        settings_from_grid(grid, T)
+    assert str(caught.value) == (
+        "Settings!E2: '31/11/2026' in Extra closed dates is not a date: "
+        "November 2026 has only 30 days"
+    )
+
+
+def test_a_toml_closed_date_the_month_does_not_have_says_so(
+    tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(tmp_path, 'extra_closed_dates = ["29/02/2027"]\n')
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SettingsError) as caught:
+        settings_from_toml(pathlib.Path("business.toml"))
+    assert str(caught.value) == ("business.toml: '29/02/2027' in extra_closed_dates is not a "
+                                 "date: February 2027 has only 28 days")
