@@ -288,6 +288,7 @@ def _evaluate_row(
         problems.append(
             f"{header('received')} {received:%d/%m/%Y %H:%M} is in the future: check the date"
         )
+    problems.extend(_contact_problems(received, first, status, header))
     sla = assess_sla(
         received=received,
         first_contact=first,
@@ -321,6 +322,24 @@ def _evaluate_row(
         whatsapp=whatsapp_link(phone, template.whatsapp_greeting) if phone else None,
         problems=problems,
     )
+
+
+def _contact_problems(received: dt.datetime | None, first: dt.datetime | None,
+                      status: str | None, header: Callable[[str], str]) -> list[str]:
+    """Status and First contact that disagree, so no follow-up or SLA can be worked out.
+
+    Each would otherwise show only as "Unknown" in the SLA column, or as
+    nothing at all (a First contact on a pending row schedules no follow-up).
+    """
+    fc, st, rc = header("first_contact"), header("status"), header("received")
+    if first is not None and received is not None and first < received:
+        return [f"{fc} is before {rc}: check both dates"]
+    if first is not None and status == "pending":
+        return [f"A {fc.lower()} is recorded: set {st} to contacted"]
+    if first is None and status == "contacted":
+        # No follow-up can be scheduled without it (converted and lost need none).
+        return [f"{st} is contacted but {fc} is blank: type when you first replied"]
+    return []
 
 
 def _id_number(value: str) -> int | None:
