@@ -158,8 +158,6 @@ def test_date_lists_found_by_header_in_any_column_in_any_form() -> None:
         ("07:45\u201319:15", (dt.time(7, 45), dt.time(19, 15))),
         ("closed", None),
         ("Closed", None),
-        ("", None),
-        (None, None),
     ],
 )
 def test_opening_hours_forms(
@@ -410,3 +408,30 @@ def test_a_toml_closed_date_the_month_does_not_have_says_so(
         settings_from_toml(pathlib.Path("business.toml"))
     assert str(caught.value) == ("business.toml: '29/02/2027' in extra_closed_dates is not a "
                                  "date: February 2027 has only 28 days")
+
+
+@pytest.mark.parametrize("typed", ["", "   ", None])
+def test_a_blank_opening_hours_cell_is_an_error_naming_the_cell(typed: str | None) -> None:
+    grid = grid_of(Settings())
+    row = set_value(grid, "Wednesday", typed)
+    with pytest.raises(SettingsError) as caught:
+        settings_from_grid(grid, T)
+    assert str(caught.value) == (
+        f"Settings!B{row}: Wednesday is blank: type the opening hours, like 08:00-18:00, "
+        "or closed if you do not open that day")
+
+
+def test_new_trackers_write_closed_in_words() -> None:
+    grid = grid_of(Settings())
+    sunday = set_value(grid, "Sunday", "closed") - 1
+    assert grid_of(Settings())[sunday][1] == "closed"
+
+
+def test_a_blank_toml_opening_hours_is_an_error(
+    tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(tmp_path, '[opening_hours]\nsunday = ""\n')
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SettingsError) as caught:
+        settings_from_toml(pathlib.Path("business.toml"))
+    assert str(caught.value).startswith("business.toml: opening_hours.sunday is blank")
