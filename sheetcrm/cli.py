@@ -211,7 +211,10 @@ def init(app: App, target: str | None, config: Path | None, force: bool,
 @cli.command()
 @target_argument()
 @click.option("--name", required=True, help="The customer's name.")
-@click.option("--contact", default="", help='Phone number, email or handle, e.g. "0772 123456".')
+@click.option("--contact", default="",
+              help="Phone number, email or handle. A local number (like 0772 123456) is read "
+              "for the country on the tracker's Settings tab; or give the country code: "
+              "+256 Uganda, +254 Kenya, +255 Tanzania, +250 Rwanda.")
 @click.option("--source", default="", help="Where it came from: WhatsApp, Facebook, Walk-in...")
 @click.option("--received", default="", metavar="DATETIME",
               help='When it arrived, day first: "23/11/2026 09:40". Default: now.')

@@ -424,9 +424,9 @@ def _computed_cells(
 
 def init_tracker(backend: Backend, settings: Settings | None = None) -> None:
     """Create a new, empty tracker with the template and these settings."""
-    template = load_template()
     settings = settings or Settings()
     validate_settings(settings)
+    template = load_template(settings.country)
     backend.create(template, tabs.initial_contents(tabs.TabContext(template, settings)))
 
 
