@@ -238,25 +238,63 @@ def add(app: App, /, target: str, now: dt.datetime | None, **fields: str) -> Non
                "Run `sheetcrm refresh` to update its SLA and follow-up columns.")
 
 
-@cli.command("import")
+@cli.command("import", short_help="Append the enquiries in a CSV file to the tracker.")
 @target_argument()
 @click.argument("csv_file", metavar="CSV", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--allow-duplicates", is_flag=True,
+              help="Also import rows with the same Received, Name and Contact as an enquiry "
+              "already in the tracker (they are skipped by default).")
+@click.option("--ignore-unknown", is_flag=True,
+              help="Leave out columns whose header matches no column of the tracker, "
+              "instead of stopping.")
 @now_option()
 @credentials_option()
 @pass_app
-def import_(app: App, target: str, csv_file: Path, now: dt.datetime | None) -> None:
+def import_(app: App, target: str, csv_file: Path, allow_duplicates: bool,
+            ignore_unknown: bool, now: dt.datetime | None) -> None:
     """Append the enquiries in a CSV file to the tracker.
 
+    \b
     The CSV's first row names the columns, matched to the tracker's headers
     whatever their case: Received, Name, Contact, Source, Status, First
-    contact, Follow-ups done, Value, Notes. Every row is checked first: if any
-    is bad, nothing is added and the error names the line.
+    contact, Follow-ups done, Value, Notes, and any column you added to the
+    tracker yourself (such as Stylist). Columns may be separated by commas,
+    semicolons or tabs: the command says which it found. Received and Name
+    are needed on every row; dates are day first (23/11/2026 09:40).
+
+    \b
+    Example CSV:
+      Received,Name,Contact,Source
+      23/11/2026 09:40,Sarah N.,0772 123456,WhatsApp
+
+    A row with the same Received, Name and Contact as an enquiry already in
+    the tracker is skipped and counted, so importing a file twice adds
+    nothing twice (--allow-duplicates imports it anyway). Every row is
+    checked first: if any is bad, nothing is added and the error names the
+    line.
     """
     backend = app.open(target)
-    rows = tracker.import_file(backend, csv_file, now=now)
-    where = f"row {rows[0]}" if len(rows) == 1 else f"rows {rows[0]} to {rows[-1]}"
-    click.echo(f"Imported {exporters.text.enquiries(len(rows))} into {backend.label} ({where}). "
-               "Run `sheetcrm refresh` next.")
+    outcome = tracker.import_enquiries(backend, csv_file, now=now,
+                                       allow_duplicates=allow_duplicates,
+                                       ignore_unknown=ignore_unknown)
+    for remark in outcome.remarks:
+        click.echo(remark)
+    if outcome.ignored:
+        click.echo("Left out the columns " + ", ".join(outcome.ignored) + ".")
+    rows = outcome.rows
+    if rows:
+        where = f"row {rows[0]}" if len(rows) == 1 else f"rows {rows[0]} to {rows[-1]}"
+        click.echo(f"Imported {exporters.text.enquiries(len(rows))} into {backend.label} "
+                   f"({where}).")
+    else:
+        click.echo(f"Imported nothing into {backend.label}.")
+    if outcome.already:
+        click.echo(f"{outcome.already} already in the tracker, skipped (same Received, Name "
+                   "and Contact; --allow-duplicates imports them anyway).")
+    if outcome.repeated:
+        click.echo(f"{outcome.repeated} repeated earlier in the file, skipped.")
+    if rows:
+        click.echo("Run `sheetcrm refresh` next.")
 
 
 @cli.command()

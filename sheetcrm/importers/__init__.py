@@ -13,14 +13,14 @@ from pathlib import Path
 
 from ..errors import InputError
 from . import csv
-from .record import Record
+from .record import ImportedFile, Record
 
 #: Importer name -> (reader, file suffixes it takes).
 IMPORTERS: dict[str, tuple[Callable[[Path], list[Record]], tuple[str, ...]]] = {
     "csv": (csv.read, csv.SUFFIXES),
 }
 
-__all__ = ["IMPORTERS", "Record", "read"]
+__all__ = ["IMPORTERS", "ImportedFile", "Record", "read"]
 
 
 def read(path: Path, kind: str | None = None) -> list[Record]:
