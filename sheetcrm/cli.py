@@ -146,7 +146,7 @@ def cli(ctx: click.Context) -> None:
     ctx.ensure_object(App)
 
 
-@cli.command()
+@cli.command(short_help="Build and refresh a demo tracker of invented enquiries.")
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path),
                 default="demo-tracker.xlsx")
 @click.option("--force", is_flag=True, help="Replace PATH if it exists.")
@@ -168,11 +168,11 @@ def demo(app: App, path: Path, force: bool, now: dt.datetime | None, as_json: bo
     _print_refresh(backend.label, evaluation, as_json)
 
 
-@cli.command()
+@cli.command(short_help="Create a new, empty tracker.")
 @click.argument("target", metavar="[TRACKER]", required=False)
 @click.option("--config", type=click.Path(dir_okay=False, path_type=Path),
               help="A TOML file with the business's settings (opening hours, country, "
-              "SLA hours...). See docs/cli.md.")
+              "SLA hours...): its keys and an example are below.")
 @click.option("--force", is_flag=True, help="Replace an existing .xlsx file.")
 @click.option("--create", "title", metavar="TITLE",
               help="Create a new Google sheet with this title in your own Drive (needs "
@@ -184,9 +184,40 @@ def init(app: App, target: str | None, config: Path | None, force: bool,
     """Create a new, empty tracker.
 
     For Excel, TRACKER is the new file's path. For Google Sheets, create an
-    empty sheet, share it with the service account's email, and give its
-    link; or, signed in with `sheetcrm auth`, use --create "Title" and no
-    TRACKER. See docs/google-setup.md.
+    empty sheet, share it with the service account's email as an editor, and
+    give its link; or, signed in with `sheetcrm auth`, use --create "Title"
+    and no TRACKER.
+
+    --config seeds the Settings tab from a TOML file; afterwards the
+    tracker's own Settings tab is what counts. Every key is optional (left
+    out, it keeps the default shown): business_name, timezone
+    (Africa/Kampala, Africa/Nairobi, Africa/Dar_es_Salaam or Africa/Kigali),
+    country (UG, KE, TZ or RW: its public holidays are closed days),
+    currency, sla_hours (business hours to the first reply), follow_up_days
+    (days after the first reply), extra_closed_dates and extra_open_dates
+    (day first), and an [opening_hours] table of monday to sunday, each
+    "08:00-18:00" or "closed". An unknown key is an error.
+
+    \b
+    Example business.toml:
+      business_name = "Nakato Fashions"
+      timezone = "Africa/Nairobi"
+      country = "KE"
+      currency = "KES"
+      sla_hours = 4
+      follow_up_days = [2, 4, 7]
+      extra_closed_dates = ["24/12/2026"]
+      extra_open_dates = []
+      [opening_hours]
+      monday = "08:00-18:00"
+      tuesday = "08:00-18:00"
+      wednesday = "08:00-18:00"
+      thursday = "08:00-18:00"
+      friday = "08:00-18:00"
+      saturday = "09:00-14:00"
+      sunday = "closed"
+
+    Then: sheetcrm init tracker.xlsx --config business.toml
     """
     settings = None
     if config is not None:
@@ -229,8 +260,14 @@ def init(app: App, target: str | None, config: Path | None, force: bool,
 def add(app: App, /, target: str, now: dt.datetime | None, **fields: str) -> None:
     """Add one enquiry to the tracker.
 
-    Example: sheetcrm add tracker.xlsx --name "Sarah N." --contact "0772 123456"
-    --source WhatsApp --received "23/11/2026 09:40"
+    Only --name is needed; Received defaults to now and Status to pending.
+    Source must be one of the channels on the tracker's Lists tab. Dates are
+    day first. Nothing is written unless every value can be read.
+
+    \b
+    Example:
+      sheetcrm add tracker.xlsx --name "Sarah N." --contact "0772 123456"
+        --source WhatsApp --received "23/11/2026 09:40"
     """
     backend = app.open(target)
     row = tracker.add_enquiry(backend, fields, now=now)
@@ -297,7 +334,7 @@ def import_(app: App, target: str, csv_file: Path, allow_duplicates: bool,
         click.echo("Run `sheetcrm refresh` next.")
 
 
-@cli.command()
+@cli.command(short_help="Update the computed columns and the Today and Summary tabs.")
 @target_argument()
 @now_option()
 @json_option()
@@ -307,9 +344,17 @@ def refresh(app: App, target: str, now: dt.datetime | None, as_json: bool) -> No
     """Update the SLA, follow-up and WhatsApp columns, and the Today and Summary tabs.
 
     Only the columns and tabs sheetcrm owns are written; what you typed is
-    never changed. Run it from cron every hour or every week (see
-    docs/scheduling.md).
-    """
+    never changed. It exits with 0 when done, 1 when the refresh failed (the
+    one-line message says why) and 2 when the command itself was mistyped.
+
+    To run it every hour on the hour, add a line like the one below with
+    `crontab -e`. Cron does not use your PATH, so give sheetcrm's full path
+    (`command -v sheetcrm` prints it); the log goes to your home folder,
+    where you may write.
+
+    \b
+    0 * * * * $HOME/sheetcrm/.venv/bin/sheetcrm refresh $HOME/tracker.xlsx >> $HOME/sheetcrm.log 2>&1
+    """  # noqa: E501 - a crontab line must stay whole to be copied
     backend = app.open(target)
     if not as_json:
         _progress(f"Refreshing {backend.label}...")
@@ -332,7 +377,7 @@ def report(app: App, target: str, month: str | None, now: dt.datetime | None,
     click.echo(exporters.get("json" if as_json else "text").report(backend.label, months))
 
 
-@cli.command()
+@cli.command(short_help="Sign in with your own Google account, for sheets you own.")
 @click.option("--client-secrets", type=click.Path(dir_okay=False, path_type=Path),
               required=True, help="The OAuth client file (Desktop app) downloaded from "
               "Google Cloud Console.")
@@ -340,14 +385,16 @@ def auth(client_secrets: Path) -> None:
     """Sign in with your own Google account, for sheets you own.
 
     Opens a browser to ask Google for access to your spreadsheets and keeps
-    the sign-in on this computer, readable only by you. Service accounts do
-    not need this: see docs/google-setup.md.
+    the sign-in on this computer, readable only by you. The client file is
+    made in Google Cloud Console: APIs & Services, Credentials, Create
+    credentials, OAuth client ID, Desktop app, then Download JSON. A service
+    account's key file (used with --credentials) needs no sign-in.
     """
     path = google_sign_in(client_secrets)
     click.echo(f"Signed in. The sign-in is kept in {path} (readable only by you).")
 
 
-@cli.command()
+@cli.command(short_help="Download a Google tracker as an Excel file for offline use.")
 @target_argument()
 @click.argument("path", metavar="XLSX", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--force", is_flag=True, help="Replace XLSX if it exists.")
@@ -369,7 +416,7 @@ def export(app: App, target: str, path: Path, force: bool, now: dt.datetime | No
     click.echo(f"Saved an offline copy of {backend.label} as {path}.")
 
 
-@cli.command()
+@cli.command(short_help="Bring changes made in an offline copy back into the Google sheet.")
 @click.argument("path", metavar="XLSX", type=click.Path(dir_okay=False, path_type=Path))
 @target_argument()
 @now_option()
