@@ -189,8 +189,10 @@ def init(app: App, target: str | None, config: Path | None, force: bool,
     and no TRACKER.
 
     --config seeds the Settings tab from a TOML file; afterwards the
-    tracker's own Settings tab is what counts. Every key is optional (left
-    out, it keeps the default shown): business_name, timezone
+    tracker's own Settings tab is what counts. Every key is optional; one
+    left out keeps its default (Africa/Kampala, UG, UGX, 4 hours, days 2, 4
+    and 7, Monday to Friday 08:00-18:00, Saturday 09:00-14:00, Sunday
+    closed). The keys: business_name, timezone
     (Africa/Kampala, Africa/Nairobi, Africa/Dar_es_Salaam or Africa/Kigali),
     country (UG, KE, TZ or RW: its public holidays are closed days),
     currency, sla_hours (business hours to the first reply), follow_up_days
