@@ -122,7 +122,12 @@ def _parse_now(_ctx: click.Context, _param: click.Parameter, value: str | None) 
     try:
         return dt.datetime.fromisoformat(value)
     except ValueError:
+        from .cells import date_mistake
+
+        # 2026-11-31T10:00 is in the right form; blame the day, not the form.
+        why = date_mistake(value.replace("T", " ", 1))
         raise click.BadParameter(
+            f"{value!r} is not a date: {why}" if why else
             f"{value!r} is not an ISO date-time: use the form 2026-11-02T10:00"
         ) from None
 
