@@ -637,10 +637,11 @@ def import_enquiries(backend: Backend, path: Path, *, now: dt.datetime | None = 
     error, or left out with ``ignore_unknown``.  Every row is checked first:
     if any is bad, nothing is added.
     """
-    records = importers.read(path, kind)
-    extra_columns = getattr(records, "extra_columns", {})
-    outcome = ImportOutcome(rows=[], read=len(records),
-                            remarks=list(getattr(records, "remarks", [])))
+    read = importers.read(path, kind)
+    # An importer may return a plain list: it then has no remarks and no extra columns.
+    records = read if isinstance(read, importers.ImportedFile) else importers.ImportedFile(read)
+    extra_columns = records.extra_columns
+    outcome = ImportOutcome(rows=[], read=len(records), remarks=list(records.remarks))
     template = load_template()
     with backend.session():
         snapshot = backend.read()
