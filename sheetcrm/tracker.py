@@ -565,7 +565,20 @@ def prepare_rows(
             if not received_default:
                 raise fail(f"{received_header} is blank: give the date and time it arrived")
             cells[received_header] = now.replace(tzinfo=None, second=0, microsecond=0)
-        cells.setdefault(template.column("status").header, "pending")
+        status_header = template.column("status").header
+        first_header = template.column("first_contact").header
+        first = cells.get(first_header)
+        if first is not None:
+            # The same checks a refresh makes, before anything is written.
+            received = cells[received_header]
+            if (isinstance(first, dt.datetime) and isinstance(received, dt.datetime)
+                    and first < received):
+                raise fail(f"{first_header} is before {received_header}: check both dates")
+            if cells.get(status_header) == "pending":
+                raise fail(f"a {first_header.lower()} is given, so {status_header} cannot be "
+                           "pending: give contacted, converted or lost, or leave it out")
+        # A first contact means the customer was answered: contacted unless told otherwise.
+        cells.setdefault(status_header, "pending" if first is None else "contacted")
         out.append(cells)
     return out
 
