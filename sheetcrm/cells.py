@@ -15,6 +15,7 @@ A two-digit year is in this century (``14/10/26`` is 2026).  Dates before
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import decimal
 import math
@@ -204,9 +205,30 @@ def _match_date(text: str) -> tuple[dt.date, str]:
         try:
             day = dt.date(_year(parts["y"]), month, int(parts["d"]))
         except ValueError:
-            raise _Unreadable from None
+            raise _Unreadable(_no_such_day(_year(parts["y"]), month, int(parts["d"]))) from None
         return day, text[match.end():]
     raise _Unreadable
+
+
+_MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August",
+                "September", "October", "November", "December")
+
+
+def _no_such_day(year: int, month: int, day: int) -> str | None:
+    """Why a day-first date that was typed day first does not exist (None if it was not)."""
+    if not 1 <= month <= 12 or day < 1 or not 1 <= year <= 9999:
+        return None  # a month over 12 may well be a month-first date: say "day first"
+    last = calendar.monthrange(year, month)[1]
+    return f"{_MONTH_NAMES[month - 1]} {year} has only {last} days"
+
+
+def date_mistake(text: str) -> str | None:
+    """Why day-first ``text`` is not a date, when the reason is more than the order (31/11)."""
+    try:
+        _parse_text_datetime(text.strip())
+    except _Unreadable as exc:
+        return exc.args[0] if exc.args and exc.args[0] else None
+    return None
 
 
 def _match_time(text: str) -> tuple[dt.time, dt.timezone | None]:
@@ -338,9 +360,11 @@ def parse_datetime(raw: CellValue, *, header: str, cal: BusinessCalendar) -> Par
     text = raw.strip()
     try:
         day, time, zone = _parse_text_datetime(text)
-    except _Unreadable:
+    except _Unreadable as exc:
         if _looks_like_time_only(text):
             return Parsed(None, problem=_time_only_problem(raw, header))
+        if exc.args and exc.args[0]:
+            return Parsed(None, problem=f"{header} {_shown(raw)} is not a date: {exc.args[0]}")
         return Parsed(None, problem=not_a_date)
     if day < _EARLIEST:
         return Parsed(None, problem=not_a_date)
@@ -554,6 +578,16 @@ def _example_number(region: str) -> str:
     if example is None:
         return "+256 712 345678"
     return str(phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.INTERNATIONAL))
+
+
+def phone_examples(region: str) -> str:
+    """Made-up local and international mobile numbers of the region, for notes and help."""
+    example = phonenumbers.example_number_for_type(region, phonenumbers.PhoneNumberType.MOBILE)
+    if example is None:
+        return "with the country code, like +256 712 345678"
+    local = phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.NATIONAL)
+    world = phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    return f"{local} or {world}"
 
 
 def parse_phone(raw: CellValue, *, region: str, header: str = "Contact") -> Parsed[str]:

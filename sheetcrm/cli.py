@@ -124,7 +124,12 @@ def _parse_now(_ctx: click.Context, _param: click.Parameter, value: str | None) 
     try:
         return dt.datetime.fromisoformat(value)
     except ValueError:
+        from .cells import date_mistake
+
+        # 2026-11-31T10:00 is in the right form; blame the day, not the form.
+        why = date_mistake(value.replace("T", " ", 1))
         raise click.BadParameter(
+            f"{value!r} is not a date: {why}" if why else
             f"{value!r} is not an ISO date-time: use the form 2026-11-02T10:00"
         ) from None
 
@@ -222,7 +227,7 @@ def cli(ctx: click.Context) -> None:
     ctx.ensure_object(App)
 
 
-@cli.command()
+@cli.command(short_help="Build and refresh a demo tracker of invented enquiries.")
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path),
                 default="demo-tracker.xlsx")
 @click.option("--force", is_flag=True, help="Replace PATH if it exists.")
@@ -244,12 +249,12 @@ def demo(app: App, path: Path, force: bool, now: dt.datetime | None, as_json: bo
     _print_refresh(backend.label, evaluation, as_json)
 
 
-@cli.command()
+@cli.command(short_help="Create a new, empty tracker.")
 @click.argument("target", metavar="[TRACKER]", required=False)
 @click.option("--config", type=click.Path(dir_okay=False, path_type=Path),
-              help="A TOML file with this business's settings (opening hours, country, "
-              "SLA hours...). Not the sheetcrm.toml list of trackers that refresh --all, "
-              "report --all, list and schedule read. See docs/cli.md.")
+              help="A TOML file with the business's settings (opening hours, country, "
+              "SLA hours...): its keys and an example are below. Not the sheetcrm.toml "
+              "list of trackers that refresh --all, report --all, list and schedule read.")
 @click.option("--force", is_flag=True, help="Replace an existing .xlsx file.")
 @click.option("--create", "title", metavar="TITLE",
               help="Create a new Google sheet with this title in your own Drive (needs "
@@ -261,9 +266,42 @@ def init(app: App, target: str | None, config: Path | None, force: bool,
     """Create a new, empty tracker.
 
     For Excel, TRACKER is the new file's path. For Google Sheets, create an
-    empty sheet, share it with the service account's email, and give its
-    link; or, signed in with `sheetcrm auth`, use --create "Title" and no
-    TRACKER. See docs/google-setup.md.
+    empty sheet, share it with the service account's email as an editor, and
+    give its link; or, signed in with `sheetcrm auth`, use --create "Title"
+    and no TRACKER.
+
+    --config seeds the Settings tab from a TOML file; afterwards the
+    tracker's own Settings tab is what counts. Every key is optional; one
+    left out keeps its default (Africa/Kampala, UG, UGX, 4 hours, days 2, 4
+    and 7, Monday to Friday 08:00-18:00, Saturday 09:00-14:00, Sunday
+    closed). The keys: business_name, timezone
+    (Africa/Kampala, Africa/Nairobi, Africa/Dar_es_Salaam or Africa/Kigali),
+    country (UG, KE, TZ or RW: its public holidays are closed days),
+    currency, sla_hours (business hours to the first reply), follow_up_days
+    (days after the first reply), extra_closed_dates and extra_open_dates
+    (day first), and an [opening_hours] table of monday to sunday, each
+    "08:00-18:00" or "closed". An unknown key is an error.
+
+    \b
+    Example business.toml:
+      business_name = "Nakato Fashions"
+      timezone = "Africa/Nairobi"
+      country = "KE"
+      currency = "KES"
+      sla_hours = 4
+      follow_up_days = [2, 4, 7]
+      extra_closed_dates = ["24/12/2026"]
+      extra_open_dates = []
+      [opening_hours]
+      monday = "08:00-18:00"
+      tuesday = "08:00-18:00"
+      wednesday = "08:00-18:00"
+      thursday = "08:00-18:00"
+      friday = "08:00-18:00"
+      saturday = "09:00-14:00"
+      sunday = "closed"
+
+    Then: sheetcrm init tracker.xlsx --config business.toml
     """
     settings = None
     if config is not None:
@@ -288,7 +326,10 @@ def init(app: App, target: str | None, config: Path | None, force: bool,
 @cli.command()
 @target_argument()
 @click.option("--name", required=True, help="The customer's name.")
-@click.option("--contact", default="", help='Phone number, email or handle, e.g. "0772 123456".')
+@click.option("--contact", default="",
+              help="Phone number, email or handle. A local number (like 0772 123456) is read "
+              "for the country on the tracker's Settings tab; or give the country code: "
+              "+256 Uganda, +254 Kenya, +255 Tanzania, +250 Rwanda.")
 @click.option("--source", default="", help="Where it came from: WhatsApp, Facebook, Walk-in...")
 @click.option("--received", default="", metavar="DATETIME",
               help='When it arrived, day first: "23/11/2026 09:40". Default: now.')
@@ -303,8 +344,14 @@ def init(app: App, target: str | None, config: Path | None, force: bool,
 def add(app: App, /, target: str, now: dt.datetime | None, **fields: str) -> None:
     """Add one enquiry to the tracker.
 
-    Example: sheetcrm add tracker.xlsx --name "Sarah N." --contact "0772 123456"
-    --source WhatsApp --received "23/11/2026 09:40"
+    Only --name is needed; Received defaults to now and Status to pending.
+    Source must be one of the channels on the tracker's Lists tab. Dates are
+    day first. Nothing is written unless every value can be read.
+
+    \b
+    Example:
+      sheetcrm add tracker.xlsx --name "Sarah N." --contact "0772 123456"
+        --source WhatsApp --received "23/11/2026 09:40"
     """
     backend = app.open(target)
     row = tracker.add_enquiry(backend, fields, now=now)
@@ -312,28 +359,66 @@ def add(app: App, /, target: str, now: dt.datetime | None, **fields: str) -> Non
                "Run `sheetcrm refresh` to update its SLA and follow-up columns.")
 
 
-@cli.command("import")
+@cli.command("import", short_help="Append the enquiries in a CSV file to the tracker.")
 @target_argument()
 @click.argument("csv_file", metavar="CSV", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--allow-duplicates", is_flag=True,
+              help="Also import rows with the same Received, Name and Contact as an enquiry "
+              "already in the tracker (they are skipped by default).")
+@click.option("--ignore-unknown", is_flag=True,
+              help="Leave out columns whose header matches no column of the tracker, "
+              "instead of stopping.")
 @now_option()
 @credentials_option()
 @pass_app
-def import_(app: App, target: str, csv_file: Path, now: dt.datetime | None) -> None:
+def import_(app: App, target: str, csv_file: Path, allow_duplicates: bool,
+            ignore_unknown: bool, now: dt.datetime | None) -> None:
     """Append the enquiries in a CSV file to the tracker.
 
+    \b
     The CSV's first row names the columns, matched to the tracker's headers
     whatever their case: Received, Name, Contact, Source, Status, First
-    contact, Follow-ups done, Value, Notes. Every row is checked first: if any
-    is bad, nothing is added and the error names the line.
+    contact, Follow-ups done, Value, Notes, and any column you added to the
+    tracker yourself (such as Stylist). Columns may be separated by commas,
+    semicolons or tabs: the command says which it found. Received and Name
+    are needed on every row; dates are day first (23/11/2026 09:40).
+
+    \b
+    Example CSV:
+      Received,Name,Contact,Source
+      23/11/2026 09:40,Sarah N.,0772 123456,WhatsApp
+
+    A row with the same Received, Name and Contact as an enquiry already in
+    the tracker is skipped and counted, so importing a file twice adds
+    nothing twice (--allow-duplicates imports it anyway). Every row is
+    checked first: if any is bad, nothing is added and the error names the
+    line.
     """
     backend = app.open(target)
-    rows = tracker.import_file(backend, csv_file, now=now)
-    where = f"row {rows[0]}" if len(rows) == 1 else f"rows {rows[0]} to {rows[-1]}"
-    click.echo(f"Imported {exporters.text.enquiries(len(rows))} into {backend.label} ({where}). "
-               "Run `sheetcrm refresh` next.")
+    outcome = tracker.import_enquiries(backend, csv_file, now=now,
+                                       allow_duplicates=allow_duplicates,
+                                       ignore_unknown=ignore_unknown)
+    for remark in outcome.remarks:
+        click.echo(remark)
+    if outcome.ignored:
+        click.echo("Left out the columns " + ", ".join(outcome.ignored) + ".")
+    rows = outcome.rows
+    if rows:
+        where = f"row {rows[0]}" if len(rows) == 1 else f"rows {rows[0]} to {rows[-1]}"
+        click.echo(f"Imported {exporters.text.enquiries(len(rows))} into {backend.label} "
+                   f"({where}).")
+    else:
+        click.echo(f"Imported nothing into {backend.label}.")
+    if outcome.already:
+        click.echo(f"{outcome.already} already in the tracker, skipped (same Received, Name "
+                   "and Contact; --allow-duplicates imports them anyway).")
+    if outcome.repeated:
+        click.echo(f"{outcome.repeated} repeated earlier in the file, skipped.")
+    if rows:
+        click.echo("Run `sheetcrm refresh` next.")
 
 
-@cli.command("import-whatsapp")
+@cli.command("import-whatsapp", short_help="Add the enquiries in exported WhatsApp chats.")
 @target_argument()
 @click.argument("chat_files", metavar="FILE...", nargs=-1, required=True,
                 type=click.Path(dir_okay=False, path_type=Path))
@@ -378,7 +463,7 @@ def import_whatsapp(app: App, target: str, chat_files: tuple[Path, ...],
     click.echo(done.describe(backend.label))
 
 
-@cli.command()
+@cli.command(short_help="Write CSV files for HubSpot's or Zoho's import wizard.")
 @target_argument()
 @click.option("--to", "to", required=True, type=click.Choice(["hubspot", "zoho"]),
               help="The CRM to move to: hubspot (contacts.csv and deals.csv) or zoho "
@@ -400,8 +485,10 @@ def migrate(app: App, target: str, to: str, out: Path, force: bool,
     enquiries, with the contact's phone and email to link them). Zoho gets
     leads.csv (name, mobile, email, lead source, lead status, created time,
     and Notes as the description). The tracker itself is not changed. Files
-    are UTF-8 CSV that Excel opens as they are. docs/migrating.md walks
-    through each import wizard.
+    are UTF-8 CSV that Excel opens as they are. Then, in HubSpot: Contacts,
+    Import, File from computer (contacts.csv first, then deals.csv); in Zoho:
+    Leads, Import Leads, From File (add WhatsApp, TikTok and Walk-in to the
+    Lead Source list first).
 
     \b
     Example:
@@ -416,7 +503,8 @@ def migrate(app: App, target: str, to: str, out: Path, force: bool,
     click.echo("Next: import them with the CRM's import wizard (see docs/migrating.md).")
 
 
-@cli.command(epilog=FLEET_EPILOG)
+@cli.command(short_help="Update the SLA columns and the Today and Summary tabs.",
+             epilog=FLEET_EPILOG)
 @click.argument("target", metavar="[TRACKER]", required=False)
 @fleet_options()
 @now_option()
@@ -429,9 +517,18 @@ def refresh(app: App, target: str | None, now: dt.datetime | None, as_json: bool
 
     Only the columns and tabs sheetcrm owns are written; what you typed is
     never changed. Give one TRACKER, or --all (or --only) to refresh every
-    tracker listed in sheetcrm.toml. `sheetcrm schedule` prints a ready
-    schedule that runs it every hour.
-    """
+    tracker listed in sheetcrm.toml. It exits with 0 when done, 1 when the
+    refresh failed (the one-line message says why) and 2 when the command
+    itself was mistyped.
+
+    `sheetcrm schedule cron|systemd|github-actions|windows` prints a ready
+    schedule. Or add a line like the one below with `crontab -e`. Cron does
+    not use your PATH, so give sheetcrm's full path (`command -v sheetcrm`
+    prints it); the log goes to your home folder, where you may write.
+
+    \b
+    0 * * * * $HOME/sheetcrm/.venv/bin/sheetcrm refresh $HOME/tracker.xlsx >> $HOME/sheetcrm.log 2>&1
+    """  # noqa: E501 - a crontab line must stay whole to be copied
     if _run_fleet(app, "refresh", target, fleet_choice, now, as_json):
         return
     assert target is not None
@@ -467,7 +564,7 @@ def report(app: App, target: str | None, month: str | None, now: dt.datetime | N
     click.echo(exporters.get("json" if as_json else "text").report(backend.label, months))
 
 
-@cli.command()
+@cli.command(short_help="Sign in with your own Google account, for sheets you own.")
 @click.option("--client-secrets", type=click.Path(dir_okay=False, path_type=Path),
               required=True, help="The OAuth client file (Desktop app) downloaded from "
               "Google Cloud Console.")
@@ -475,14 +572,16 @@ def auth(client_secrets: Path) -> None:
     """Sign in with your own Google account, for sheets you own.
 
     Opens a browser to ask Google for access to your spreadsheets and keeps
-    the sign-in on this computer, readable only by you. Service accounts do
-    not need this: see docs/google-setup.md.
+    the sign-in on this computer, readable only by you. The client file is
+    made in Google Cloud Console: APIs & Services, Credentials, Create
+    credentials, OAuth client ID, Desktop app, then Download JSON. A service
+    account's key file (used with --credentials) needs no sign-in.
     """
     path = google_sign_in(client_secrets)
     click.echo(f"Signed in. The sign-in is kept in {path} (readable only by you).")
 
 
-@cli.command()
+@cli.command(short_help="Download a Google tracker as an Excel file for offline use.")
 @target_argument()
 @click.argument("path", metavar="XLSX", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--force", is_flag=True, help="Replace XLSX if it exists.")
@@ -504,7 +603,7 @@ def export(app: App, target: str, path: Path, force: bool, now: dt.datetime | No
     click.echo(f"Saved an offline copy of {backend.label} as {path}.")
 
 
-@cli.command()
+@cli.command(short_help="Bring an offline copy's changes back into Google.")
 @click.argument("path", metavar="XLSX", type=click.Path(dir_okay=False, path_type=Path))
 @target_argument()
 @now_option()
@@ -538,7 +637,7 @@ def sync(app: App, path: Path, target: str, now: dt.datetime | None, as_json: bo
 
 
 @cli.command("list", epilog=FLEET_EPILOG,
-             short_help="The trackers in sheetcrm.toml and when each was last refreshed.")
+             short_help="List the trackers in sheetcrm.toml and their last refresh.")
 @trackers_config_option()
 @json_option()
 @credentials_option()

@@ -59,3 +59,7 @@ class AuthError(BackendError):
 
 class QuotaExceeded(BackendError):
     """The service kept refusing after the bounded retries."""
+
+
+class AccessRefused(AuthError):
+    """Google accepted the credentials but refused this request (HTTP 403)."""

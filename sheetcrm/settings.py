@@ -36,7 +36,7 @@ from typing import Any
 import holidays
 
 from .businesstime import BusinessCalendar, load_zone
-from .cells import parse_date, text_of
+from .cells import date_mistake, parse_date, text_of
 from .errors import SettingsError
 from .model import WEEKDAYS, Cell, CellValue, Grid, Settings, TabContent
 from .template import Tab, Template, column_letter
@@ -159,7 +159,7 @@ def _read_follow_up_days(name: str, raw: object) -> tuple[int, ...]:
 
 _CLOCK = r"(\d{1,2})(?:[:.](\d{2}))?\s*([ap]\.?m\.?)?"
 _RANGE = re.compile(_CLOCK + r"\s*(?:-|\u2013|\u2014|to|until|till)\s*" + _CLOCK)
-_CLOSED_WORDS = frozenset({"", "closed", "close", "shut", "none", "-", "no", "off"})
+_CLOSED_WORDS = frozenset({"closed", "close", "shut", "none", "-", "no", "off"})
 
 
 def _clock(hour_text: str, minute_text: str | None, ampm: str | None) -> dt.time:
@@ -174,8 +174,11 @@ def _clock(hour_text: str, minute_text: str | None, ampm: str | None) -> dt.time
 
 def _read_hours(name: str, raw: object) -> tuple[dt.time, dt.time] | None:
     example = "08:00-18:00, or closed"
-    if raw is None:
-        return None
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        # A cleared cell is as likely a slip as a closed day, and it moves every reply
+        # deadline: closed is said in words (new trackers write it).
+        raise _Bad(f"{name} is blank: type the opening hours, like 08:00-18:00, or closed "
+                   "if you do not open that day")
     if not isinstance(raw, str):
         raise _Bad(f"{name} '{_shown(raw)}' is not opening hours: type them like {example}")
     text = " ".join(raw.strip().casefold().split())
@@ -204,6 +207,9 @@ def _read_date(name: str, raw: object) -> dt.date:
         return raw.date() if isinstance(raw, dt.datetime) else raw
     day = parse_date(raw) if isinstance(raw, str | int | float) else None
     if day is None:
+        why = date_mistake(raw) if isinstance(raw, str) else None
+        if why:
+            raise _Bad(f"'{_shown(raw)}' in {name} is not a date: {why}")
         raise _Bad(f"'{_shown(raw)}' in {name} is not a date: type it day first, like 24/12/2026")
     return day
 

@@ -149,7 +149,9 @@ def export_to_excel(
 
     # One atomic save makes the whole workbook; the refresh then fills the
     # computed columns, Today and Summary as for any Excel tracker.
-    open_tracker(str(path), OpenOptions(force=force)).create(template, contents)
+    # The header notes give the sheet's own country's phone numbers as examples.
+    open_tracker(str(path), OpenOptions(force=force)).create(
+        load_template(settings.country), contents)
     tracker.refresh(open_tracker(str(path)), now=now)
     return path
 

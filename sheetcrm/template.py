@@ -165,13 +165,23 @@ def _validation(spec: Mapping[str, Any] | None) -> Validation | None:
     return Validation(**{**spec, "values": tuple(spec.get("values", ()))})
 
 
-def _build(data: Mapping[str, Any]) -> Template:
+def _localised(text: str, country: str) -> str:
+    """A template text with ``{phone_examples}`` made the tracker's country's numbers."""
+    if "{phone_examples}" not in text:
+        return text
+    from .cells import phone_examples
+
+    return text.replace("{phone_examples}", phone_examples(country))
+
+
+def _build(data: Mapping[str, Any], country: str = "UG") -> Template:
     styles = {name: Style(name=name, **spec) for name, spec in data.get("styles", {}).items()}
     tabs = []
     for t in data["tabs"]:
         t = dict(t)
         columns = tuple(
-            Column(**{**c, "validation": _validation(c.get("validation"))})
+            Column(**{**c, "validation": _validation(c.get("validation")),
+                      "note": _localised(c.get("note", ""), country)})
             for c in t.pop("columns", ())
         )
         cfs = tuple(ConditionalFormat(**c) for c in t.pop("conditional_formats", ()))
@@ -189,10 +199,14 @@ def _build(data: Mapping[str, Any]) -> Template:
 
 
 @functools.cache
-def load_template() -> Template:
-    """The tracker template shipped in ``sheet_templates/tracker.toml``."""
+def load_template(country: str = "UG") -> Template:
+    """The tracker template shipped in ``sheet_templates/tracker.toml``.
+
+    ``country`` (the Settings country) chooses the example phone numbers in
+    the column notes, so a Kenyan tracker shows Kenyan numbers.
+    """
     text = importlib.resources.files("sheet_templates").joinpath("tracker.toml").read_text("utf-8")
-    return _build(tomllib.loads(text))
+    return _build(tomllib.loads(text), country.upper())
 
 
 def column_letter(index: int) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -25,6 +25,7 @@ from .cells import (
     parse_count,
     parse_datetime,
     parse_money,
+    parse_phone,
     parse_source,
     parse_status,
     text_of,
@@ -294,6 +295,7 @@ def _evaluate_row(
         problems.append(
             f"{header('received')} {received:%d/%m/%Y %H:%M} is in the future: check the date"
         )
+    problems.extend(_contact_problems(received, first, status, header))
     sla = assess_sla(
         received=received,
         first_contact=first,
@@ -331,6 +333,24 @@ def _evaluate_row(
         problems=problems,
         email=email,
     )
+
+
+def _contact_problems(received: dt.datetime | None, first: dt.datetime | None,
+                      status: str | None, header: Callable[[str], str]) -> list[str]:
+    """Status and First contact that disagree, so no follow-up or SLA can be worked out.
+
+    Each would otherwise show only as "Unknown" in the SLA column, or as
+    nothing at all (a First contact on a pending row schedules no follow-up).
+    """
+    fc, st, rc = header("first_contact"), header("status"), header("received")
+    if first is not None and received is not None and first < received:
+        return [f"{fc} is before {rc}: check both dates"]
+    if first is not None and status == "pending":
+        return [f"A {fc.lower()} is recorded: set {st} to contacted"]
+    if first is None and status == "contacted":
+        # No follow-up can be scheduled without it (converted and lost need none).
+        return [f"{st} is contacted but {fc} is blank: type when you first replied"]
+    return []
 
 
 def _id_number(value: str) -> int | None:
@@ -371,13 +391,26 @@ def _flag_duplicates(rows: list[RowResult]) -> None:
                 r.problems.append(f"ID {r.id} is also used on row {others}: give each a new ID")
     far_future = dt.datetime.max.replace(tzinfo=dt.UTC)
     first_with: dict[str, RowResult] = {}
+    first_same: dict[tuple[object, ...], RowResult] = {}
     for r in sorted(rows, key=lambda r: (r.received or far_future, r.row)):
-        for key, what in ((r.phone, "phone number"), (r.email, "email")):
-            if not key:
+        for found, what in ((r.phone, "phone number"), (r.email, "email")):
+            if not found:
                 continue
-            earlier = first_with.setdefault(key, r)
+            earlier = first_with.setdefault(found, r)
             if earlier is not r:
                 r.problems.append(f"Possible duplicate of {earlier.id} (same {what})")
+        if r.phone or r.email:
+            continue
+        # No number or email to compare: the same name, contact (a handle or nothing)
+        # and Received time is the same enquiry typed or imported twice.
+        if r.received is None or not r.name.strip():
+            continue
+        key = (" ".join(r.name.casefold().split()),
+               " ".join(r.contact.casefold().split()), r.received)
+        earlier = first_same.setdefault(key, r)
+        if earlier is not r:
+            r.problems.append(f"Possible duplicate of {earlier.id} (same name, contact and "
+                              "Received)")
 
 
 def _computed_cells(
@@ -413,9 +446,9 @@ def _computed_cells(
 
 def init_tracker(backend: Backend, settings: Settings | None = None) -> None:
     """Create a new, empty tracker with the template and these settings."""
-    template = load_template()
     settings = settings or Settings()
     validate_settings(settings)
+    template = load_template(settings.country)
     backend.create(template, tabs.initial_contents(tabs.TabContext(template, settings)))
 
 
@@ -543,7 +576,20 @@ def prepare_rows(
             if not received_default:
                 raise fail(f"{received_header} is blank: give the date and time it arrived")
             cells[received_header] = now.replace(tzinfo=None, second=0, microsecond=0)
-        cells.setdefault(template.column("status").header, "pending")
+        status_header = template.column("status").header
+        first_header = template.column("first_contact").header
+        first = cells.get(first_header)
+        if first is not None:
+            # The same checks a refresh makes, before anything is written.
+            received = cells[received_header]
+            if (isinstance(first, dt.datetime) and isinstance(received, dt.datetime)
+                    and first < received):
+                raise fail(f"{first_header} is before {received_header}: check both dates")
+            if cells.get(status_header) == "pending":
+                raise fail(f"a {first_header.lower()} is given, so {status_header} cannot be "
+                           "pending: give contacted, converted or lost, or leave it out")
+        # A first contact means the customer was answered: contacted unless told otherwise.
+        cells.setdefault(status_header, "pending" if first is None else "contacted")
         out.append(cells)
     return out
 
@@ -558,15 +604,13 @@ def add_enquiry(
 
 def import_file(backend: Backend, path: Path, *, now: dt.datetime | None = None,
                 kind: str | None = None) -> list[int]:
-    """Append every enquiry in an import file, or none if any is bad; returns the rows written.
+    """Append every new enquiry in an import file, or none if any is bad; returns the rows written.
 
     ``kind`` names the importer (see :mod:`sheetcrm.importers`); by default
-    it is chosen by the file's suffix.
+    it is chosen by the file's suffix.  See :func:`import_enquiries` for what
+    is skipped.
     """
-    records = importers.read(path, kind)
-    return _append_records(
-        backend, [r.fields for r in records],
-        where=lambda i: f"{path.name} line {records[i].line}", now=now, received_default=False)
+    return import_enquiries(backend, path, now=now, kind=kind).rows
 
 
 def _append_records(backend: Backend, records: Sequence[Mapping[str, str]], *,
@@ -584,3 +628,128 @@ def layout_check(snapshot: Snapshot, label: str) -> None:
     """Stop early if the Enquiries tab is not a tracker's."""
     template = load_template()
     find_layout(_tab(snapshot, template.enquiries.name, label), template, label)
+
+
+# --------------------------------------------------------------------------- import
+
+
+@dataclass
+class ImportOutcome:
+    """What an import did, for the command to say."""
+
+    rows: list[int]  # the rows written
+    read: int  # enquiries in the file
+    #: Enquiries identical to one already in the tracker (same Received, Name and Contact).
+    already: int = 0
+    #: Enquiries identical to an earlier line of the same file.
+    repeated: int = 0
+    #: File columns left out: the computed ones, and unknown ones with ``ignore_unknown``.
+    ignored: list[str] = field(default_factory=list)
+    #: How the file was read ("columns separated by semicolons").
+    remarks: list[str] = field(default_factory=list)
+
+
+def import_enquiries(backend: Backend, path: Path, *, now: dt.datetime | None = None,
+                     kind: str | None = None, allow_duplicates: bool = False,
+                     ignore_unknown: bool = False) -> ImportOutcome:
+    """Append the enquiries of an import file that are not already in the tracker.
+
+    A row with the same Received, Name and Contact as one in the tracker (or
+    an earlier line of the file) is skipped and counted, unless
+    ``allow_duplicates``.  A file column whose header is one of the tracker's
+    own Enquiries columns is imported into it; one matching no header is an
+    error, or left out with ``ignore_unknown``.  Every row is checked first:
+    if any is bad, nothing is added.
+    """
+    read = importers.read(path, kind)
+    # An importer may return a plain list: it then has no remarks and no extra columns.
+    records = read if isinstance(read, importers.ImportedFile) else importers.ImportedFile(read)
+    extra_columns = records.extra_columns
+    outcome = ImportOutcome(rows=[], read=len(records), remarks=list(records.remarks))
+    template = load_template()
+    with backend.session():
+        snapshot = backend.read()
+        layout_check(snapshot, backend.label)
+        header = _tab(snapshot, template.enquiries.name, backend.label)[0]
+        into = _match_extra_columns(header, extra_columns, template, path, backend.label,
+                                    ignore_unknown, outcome.ignored)
+        cells = prepare_rows(snapshot, [r.fields for r in records],
+                             where=lambda i: f"{path.name} line {records[i].line}", now=now,
+                             label=backend.label, received_default=False)
+        for record, row in zip(records, cells, strict=True):
+            for name, text in record.extra.items():
+                text = (text or "").replace("\r\n", "\n").replace("\r", "\n").strip()
+                if name in into and text:
+                    row[into[name]] = checked_value(
+                        text, f"{path.name} line {record.line}, {into[name]}")
+        if not allow_duplicates:
+            cells = _without_duplicates(snapshot, template, cells, backend.label, outcome)
+        outcome.rows = backend.append(cells)
+    return outcome
+
+
+def _match_extra_columns(header: Sequence[CellValue], extra_columns: Mapping[str, int],
+                         template: Template, path: Path, label: str, ignore_unknown: bool,
+                         ignored: list[str]) -> dict[str, str]:
+    """File header -> the tracker's header it is imported into; the rest are left out or refused."""
+    tracker_headers = {header_key(h): text_of(h).strip() for h in header if text_of(h).strip()}
+    computed = {header_key(c.header) for c in template.computed_columns()}
+    into: dict[str, str] = {}
+    for name, col in extra_columns.items():
+        key = header_key(name)
+        if key in computed:
+            ignored.append(f"{name} (sheetcrm works it out)")
+        elif key in tracker_headers:
+            into[name] = tracker_headers[key]
+        elif ignore_unknown:
+            ignored.append(name)
+        else:
+            known = ", ".join(v for k, v in tracker_headers.items() if k not in computed)
+            raise InputError(
+                f"{path}: column {col} {name!r} matches no column on the "
+                f"{template.enquiries.name} tab of {label} (it has {known}): rename it to one "
+                "of those, add the column to the tracker first, or use --ignore-unknown to "
+                "leave it out; nothing was added"
+            )
+    return into
+
+
+def _same_enquiry_key(received: CellValue, name: CellValue, contact: CellValue,
+                      cal: BusinessCalendar, region: str, received_header: str) -> tuple[Any, ...]:
+    """What makes two rows the same enquiry: Received, Name and Contact, read as a refresh does."""
+    when = parse_datetime(received, header=received_header, cal=cal).value
+    phone = parse_phone(contact, region=region).value
+    contact_key = phone or " ".join(text_of(contact).casefold().split())
+    return (when, " ".join(text_of(name).casefold().split()), contact_key)
+
+
+def _without_duplicates(snapshot: Snapshot, template: Template,
+                        rows: list[dict[str, CellValue]], label: str,
+                        outcome: ImportOutcome) -> list[dict[str, CellValue]]:
+    """The rows not already in the tracker nor earlier in the file; counts the others."""
+    settings = read_settings(snapshot, template, label)
+    cal = BusinessCalendar(settings)
+    grid = _tab(snapshot, template.enquiries.name, label)
+    layout = find_layout(grid, template, label)
+    rec, nam, con = (template.column(k).header for k in ("received", "name", "contact"))
+
+    def key(received: CellValue, name: CellValue, contact: CellValue) -> tuple[Any, ...]:
+        return _same_enquiry_key(received, name, contact, cal, settings.country, rec)
+
+    existing = {
+        key(layout.get(line, "received"), layout.get(line, "name"), layout.get(line, "contact"))
+        for line in grid[1:]
+        if text_of(layout.get(line, "received")) and text_of(layout.get(line, "name"))
+    }
+    kept: list[dict[str, CellValue]] = []
+    seen: set[tuple[Any, ...]] = set()
+    for row in rows:
+        k = key(row.get(rec), row.get(nam), row.get(con))
+        if k in existing:
+            outcome.already += 1
+        elif k in seen:
+            outcome.repeated += 1
+        else:
+            seen.add(k)
+            kept.append(row)
+    return kept

@@ -91,7 +91,6 @@ def test_a_date_alone_means_opening_time_with_a_note(raw: CellValue, expected: d
 
 NOT_A_DATE = [
     "32/13/2026",
-    "29/02/2027",  # 2027 is not a leap year
     "10/14/2026",  # month first: month 14 does not exist, and we never guess
     "14/10/2026 25:00",
     "14/10/2026 09:75",
@@ -428,3 +427,20 @@ def test_huge_integers_are_problems_not_crashes(huge: int) -> None:
     assert parse_count(huge, header="Follow-ups done", maximum=3).problem
     assert parse_phone(huge, region="UG").problem
     assert parse_datetime(huge, header="Received", cal=CAL).problem
+
+
+@pytest.mark.parametrize(
+    ("raw", "why"),
+    [
+        ("31/11/2026", "November 2026 has only 30 days"),
+        ("31/11/2026 09:40", "November 2026 has only 30 days"),
+        ("29/02/2027", "February 2027 has only 28 days"),
+        ("32/01/2026", "January 2026 has only 31 days"),
+        ("31 Apr 2026", "April 2026 has only 30 days"),
+    ],
+)
+def test_a_day_the_month_does_not_have_is_not_blamed_on_the_order(raw: str, why: str) -> None:
+    parsed = parse_datetime(raw, header="Received", cal=CAL)
+    assert parsed.value is None
+    assert parsed.problem == f"Received '{raw}' is not a date: {why}"
+    assert "day first" not in parsed.problem

@@ -66,3 +66,35 @@ def test_add_unknown_source_lists_the_choices(tmp_path: Path) -> None:
 def test_add_to_missing_file(tmp_path: Path) -> None:
     result = run("add", str(tmp_path / "missing.xlsx"), "--name", "X")
     assert_one_line_error(result, "missing.xlsx")
+
+
+def test_add_a_day_november_does_not_have_says_so(tmp_path: Path) -> None:
+    path = cli_tracker(tmp_path)
+    before = digest(path)
+    result = run("add", str(path), "--name", "Sarah N.", "--received", "31/11/2026 09:40")
+    assert_one_line_error(result, "'31/11/2026 09:40' is not a date: November 2026 has only "
+                                  "30 days")
+    assert "day first" not in result.stderr
+    assert digest(path) == before
+
+
+def test_add_with_a_first_contact_is_contacted_unless_told_otherwise(tmp_path: Path) -> None:
+    path = cli_tracker(tmp_path)
+    result = run("add", str(path), "--name", "Sarah N.", "--received", "23/11/2026 09:40",
+                 "--first-contact", "23/11/2026 10:15")
+    assert result.exit_code == 0, result.output
+    assert row_values(path, 2)["Status"] == "contacted"
+    refreshed = run("refresh", str(path), "--now", "2026-11-23T12:00")
+    assert "Rows with problems" not in refreshed.output
+
+
+def test_add_refuses_a_first_contact_the_tracker_would_flag(tmp_path: Path) -> None:
+    path = cli_tracker(tmp_path)
+    before = digest(path)
+    pending = run("add", str(path), "--name", "Sarah N.", "--received", "23/11/2026 09:40",
+                  "--first-contact", "23/11/2026 10:15", "--status", "pending")
+    assert_one_line_error(pending, "a first contact is given, so Status cannot be pending")
+    early = run("add", str(path), "--name", "Sarah N.", "--received", "23/11/2026 09:40",
+                "--first-contact", "22/11/2026 10:15")
+    assert_one_line_error(early, "First contact is before Received")
+    assert digest(path) == before

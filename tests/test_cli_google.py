@@ -11,6 +11,7 @@ from click.testing import CliRunner, Result
 from sheetcrm.backends.base import Backend
 from sheetcrm.backends.google import GoogleBackend
 from sheetcrm.cli import App, cli
+from sheetcrm.errors import AuthError
 from sheetcrm.opening import OpenOptions, is_google, open_tracker
 from tests.fake_sheets import FakeSheets
 from tests.helpers.cli import assert_one_line_error
@@ -125,3 +126,97 @@ def test_init_needs_a_target_or_create(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["init"])
     assert result.exit_code == 2
     assert "TRACKER" in result.stderr
+
+
+# ----------------------------------------------------------- credentials, every command
+
+SHEET = "https://docs.google.com/spreadsheets/d/" + "k" * 44 + "/edit"
+
+
+def _credential_case(case: str, tmp_path: Path) -> tuple[list[str], str]:
+    """The --credentials arguments for one kind of unusable credentials, and its message."""
+    if case == "none":
+        return [], "No Google credentials found"
+    if case == "missing":
+        return ["--credentials", str(tmp_path / "nowhere.json")], "does not exist"
+    path = tmp_path / "key.json"
+    if case == "not a key":
+        path.write_text("hello, not a key\n")
+        expected = "is not a Google key file"
+    elif case == "a spreadsheet":  # a binary file that exists: not "check that it exists"
+        path = tmp_path / "other.xlsx"
+        path.write_bytes(b"PK\x03\x04\x14\x00\x00\x00\x08\x00\xa7\xff\xfe\x90")
+        expected = "is not a Google key file"
+    else:  # a damaged key: the right shape, an unusable private key
+        path.write_text(json.dumps({
+            "type": "service_account", "private_key": "SECRET-garbage",
+            "client_email": "bot@p.iam.gserviceaccount.com",
+            "token_uri": "https://oauth2.googleapis.com/token"}))
+        expected = "incomplete or damaged"
+    path.chmod(0o600)
+    return ["--credentials", str(path)], expected
+
+
+CREDENTIAL_CASES = ["none", "missing", "not a key", "a spreadsheet", "damaged"]
+
+
+@pytest.fixture
+def no_saved_credentials(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("GOOGLE_APPLICATION_CREDENTIALS", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / ".config"))
+
+
+@pytest.mark.usefixtures("no_saved_credentials")
+@pytest.mark.parametrize("case", CREDENTIAL_CASES)
+def test_init_create_gives_the_credentials_message_refresh_gives(
+        tmp_path: Path, case: str) -> None:
+    creds, expected = _credential_case(case, tmp_path)
+    refreshed = CliRunner().invoke(cli, ["refresh", SHEET, *creds])
+    created = CliRunner().invoke(cli, ["init", "--create", "Salon", *creds])
+    assert_one_line_error(refreshed, expected)
+    assert_one_line_error(created, expected)
+    assert created.stderr.splitlines()[-1] == refreshed.stderr.splitlines()[-1]
+    assert "Drive API" not in created.stderr and "SECRET" not in created.stderr
+    assert "check that it exists" not in created.stderr
+
+
+@pytest.mark.usefixtures("no_saved_credentials")
+@pytest.mark.parametrize("case", CREDENTIAL_CASES)
+def test_every_command_that_loads_credentials_names_the_real_fault(
+        tmp_path: Path, case: str) -> None:
+    creds, expected = _credential_case(case, tmp_path)
+    for name, args in credential_commands(tmp_path).items():
+        result = CliRunner().invoke(cli, [*args, *creds])
+        assert result.exit_code == 1, (name, result.output)
+        assert_one_line_error(result, expected)
+
+
+def credential_commands(tmp_path: Path) -> dict[str, list[str]]:
+    """A run of every command that loads Google credentials, on a Google link."""
+    csv_file = tmp_path / "in.csv"
+    csv_file.write_text("Received,Name\n23/11/2026 09:40,Sarah N.\n")
+    xlsx = tmp_path / "offline.xlsx"
+    return {
+        "init": ["init", SHEET],
+        "init --create": ["init", "--create", "Salon"],
+        "add": ["add", SHEET, "--name", "Sarah N."],
+        "import": ["import", SHEET, str(csv_file)],
+        "refresh": ["refresh", SHEET],
+        "report": ["report", SHEET],
+        "export": ["export", SHEET, str(xlsx)],
+    }
+
+
+def test_every_command_with_credentials_is_in_that_test(tmp_path: Path) -> None:
+    # sync reads its offline copy first, so it cannot get as far as the credentials here.
+    takes_credentials = {c.name for c in cli.commands.values()
+                         if any(p.name == "credentials" for p in c.params)}
+    assert takes_credentials - {"sync"} <= set(credential_commands(tmp_path)), (
+        "add the new command to credential_commands")
+
+
+def test_a_drive_refusal_on_create_still_says_what_to_do(fake: FakeSheets) -> None:
+    fake.fail_next(1, status=403, kind="drive.files.create")
+    with pytest.raises(AuthError, match="Drive API"):
+        GoogleBackend.create_spreadsheet("Salon", client=fake.client(), retry=three_quick_tries())

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import openpyxl
+import pytest
 
 from tests.helpers.cli import assert_one_line_error, digest, run
 
@@ -56,3 +57,39 @@ def test_init_bad_config_is_one_line_and_creates_nothing(tmp_path: Path) -> None
 def test_init_rejects_other_file_types(tmp_path: Path) -> None:
     result = run("init", str(tmp_path / "tracker.xls"))
     assert_one_line_error(result, ".xlsx")
+
+
+# The mobile examples phonenumbers gives for each country, worked out by hand
+# from its metadata (national format, then international).
+PHONE_EXAMPLES = {
+    "UG": "0712 345678 or +256 712 345678",
+    "KE": "0712 123456 or +254 712 123456",
+    "TZ": "0621 234 567 or +255 621 234 567",
+    "RW": "0720 123 456 or +250 720 123 456",
+}
+
+
+@pytest.mark.parametrize(("country", "examples"), PHONE_EXAMPLES.items())
+def test_phone_examples_follow_the_trackers_country(
+        tmp_path: Path, country: str, examples: str) -> None:
+    config = tmp_path / "business.toml"
+    config.write_text(f'country = "{country}"\n')
+    path = tmp_path / "tracker.xlsx"
+    assert run("init", str(path), "--config", str(config)).exit_code == 0
+    wb = openpyxl.load_workbook(path)
+    contact = next(c for c in wb["Enquiries"][1] if c.value == "Contact")
+    note = f"Phone number ({examples}), email or social media handle."
+    assert contact.comment is not None and contact.comment.text.startswith(note)
+    about = " ".join(str(v) for row in wb["About"].iter_rows(values_only=True)
+                     for v in row if v is not None)
+    assert f"Phone number ({examples})," in about
+    others = [code for c, e in PHONE_EXAMPLES.items() if c != country
+              for code in (e.split("+")[1][:3],)]
+    for code in others:  # no other country's numbers anywhere in the notes or About
+        assert f"+{code}" not in about and f"+{code}" not in contact.comment.text
+
+
+def test_add_help_does_not_assume_uganda() -> None:
+    out = run("add", "--help").output
+    for code in ("+256", "+254", "+255", "+250"):
+        assert code in out

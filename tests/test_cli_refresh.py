@@ -115,3 +115,13 @@ def test_deleted_computed_column_comes_back(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     header = [c.value for c in openpyxl.load_workbook(path)["Enquiries"][1]]
     assert "Respond by" in header
+
+
+def test_now_with_a_day_the_month_does_not_have_says_so(tmp_path: Path) -> None:
+    path = cli_tracker(tmp_path)
+    result = run("refresh", str(path), "--now", "2026-11-31T10:00")
+    assert result.exit_code == 2
+    assert "'2026-11-31T10:00' is not a date: November 2026 has only 30 days" in result.stderr
+    assert "use the form" not in result.stderr
+    wrong_form = run("refresh", str(path), "--now", "next week")
+    assert "is not an ISO date-time: use the form 2026-11-02T10:00" in wrong_form.stderr

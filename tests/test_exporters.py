@@ -161,3 +161,16 @@ def test_the_registry_has_text_and_json() -> None:
 def test_an_unknown_exporter_name_is_an_input_error() -> None:
     with pytest.raises(InputError, match="There is no 'csv' format: use one of text, json"):
         exporters.get("csv")
+
+
+def test_text_refresh_never_prints_a_dash_for_a_figure() -> None:
+    # One enquiry, still due: nothing met, missed or overdue, so there is no SLA rate.
+    due = MonthFigures(
+        month="2026-11",
+        channels=[ChannelFigures("WhatsApp", 1, 0, 0, 0, 1, 0.0, None, None, 0.0)],
+        total=ChannelFigures("Total", 1, 0, 0, 0, 1, 0.0, None, None, 0.0),
+        sla_breaches=0, escalate=False)
+    last = text.refresh("t", evaluation([due], [row(2, "due")])).splitlines()[-1]
+    assert last == ("  November 2026: 1 enquiry, 0 converted (0%), no reply due or made yet "
+                    "to measure against the SLA, 0 SLA breaches.")
+    assert " - " not in last and "(-)" not in last

@@ -78,3 +78,49 @@ def test_report_does_not_lay_out_tabs() -> None:
     months = tracker.report(backend, now=NOW)
     assert [m.month for m in months] == ["2026-10"]
     assert backend.writes == writes
+
+
+# ------------------------------------------------------------ Status and First contact
+
+
+def problems_column(backend: MemoryBackend, row: int) -> object:
+    return backend.tabs["Enquiries"].values[row - 1][col(backend, "Problems") - 1]
+
+
+def test_a_first_contact_on_a_pending_row_is_a_problem() -> None:
+    backend = fresh()
+    backend.append([{"Name": "Ann", "Received": dt.datetime(2026, 11, 2, 9),
+                     "First contact": dt.datetime(2026, 11, 2, 9, 30), "Status": "pending"}])
+    result = tracker.refresh(backend, now=NOW)
+    assert result.rows[0].problems == [
+        "A first contact is recorded: set Status to contacted"]
+    assert result.rows_with_problems == 1
+    assert problems_column(backend, 2) == "A first contact is recorded: set Status to contacted"
+
+
+def test_a_first_contact_before_received_is_a_problem_and_counted() -> None:
+    backend = fresh()
+    backend.append([
+        {"Name": "Ann", "Received": dt.datetime(2026, 11, 2, 9),
+         "First contact": dt.datetime(2026, 11, 1, 9, 30), "Status": "contacted"},
+        {"Name": "Ben", "Received": dt.datetime(2026, 11, 2, 9),
+         "First contact": dt.datetime(2026, 11, 2, 9, 30), "Status": "contacted"},
+    ])
+    result = tracker.refresh(backend, now=NOW)
+    ann, ben = result.rows
+    assert ann.sla is not None and ann.sla.text == "Unknown: First contact is before Received"
+    assert ann.problems == ["First contact is before Received: check both dates"]
+    assert ben.problems == []
+    assert result.rows_with_problems == 1
+
+
+def test_contacted_without_a_first_contact_is_a_problem() -> None:
+    backend = fresh()
+    backend.append([
+        {"Name": "Ann", "Received": dt.datetime(2026, 11, 2, 9), "Status": "contacted"},
+        {"Name": "Ben", "Received": dt.datetime(2026, 11, 2, 9), "Status": "converted"},
+    ])
+    ann, ben = tracker.refresh(backend, now=NOW).rows
+    assert ann.problems == [
+        "Status is contacted but First contact is blank: type when you first replied"]
+    assert ben.problems == []  # converted: no follow-up to schedule

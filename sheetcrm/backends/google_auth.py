@@ -120,22 +120,32 @@ def load_credentials(
     from google.oauth2 import service_account
 
     _warn_if_shared(path, warn or log.warning)
+    not_a_key = AuthError(
+        f"The credentials file {path} is not a Google key file (JSON): download the key "
+        "again from Google Cloud Console"
+    )
     try:
         text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
+    except UnicodeDecodeError:
+        # A spreadsheet or picture given by mistake: it was read, it is just not a key.
+        raise not_a_key from None
+    except FileNotFoundError:
         raise AuthError(
-            f"Cannot read the credentials file {path}: check that it exists and that you may "
-            "read it"
+            f"The credentials file {path} does not exist: check the path"
         ) from None
+    except PermissionError:
+        raise AuthError(
+            f"You may not read the credentials file {path}: ask whoever made it to let you, "
+            "or use your own key"
+        ) from None
+    except OSError as exc:
+        raise AuthError(f"Cannot read the credentials file {path} ({exc.strerror})") from None
     try:
         info: Any = json.loads(text)
     except ValueError:
         info = None
     if not isinstance(info, dict):
-        raise AuthError(
-            f"The credentials file {path} is not a Google key file (JSON): download the key "
-            "again from Google Cloud Console"
-        )
+        raise not_a_key
     if "installed" in info or "web" in info:
         raise AuthError(
             f"{path} is an OAuth client file, not a key: run `sheetcrm auth --client-secrets "

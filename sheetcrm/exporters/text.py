@@ -33,9 +33,15 @@ def refresh(label: str, e: Evaluation) -> str:
     if e.months:
         m = e.months[0]
         t = m.total
-        line = (f"  {month_label(m.month)}: {enquiries(t.enquiries)}, {t.converted} converted "
-                f"({percent(t.conversion_rate)}), {percent(t.sla_met_rate)} answered within the "
-                f"SLA, {m.sla_breaches} SLA breaches")
+        # A sentence never shows "-" for a figure: it says why there is none.
+        converted = f"{t.converted} converted"
+        if t.conversion_rate is not None:
+            converted += f" ({percent(t.conversion_rate)})"
+        within = (f"{percent(t.sla_met_rate)} answered within the SLA"
+                  if t.sla_met_rate is not None else "no reply due or made yet to measure "
+                  "against the SLA")
+        line = (f"  {month_label(m.month)}: {enquiries(t.enquiries)}, {converted}, {within}, "
+                f"{m.sla_breaches} SLA breaches")
         lines.append(line + (": escalate." if m.escalate else "."))
     return "\n".join(lines)
 

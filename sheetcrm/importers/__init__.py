@@ -13,7 +13,7 @@ from pathlib import Path
 
 from ..errors import InputError
 from . import csv, whatsapp
-from .record import Record
+from .record import ImportedFile, Record
 
 #: Importer name -> (reader, file suffixes it takes).
 IMPORTERS: dict[str, tuple[Callable[[Path], list[Record]], tuple[str, ...]]] = {
@@ -23,7 +23,7 @@ IMPORTERS: dict[str, tuple[Callable[[Path], list[Record]], tuple[str, ...]]] = {
     "whatsapp": (whatsapp.read, ()),
 }
 
-__all__ = ["IMPORTERS", "Record", "read"]
+__all__ = ["IMPORTERS", "ImportedFile", "Record", "read"]
 
 
 def read(path: Path, kind: str | None = None) -> list[Record]:

@@ -21,6 +21,7 @@ from gspread.exceptions import APIError, NoValidUrlKeyFound
 from gspread.utils import absolute_range_name, extract_id_from_url
 
 from ...errors import (
+    AccessRefused,
     AuthError,
     BackendError,
     InputError,
@@ -209,16 +210,16 @@ class SheetsClient:
             if "has not been used" in lowered or "is disabled" in lowered or (
                 reason == "PERMISSION_DENIED" and "api" in lowered and "enable" in lowered
             ):
-                return AuthError(
+                return AccessRefused(
                     "The Google Sheets API is not enabled for the Google Cloud project of these "
                     "credentials: enable it under APIs & Services, Library, Google Sheets API"
                 )
             if self.email:
-                return AuthError(
+                return AccessRefused(
                     f"The sheet is not shared with {self.email}: open it in Google Sheets, "
                     "click Share and add that address as an editor"
                 )
-            return AuthError(
+            return AccessRefused(
                 f"Google refused access to the sheet {self.key}: open it in Google Sheets, "
                 "click Share and add the account sheetcrm uses as an editor"
             )
@@ -314,7 +315,9 @@ class SheetsClient:
                 f"whether the sheet was made: look in your Google Drive for {title!r}; if it is "
                 "there, run `sheetcrm init` with its link, otherwise run this command again"
             ) from None
-        except AuthError:
+        except AccessRefused:
+            # Only a refusal of the request itself is about Drive; missing, unreadable or
+            # rejected credentials keep the message every other command gives for them.
             if self.email:
                 raise AuthError(
                     f"The service account {self.email} cannot create sheets of its own: "
