@@ -471,6 +471,16 @@ def report(
     backend: Backend, *, month: str | None = None, now: dt.datetime | None = None
 ) -> list[MonthFigures]:
     """The monthly figures, newest first, without writing anything."""
+    return report_figures(backend, month=month, now=now)[0]
+
+
+def report_figures(
+    backend: Backend, *, month: str | None = None, now: dt.datetime | None = None
+) -> tuple[list[MonthFigures], dict[str, Any]]:
+    """The monthly figures, newest first, and the tracker-wide figures; writes nothing.
+
+    The tracker-wide figures: ``average_sales_cycle_days`` (None when not known yet).
+    """
     if month is not None and not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month):
         raise InputError(f"--month {month!r} is not a month: use the form 2026-10")
     evaluation = evaluate(backend.read(), now=now, label=backend.label, build_tabs=False)
@@ -479,7 +489,8 @@ def report(
         months = [m for m in months if m.month == month]
         if not months:
             raise InputError(f"{backend.label} has no enquiries received in {month}")
-    return months
+    cycle = evaluation.sales_cycle
+    return months, {"average_sales_cycle_days": cycle.days if cycle else None}
 
 
 #: Fields that ``add`` and ``import`` accept, by template column key.

@@ -1,16 +1,17 @@
 """Exporters: the tracker's results as text for people or data for other programs.
 
 One module per format, each with ``refresh(label, evaluation) -> str`` and
-``report(label, months) -> str``.  A new format is a new module and one line
+``report(label, months, figures=None) -> str``.  A new format is a new module and one line
 in :data:`EXPORTERS`.  (The offline Excel copy of a Google tracker is a
 tracker in its own right: see :mod:`sheetcrm.sync`.)
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from types import ModuleType
+from typing import Any, Protocol
 
 from ..errors import InputError
 from ..results import Evaluation
@@ -23,7 +24,16 @@ class Exporter:
     """The functions one format provides."""
 
     refresh: Callable[[str, Evaluation], str]
-    report: Callable[[str, Sequence[MonthFigures]], str]
+    report: ReportFunction
+
+
+class ReportFunction(Protocol):
+    """``report(label, months, figures=None)``: figures are tracker-wide (sales cycle)."""
+
+    def __call__(self, label: str, months: Sequence[MonthFigures],
+                 figures: Mapping[str, Any] | None = None, /) -> str:
+        """The report as text."""
+        ...
 
 
 def _exporter(module: ModuleType) -> Exporter:
