@@ -239,6 +239,7 @@ def test_a_tracker_made_before_history_gets_the_tab_and_a_baseline(owner: Owner)
 # --------------------------------------------------------------------------- Google, mid-refresh
 
 
+@pytest.mark.slow
 def test_an_owner_edit_at_any_request_of_a_refresh_is_recorded_once(tmp_path: Path) -> None:
     """Google: the owner sorts and changes a status just before each request of a refresh."""
     def fresh() -> Owner:
