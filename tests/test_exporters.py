@@ -161,3 +161,15 @@ def test_the_registry_has_text_and_json() -> None:
 def test_an_unknown_exporter_name_is_an_input_error() -> None:
     with pytest.raises(InputError, match="There is no 'csv' format: use one of text, json"):
         exporters.get("csv")
+
+
+def test_reports_add_the_tracker_wide_figures_after_the_months() -> None:
+    data = json.loads(json_exporter.report("shop.xlsx", [OCT],
+                                           {"average_sales_cycle_days": 6.5}))
+    assert list(data) == ["months", "average_sales_cycle_days"]
+    assert data["average_sales_cycle_days"] == 6.5
+    words = text.report("shop.xlsx", [OCT], {"average_sales_cycle_days": 6.5})
+    assert words.endswith("\nAverage sales cycle: 6.5 days from first contact to converted "
+                          "(measured at refresh time, or the Closed on date)")
+    assert "Average sales cycle" not in text.report("shop.xlsx", [OCT],
+                                                    {"average_sales_cycle_days": None})

@@ -11,6 +11,7 @@ from sheetcrm.history import (
     Event,
     Observed,
     Remembered,
+    SalesCycle,
     decode,
     encode,
     meta_keys,
@@ -220,3 +221,14 @@ def test_average_sales_cycle_rounds_to_a_tenth_and_may_be_unknown() -> None:
     assert sales_cycle(rows, memory, {}).days == 1.3
     assert sales_cycle(rows, None, {}).days is None
     assert sales_cycle(rows, None, {}).count == 0
+
+
+def test_the_worked_example_in_docs_rules() -> None:
+    memory = {"E0002": Remembered("converted", True, dt.date(2026, 11, 5)),
+              "E0005": Remembered("converted", True, dt.date(2026, 11, 12)),
+              "E0007": Remembered("converted", False, dt.date(2026, 11, 6))}
+    rows = [Observed("E0002", "Bob", "converted", at(28, 10, 13)),
+            Observed("E0005", "Eve", "converted", dt.datetime(2026, 11, 1, 9, 30, tzinfo=KLA)),
+            Observed("E0007", "Gus", "converted", None)]
+    # 8 and 4 days: (8 + 4) / 2 = 6.0, over 2, 1 from Closed on.
+    assert sales_cycle(rows, memory, {"E0005": dt.date(2026, 11, 5)}) == SalesCycle(6.0, 2, 1)
