@@ -215,7 +215,8 @@ def test_average_sales_cycle_by_hand() -> None:
 
 def test_average_sales_cycle_rounds_to_a_tenth_and_may_be_unknown() -> None:
     memory = {f"E000{n}": Remembered("converted", True, dt.date(2026, 11, 12)) for n in (1, 2, 3)}
-    rows = [Observed("E0001", "A", "converted", at(11)), Observed("E0002", "B", "converted", at(11)),
+    rows = [Observed("E0001", "A", "converted", at(11)),
+            Observed("E0002", "B", "converted", at(11)),
             Observed("E0003", "C", "converted", at(10))]
     # 1 + 1 + 2 = 4 days over 3 = 1.333... -> 1.3.
     assert sales_cycle(rows, memory, {}).days == 1.3
