@@ -8,6 +8,7 @@ import zoneinfo
 from sheetcrm.history import Event, SalesCycle
 from sheetcrm.model import Cell, Changes, Settings
 from sheetcrm.results import Evaluation
+from sheetcrm.summary import ChannelFigures, MonthFigures
 from sheetcrm.tabs import TabContext, history, summary
 from sheetcrm.template import load_template
 
@@ -59,7 +60,7 @@ def test_the_summary_shows_the_average_sales_cycle_labelled_as_measured_at_refre
     assert rows[at - 1] == []
     assert rows[at + 1] == [Cell("Average sales cycle (days, measured at refresh time)",
                                  style="label"), Cell(6.0)]
-    words = " ".join(str(line[0].value) for line in rows[at + 2:])
+    words = " ".join(str(line[0].value) for line in rows[at + 2:] if line)
     assert words == ("From First contact to the refresh that first saw the status converted "
                      "(or the Closed on date where you typed one), over 2 converted enquiries, "
                      "1 of them from the Closed on column. A refresh sees a change only when it "
@@ -69,10 +70,26 @@ def test_the_summary_shows_the_average_sales_cycle_labelled_as_measured_at_refre
 def test_the_summary_says_when_the_sales_cycle_is_not_known_yet() -> None:
     rows = summary_rows(SalesCycle(days=None, count=0, typed=0))
     at = rows.index([Cell("Sales cycle", style="subtitle")])
-    assert " ".join(str(line[0].value) for line in rows[at + 1:]) == (
+    assert " ".join(str(line[0].value) for line in rows[at + 1:] if line) == (
         "Average sales cycle: not known yet. It needs a converted enquiry with a First "
         "contact, seen converted by a refresh or with a Closed on date.")
 
 
 def test_a_summary_built_without_a_sales_cycle_has_no_block() -> None:
     assert [Cell("Sales cycle", style="subtitle")] not in summary_rows(None)
+
+
+def test_with_months_the_sales_cycle_comes_after_them_and_before_the_undated_note() -> None:
+    settings = Settings()
+    month = MonthFigures("2026-11", [], ChannelFigures("Total", 1, 1, 1, 0, 0, 1.0, 1.0, 30,
+                                                       0.0), 0, False)
+    evaluation = Evaluation(now=dt.datetime(2026, 11, 12, 10, tzinfo=KLA), settings=settings,
+                            rows=[], months=[month], changes=Changes(), undated=1,
+                            sales_cycle=SalesCycle(days=2.5, count=4, typed=0))
+    rows = summary.build(TabContext(template=T, settings=settings, evaluation=evaluation,
+                                    letters={}, last_row=1)).rows
+    at = rows.index([Cell("Sales cycle", style="subtitle")])
+    assert rows[at - 1] == [] and rows[-2] == []
+    assert rows[at - 2][0].value == "SLA breaches this month: 0"
+    assert rows[at + 1][1] == Cell(2.5)
+    assert str(rows[-1][0].value).startswith("1 enquiry has no readable Received date")

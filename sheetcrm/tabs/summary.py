@@ -50,7 +50,8 @@ def build(ctx: TabContext) -> TabContent:
     if not months:
         rows.append([Cell("No dated enquiries yet. Add some on the Enquiries tab and refresh.",
                           style="muted")])
-        rows += _sales_cycle(evaluation.sales_cycle)
+        if evaluation.sales_cycle is not None:
+            rows += [blank(), *_sales_cycle(evaluation.sales_cycle)]
         return TabContent(rows=rows, widths=_summary_widths(), freeze_rows=0)
 
     # Month by month, oldest first so the chart reads left to right.
@@ -98,12 +99,12 @@ def build(ctx: TabContext) -> TabContent:
                                 last_col=3, anchor_row=4, anchor_col=13,
                                 y_axis_title="Enquiries"))
         rows.append(blank())
+    rows += _sales_cycle(evaluation.sales_cycle)
     if evaluation.undated:
         count = evaluation.undated
         what = ("1 enquiry has no readable Received date, so it is" if count == 1 else
                 f"{count} enquiries have no readable Received date, so they are")
         rows.append([Cell(f"{what} not counted: see the Problems column.", style="muted")])
-    rows += _sales_cycle(evaluation.sales_cycle)
     return TabContent(rows=rows, widths=_summary_widths(), charts=charts)
 
 
@@ -111,12 +112,12 @@ def _sales_cycle(cycle: SalesCycle | None) -> list[list[Cell]]:
     """The average sales cycle (issue 11), from what the refreshes saw: see docs/rules.md."""
     if cycle is None:
         return []
-    rows: list[list[Cell]] = [blank(), [Cell("Sales cycle", style="subtitle")]]
+    rows: list[list[Cell]] = [[Cell("Sales cycle", style="subtitle")]]
     if cycle.days is None:
         rows += para("Average sales cycle: not known yet. It needs a converted enquiry with a "
                      "First contact, seen converted by a refresh or with a Closed on date.",
                      style="muted")
-        return rows
+        return [*rows, blank()]
     rows.append([Cell("Average sales cycle (days, measured at refresh time)", style="label"),
                  Cell(cycle.days)])
     typed = f", {cycle.typed} of them from the Closed on column" if cycle.typed else ""
@@ -125,7 +126,7 @@ def _sales_cycle(cycle: SalesCycle | None) -> list[list[Cell]]:
         f"Closed on date where you typed one), over {cycle.count} converted "
         f"enquir{'y' if cycle.count == 1 else 'ies'}{typed}. A refresh sees a change only "
         "when it runs, so refresh often for a close figure.", style="muted")
-    return rows
+    return [*rows, blank()]
 
 
 LIVE_KEYS = ("status", "name", "first_contact", "respond_by", "next_follow_up")
