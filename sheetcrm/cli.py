@@ -560,8 +560,9 @@ def report(app: App, target: str | None, month: str | None, now: dt.datetime | N
         return
     assert target is not None
     backend = app.open(target)
-    months = tracker.report(backend, month=month, now=now)
-    click.echo(exporters.get("json" if as_json else "text").report(backend.label, months))
+    months, figures = tracker.report_figures(backend, month=month, now=now)
+    click.echo(exporters.get("json" if as_json else "text").report(backend.label, months,
+                                                                   figures))
 
 
 @cli.command(short_help="Sign in with your own Google account, for sheets you own.")

@@ -143,7 +143,8 @@ class LogLines:
 
     tab: str
     header: Sequence[str]
-    rows: Sequence[Sequence[CellValue]]
+    #: Raw values, or styled ``Cell``s (History dates its lines with the datetime style).
+    rows: Sequence[Sequence[CellValue | Cell]]
 
 
 @dataclass

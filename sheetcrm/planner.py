@@ -378,7 +378,7 @@ def _plan_log(changes: Changes, grids: Mapping[str, Grid]) -> AppendLines:
     log = changes.log
     assert log is not None
     existing = grids.get(log.tab)
-    lines = [tuple(Cell(v) for v in r) for r in log.rows]
+    lines = [tuple(v if isinstance(v, Cell) else Cell(v) for v in r) for r in log.rows]
     if not existing:
         lines.insert(0, tuple(Cell(h, style="header") for h in log.header))
     return AppendLines(tab=log.tab, row=len(existing or []) + 1, rows=tuple(lines),

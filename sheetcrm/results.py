@@ -10,6 +10,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from .history import SalesCycle
 from .model import Changes, Settings, Status
 from .sla import SlaResult
 from .summary import MonthFigures
@@ -61,6 +62,8 @@ class Evaluation:
     months: list[MonthFigures]
     changes: Changes
     undated: int = 0
+    #: The average sales cycle (from the History memory and Closed on), once worked out.
+    sales_cycle: SalesCycle | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON object printed by ``refresh --json``."""

@@ -101,6 +101,8 @@ class Tab:
     freeze_rows: int = 0
     freeze_cols: int = 0
     columns: tuple[Column, ...] = ()
+    #: Columns the owner may add (``init`` does not make them), such as Closed on.
+    optional_columns: tuple[Column, ...] = ()
     conditional_formats: tuple[ConditionalFormat, ...] = ()
     settings: tuple[SettingSpec, ...] = ()
     date_lists: tuple[DateListSpec, ...] = ()
@@ -133,7 +135,7 @@ class Template:
 
     def column(self, key: str) -> Column:
         """The Enquiries column with this key."""
-        for col in self.enquiries.columns:
+        for col in self.enquiries.columns + self.enquiries.optional_columns:
             if col.key == key:
                 return col
         raise SheetCRMError(f"The tracker template has no column {key!r}")
@@ -184,13 +186,14 @@ def _build(data: Mapping[str, Any], country: str = "UG") -> Template:
                       "note": _localised(c.get("note", ""), country)})
             for c in t.pop("columns", ())
         )
+        optional = tuple(Column(**c) for c in t.pop("optional_columns", ()))
         cfs = tuple(ConditionalFormat(**c) for c in t.pop("conditional_formats", ()))
         settings = tuple(SettingSpec(**s) for s in t.pop("settings", ()))
         date_lists = tuple(DateListSpec(**d) for d in t.pop("date_lists", ()))
         sources = tuple(t.pop("sources", ()))
-        tabs.append(Tab(columns=columns, conditional_formats=cfs, settings=settings,
-                        date_lists=date_lists, sources=sources, **t))
-    for col in (c for tab in tabs for c in tab.columns):
+        tabs.append(Tab(columns=columns, optional_columns=optional, conditional_formats=cfs,
+                        settings=settings, date_lists=date_lists, sources=sources, **t))
+    for col in (c for tab in tabs for c in tab.columns + tab.optional_columns):
         if col.style is not None and col.style not in styles:
             raise SheetCRMError(f"Template column {col.header!r} uses unknown style {col.style!r}")
     return Template(version=data["version"], rows=data["rows"],

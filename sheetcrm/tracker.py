@@ -15,12 +15,13 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from . import importers, links, tabs
+from . import history, importers, links, tabs
 from .backends.base import Backend
 from .businesstime import BusinessCalendar
 from .cells import (
     example_number,
     header_key,
+    header_positions,
     parse_contact,
     parse_count,
     parse_datetime,
@@ -31,12 +32,13 @@ from .cells import (
     text_of,
 )
 from .errors import ConcurrentEdit, InputError, NotATracker, SheetCRMError
-from .model import Cell, CellValue, Changes, Grid, Settings, Snapshot
+from .model import Cell, CellValue, Changes, Grid, LogLines, Settings, Snapshot
 from .planner import checked_value
 from .results import Evaluation, RowResult
 from .settings import settings_from_grid, validate_settings
 from .sla import assess_sla, next_follow_up
 from .summary import EnquiryFacts, MonthFigures, monthly_figures
+from .tabs import history as history_tab
 from .template import Template, column_letter, load_template
 
 ID_PATTERN = re.compile(r"^E(\d+)$")
@@ -202,6 +204,10 @@ def evaluate(
 
     id_fills, last_id = _assign_ids(rows, meta)
     _flag_duplicates(rows)
+    # What changed since the last refresh, by ID (sheetcrm/history.py).
+    closed_on = _closed_on(grid, rows, template, cal)
+    observed = [history.Observed(r.id or "", r.name, r.status, r.first_contact) for r in rows]
+    seen = history.observe(observed, history.decode(meta), now.date())
 
     facts = [
         EnquiryFacts(
@@ -234,7 +240,14 @@ def evaluate(
             computed=computed, id_fills=id_fills, expected_ids=expected_ids, tabs={}, meta={}
         ),
         undated=sum(1 for r in rows if r.received is None),
+        # A report writes nothing, so it measures from what the last refresh kept.
+        sales_cycle=history.sales_cycle(
+            observed, seen.memory if build_tabs else seen.previous, closed_on),
     )
+    new_meta.update(history.meta_keys(seen.memory, meta))
+    if seen.events:
+        evaluation.changes.log = LogLines(template.tab("history").name, history_tab.HEADER,
+                                          history_tab.lines(seen.events, now))
     if build_tabs:
         letters = {key: _letter(i) for key, i in layout.columns.items()}
         evaluation.changes.tabs = tabs.refreshed_contents(tabs.TabContext(
@@ -351,6 +364,24 @@ def _contact_problems(received: dt.datetime | None, first: dt.datetime | None,
         # No follow-up can be scheduled without it (converted and lost need none).
         return [f"{st} is contacted but {fc} is blank: type when you first replied"]
     return []
+
+
+def _closed_on(grid: Grid, rows: list[RowResult], template: Template,
+               cal: BusinessCalendar) -> dict[str, dt.date]:
+    """ID -> the day in the optional Closed on column; an unreadable one goes in Problems."""
+    col = template.column("closed_on")
+    i = header_positions(grid[0] if grid else []).get(header_key(col.header))
+    out: dict[str, dt.date] = {}
+    if i is None:
+        return out
+    for r in rows:
+        raw = grid[r.row - 1][i] if i < len(grid[r.row - 1]) else None
+        parsed = parse_datetime(raw, header=col.header, cal=cal)
+        if parsed.problem:
+            r.problems.append(parsed.problem)
+        elif parsed.value is not None and r.id:
+            out[r.id] = parsed.value.date()
+    return out
 
 
 def _id_number(value: str) -> int | None:
@@ -481,6 +512,16 @@ def report(
     backend: Backend, *, month: str | None = None, now: dt.datetime | None = None
 ) -> list[MonthFigures]:
     """The monthly figures, newest first, without writing anything."""
+    return report_figures(backend, month=month, now=now)[0]
+
+
+def report_figures(
+    backend: Backend, *, month: str | None = None, now: dt.datetime | None = None
+) -> tuple[list[MonthFigures], dict[str, Any]]:
+    """The monthly figures, newest first, and the tracker-wide figures; writes nothing.
+
+    The tracker-wide figures: ``average_sales_cycle_days`` (None when not known yet).
+    """
     if month is not None and not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month):
         raise InputError(f"--month {month!r} is not a month: use the form 2026-10")
     evaluation = evaluate(backend.read(), now=now, label=backend.label, build_tabs=False)
@@ -489,7 +530,8 @@ def report(
         months = [m for m in months if m.month == month]
         if not months:
             raise InputError(f"{backend.label} has no enquiries received in {month}")
-    return months
+    cycle = evaluation.sales_cycle
+    return months, {"average_sales_cycle_days": cycle.days if cycle else None}
 
 
 #: Fields that ``add`` and ``import`` accept, by template column key.

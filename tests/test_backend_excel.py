@@ -148,8 +148,8 @@ def test_backend_satisfies_the_protocol(tmp_path: Path) -> None:
 
 def test_create_renders_the_enquiries_tab(tracker: Path, template: Template) -> None:
     wb = openpyxl.load_workbook(tracker)
-    assert wb.sheetnames == ["Enquiries", "Today", "Summary", "Settings", "Lists", "About",
-                             "sheetcrm"]
+    assert wb.sheetnames == ["Enquiries", "Today", "Summary", "History", "Settings", "Lists",
+                             "About", "sheetcrm"]
     assert wb["sheetcrm"].sheet_state == "hidden"
     assert wb.active.title == "Enquiries"
     ws = wb["Enquiries"]
@@ -255,8 +255,8 @@ def test_read_returns_raw_grids_of_the_tabs_the_engine_needs(tracker: Path,
     backend.append(enquiries_rows())
     snap = backend.read()
     assert set(snap.tabs) == {"Enquiries", "Settings", "Lists", "sheetcrm"}
-    assert snap.tab_names == ("Enquiries", "Today", "Summary", "Settings", "Lists", "About",
-                              "sheetcrm")
+    assert snap.tab_names == ("Enquiries", "Today", "Summary", "History", "Settings", "Lists",
+                              "About", "sheetcrm")
     grid = snap.tabs["Enquiries"]
     assert grid[0] == [c.header for c in template.enquiries.columns]
     assert records(grid) == enquiries_rows()

@@ -49,3 +49,22 @@ def test_report_bad_month(tmp_path: Path) -> None:
 def test_report_month_without_enquiries(tmp_path: Path) -> None:
     path = tracker(tmp_path)
     assert_one_line_error(run("report", str(path), "--month", "2025-01"), "2025-01")
+
+
+def test_report_json_gives_the_average_sales_cycle_as_of_the_last_refresh(
+        tmp_path: Path) -> None:
+    path = cli_tracker(tmp_path, ("--name", "Dee", "--received", "01/11/2026 09:00",
+                                  "--source", "WhatsApp", "--status", "converted",
+                                  "--first-contact", "01/11/2026 10:00"))
+    before = json.loads(run("report", str(path), "--json", "--now", "2026-11-04T10:00").stdout)
+    # No refresh has seen Dee converted yet, and there is no Closed on: not known.
+    assert before["average_sales_cycle_days"] is None
+    assert run("refresh", str(path), "--now", "2026-11-04T10:00").exit_code == 0
+    result = run("report", str(path), "--json", "--now", "2026-11-05T10:00")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert list(data) == ["months", "average_sales_cycle_days"]
+    # First contact 1/11, first seen converted by the refresh of 4/11: 3 days.
+    assert data["average_sales_cycle_days"] == 3.0
+    text = run("report", str(path), "--now", "2026-11-05T10:00").stdout
+    assert "Average sales cycle: 3 days from first contact to converted" in text

@@ -174,3 +174,15 @@ def test_text_refresh_never_prints_a_dash_for_a_figure() -> None:
     assert last == ("  November 2026: 1 enquiry, 0 converted (0%), no reply due or made yet "
                     "to measure against the SLA, 0 SLA breaches.")
     assert " - " not in last and "(-)" not in last
+
+
+def test_reports_add_the_tracker_wide_figures_after_the_months() -> None:
+    data = json.loads(json_exporter.report("shop.xlsx", [OCT],
+                                           {"average_sales_cycle_days": 6.5}))
+    assert list(data) == ["months", "average_sales_cycle_days"]
+    assert data["average_sales_cycle_days"] == 6.5
+    words = text.report("shop.xlsx", [OCT], {"average_sales_cycle_days": 6.5})
+    assert words.endswith("\nAverage sales cycle: 6.5 days from first contact to converted "
+                          "(measured at refresh time, or the Closed on date)")
+    assert "Average sales cycle" not in text.report("shop.xlsx", [OCT],
+                                                    {"average_sales_cycle_days": None})

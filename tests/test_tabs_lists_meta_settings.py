@@ -31,6 +31,7 @@ def test_meta_holds_the_template_version_and_no_id_issued_yet() -> None:
     assert content.rows == [
         [Cell("template_version"), Cell("1")],
         [Cell("last_id"), Cell("0")],
+        [Cell("history_parts"), Cell("0")],
         [Cell("note"), Cell("Kept by sheetcrm. Please do not edit this tab.")],
     ]
 

@@ -1,8 +1,8 @@
 """Exporters: the tracker's results as text for people or data for other programs.
 
 One module per format, each with ``refresh(label, evaluation) -> str``,
-``report(label, months) -> str``, ``fleet(action, outcomes) -> str`` (the
-closing table of ``refresh --all``) and ``trackers(outcomes) -> str``
+``report(label, months, figures=None) -> str``, ``fleet(action, outcomes) -> str``
+(the closing table of ``refresh --all``) and ``trackers(outcomes) -> str``
 (``list``).  A new format is a new module and one line in :data:`EXPORTERS`.
 (The offline Excel copy of a Google tracker is a tracker in its own right:
 see :mod:`sheetcrm.sync`.)
@@ -10,9 +10,10 @@ see :mod:`sheetcrm.sync`.)
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from types import ModuleType
+from typing import Any, Protocol
 
 from ..errors import InputError
 from ..outcomes import TrackerOutcome
@@ -26,11 +27,20 @@ class Exporter:
     """The functions one format provides."""
 
     refresh: Callable[[str, Evaluation], str]
-    report: Callable[[str, Sequence[MonthFigures]], str]
+    report: ReportFunction
     #: ``refresh --all`` / ``report --all``: (action, outcomes) -> the closing table.
     fleet: Callable[[str, Sequence[TrackerOutcome]], str]
     #: ``list``: the configured trackers and when each was last refreshed.
     trackers: Callable[[Sequence[TrackerOutcome]], str]
+
+
+class ReportFunction(Protocol):
+    """``report(label, months, figures=None)``: figures are tracker-wide (sales cycle)."""
+
+    def __call__(self, label: str, months: Sequence[MonthFigures],
+                 figures: Mapping[str, Any] | None = None, /) -> str:
+        """The report as text."""
+        ...
 
 
 def _exporter(module: ModuleType) -> Exporter:

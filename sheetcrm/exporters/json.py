@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from ..outcomes import TrackerOutcome
 from ..results import Evaluation
@@ -15,9 +16,10 @@ def refresh(label: str, e: Evaluation) -> str:
     return json.dumps(e.as_dict(), indent=2)
 
 
-def report(label: str, months: Sequence[MonthFigures]) -> str:
-    """The monthly figures per channel, newest month first."""
-    return json.dumps({"months": [m.as_dict() for m in months]}, indent=2)
+def report(label: str, months: Sequence[MonthFigures],
+           figures: Mapping[str, Any] | None = None) -> str:
+    """The monthly figures per channel, newest month first, then tracker-wide figures."""
+    return json.dumps({"months": [m.as_dict() for m in months], **(figures or {})}, indent=2)
 
 
 def fleet(action: str, outcomes: Sequence[TrackerOutcome]) -> str:

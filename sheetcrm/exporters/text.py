@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from ..outcomes import TrackerOutcome
 from ..results import Evaluation
@@ -46,11 +47,17 @@ def refresh(label: str, e: Evaluation) -> str:
     return "\n".join(lines)
 
 
-def report(label: str, months: Sequence[MonthFigures]) -> str:
-    """The monthly figures per channel as a table for each month."""
+def report(label: str, months: Sequence[MonthFigures],
+           figures: Mapping[str, Any] | None = None) -> str:
+    """The monthly figures per channel as a table for each month, then the sales cycle."""
     if not months:
         return f"{label} has no dated enquiries yet."
-    return "\n".join(_month(m) for m in months)
+    text = "\n".join(_month(m) for m in months)
+    cycle = (figures or {}).get("average_sales_cycle_days")
+    if cycle is not None:
+        text += (f"\nAverage sales cycle: {cycle:g} days from first contact to converted "
+                 "(measured at refresh time, or the Closed on date)")
+    return text
 
 
 def _month(m: MonthFigures) -> str:

@@ -18,8 +18,8 @@ def build(ctx: TabContext) -> TabContent:
     rows += para("Type each new enquiry on the Enquiries tab: when it came in, the name, the "
                   "contact, where it came from and its status. When sheetcrm refreshes the "
                   f"tracker it fills in a blank ID and the columns {computed[0]} to "
-                  f"{computed[-1]}, and rewrites the Today and Summary tabs. It never changes "
-                  "what you typed.")
+                  f"{computed[-1]}, rewrites the Today and Summary tabs, and adds a line to "
+                  "History for each change it sees. It never changes what you typed.")
     rows += [blank(), [Cell("The rules", style="subtitle")]]
     rows += para(f"Reply to every new enquiry within {hours(settings.sla_hours)} business "
                   "hours (the SLA). Only opening hours count: closed days and public holidays "
@@ -36,15 +36,19 @@ def build(ctx: TabContext) -> TabContent:
     rows += [blank(), [Cell("The columns", style="subtitle")],
              header("Column", "Who fills it", "What it means")]
     who = {"owner": "You", "id": "sheetcrm (or you)", "computed": "sheetcrm"}
-    for col in enq.columns:
+    for col in enq.columns + enq.optional_columns:
         lines = textwrap.wrap(col.note, 70) or [""]
-        rows.append([Cell(col.header, style="label"), Cell(who[col.role]), Cell(lines[0])])
+        # An optional column (Closed on) is not made by init: the owner adds its header.
+        filler = who[col.role] if col in enq.columns else "You, if you add it"
+        rows.append([Cell(col.header, style="label"), Cell(filler), Cell(lines[0])])
         rows += [[Cell(None), Cell(None), Cell(line)] for line in lines[1:]]
     rows += [blank(), [Cell("The tabs", style="subtitle")]]
     for name, what in (
         ("Today", "Your to-do list: overdue replies, follow-ups due, and what is due soon."),
         ("Summary", "Monthly figures per channel: conversions, replies within the SLA, "
                     "value won."),
+        ("History", "One line for each change a refresh saw: new enquiries, status changes, "
+                    "first replies. Added to, never rewritten."),
         ("Settings", "Opening hours, public holiday country, SLA hours and follow-up days."),
         ("Lists", "The channels in the Source dropdown."),
     ):

@@ -12,5 +12,7 @@ def build(ctx: TabContext) -> TabContent:
     return TabContent(rows=[
         [Cell("template_version"), Cell(str(template.version))],
         [Cell("last_id"), Cell("0")],
+        # An empty History memory: the first refresh lists each enquiry as new.
+        [Cell("history_parts"), Cell("0")],
         [Cell("note"), Cell("Kept by sheetcrm. Please do not edit this tab.")],
     ])

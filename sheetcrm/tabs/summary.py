@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from ..history import SalesCycle
 from ..model import Cell, Chart, Formula, TabContent
 from ..summary import ChannelFigures, month_label
-from .common import blank, days, header, hours, money, pct, placeholder, short_month
+from .common import blank, days, header, hours, money, para, pct, placeholder, short_month
 from .context import TabContext
 
 #: Months shown in the month-by-month table and its chart.
@@ -49,6 +50,8 @@ def build(ctx: TabContext) -> TabContent:
     if not months:
         rows.append([Cell("No dated enquiries yet. Add some on the Enquiries tab and refresh.",
                           style="muted")])
+        if evaluation.sales_cycle is not None:
+            rows += [blank(), *_sales_cycle(evaluation.sales_cycle)]
         return TabContent(rows=rows, widths=_summary_widths(), freeze_rows=0)
 
     # Month by month, oldest first so the chart reads left to right.
@@ -96,12 +99,34 @@ def build(ctx: TabContext) -> TabContent:
                                 last_col=3, anchor_row=4, anchor_col=13,
                                 y_axis_title="Enquiries"))
         rows.append(blank())
+    rows += _sales_cycle(evaluation.sales_cycle)
     if evaluation.undated:
         count = evaluation.undated
         what = ("1 enquiry has no readable Received date, so it is" if count == 1 else
                 f"{count} enquiries have no readable Received date, so they are")
         rows.append([Cell(f"{what} not counted: see the Problems column.", style="muted")])
     return TabContent(rows=rows, widths=_summary_widths(), charts=charts)
+
+
+def _sales_cycle(cycle: SalesCycle | None) -> list[list[Cell]]:
+    """The average sales cycle (issue 11), from what the refreshes saw: see docs/rules.md."""
+    if cycle is None:
+        return []
+    rows: list[list[Cell]] = [[Cell("Sales cycle", style="subtitle")]]
+    if cycle.days is None:
+        rows += para("Average sales cycle: not known yet. It needs a converted enquiry with a "
+                     "First contact, seen converted by a refresh or with a Closed on date.",
+                     style="muted")
+        return [*rows, blank()]
+    rows.append([Cell("Average sales cycle (days, measured at refresh time)", style="label"),
+                 Cell(cycle.days)])
+    typed = f", {cycle.typed} of them from the Closed on column" if cycle.typed else ""
+    rows += para(
+        f"From First contact to the refresh that first saw the status converted (or the "
+        f"Closed on date where you typed one), over {cycle.count} converted "
+        f"enquir{'y' if cycle.count == 1 else 'ies'}{typed}. A refresh sees a change only "
+        "when it runs, so refresh often for a close figure.", style="muted")
+    return [*rows, blank()]
 
 
 LIVE_KEYS = ("status", "name", "first_contact", "respond_by", "next_follow_up")

@@ -225,7 +225,8 @@ class GoogleBackend(BackendBase):
         Returns the row numbers of the new enquiries.
         """
         template = load_template()
-        if changes.edits or changes.log is not None:
+        # A refresh's History lines are a log too: only a log without rows read is a merge.
+        if changes.edits or (changes.log is not None and changes.expected_ids is None):
             job = _MERGE
         elif (changes.computed or changes.id_fills or changes.tabs or changes.meta
               or changes.expected_ids is not None):
