@@ -197,6 +197,8 @@ def credential_commands(tmp_path: Path) -> dict[str, list[str]]:
     csv_file = tmp_path / "in.csv"
     csv_file.write_text("Received,Name\n23/11/2026 09:40,Sarah N.\n")
     xlsx = tmp_path / "offline.xlsx"
+    chat = tmp_path / "chat.txt"
+    chat.write_text("12/10/2026, 09:41 - Amina: Hello\n", encoding="utf-8")
     return {
         "init": ["init", SHEET],
         "init --create": ["init", "--create", "Salon"],
@@ -205,14 +207,17 @@ def credential_commands(tmp_path: Path) -> dict[str, list[str]]:
         "refresh": ["refresh", SHEET],
         "report": ["report", SHEET],
         "export": ["export", SHEET, str(xlsx)],
+        "import-whatsapp": ["import-whatsapp", SHEET, str(chat)],
+        "migrate": ["migrate", SHEET, "--to", "zoho", "--out", str(tmp_path / "zoho")],
     }
 
 
 def test_every_command_with_credentials_is_in_that_test(tmp_path: Path) -> None:
-    # sync reads its offline copy first, so it cannot get as far as the credentials here.
+    # sync reads its offline copy first, so it cannot get as far as the credentials here;
+    # list puts each tracker's error in its table (tests/test_cli_list.py).
     takes_credentials = {c.name for c in cli.commands.values()
                          if any(p.name == "credentials" for p in c.params)}
-    assert takes_credentials - {"sync"} <= set(credential_commands(tmp_path)), (
+    assert takes_credentials - {"sync", "list"} <= set(credential_commands(tmp_path)), (
         "add the new command to credential_commands")
 
 
