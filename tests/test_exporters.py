@@ -130,12 +130,16 @@ def test_json_refresh_keys_and_values() -> None:
     assert month["sla_breaches"] == 3 and month["escalate"] is True
 
 
+ISSUE_2_KEYS = ("source", "enquiries", "contacted", "converted", "lost", "open",
+                "conversion_rate", "sla_met_rate", "median_response_minutes", "value_won")
+
+
 def test_json_report_rounds_rates_and_keeps_whole_money_whole() -> None:
     data = json.loads(json_exporter.report("shop.xlsx", [NOV, OCT]))
     assert list(data) == ["months"]
     nov, oct_ = data["months"]
     assert list(nov) == ["month", "channels", "total", "sla_breaches", "escalate"]
-    assert nov["channels"][0] == {
+    assert {k: v for k, v in nov["channels"][0].items() if k in ISSUE_2_KEYS} == {
         "source": "WhatsApp", "enquiries": 4, "contacted": 3, "converted": 2, "lost": 1,
         "open": 1, "conversion_rate": 0.5, "sla_met_rate": 0.25,
         "median_response_minutes": 90, "value_won": 150000,
@@ -144,7 +148,7 @@ def test_json_report_rounds_rates_and_keeps_whole_money_whole() -> None:
     assert nov["channels"][1]["sla_met_rate"] is None
     assert nov["channels"][1]["median_response_minutes"] is None
     assert nov["total"]["source"] == "Total" and nov["total"]["conversion_rate"] == 0.4
-    assert oct_["total"] == {
+    assert {k: v for k, v in oct_["total"].items() if k in ISSUE_2_KEYS} == {
         "source": "Total", "enquiries": 3, "contacted": 3, "converted": 2, "lost": 0,
         "open": 1, "conversion_rate": 0.667, "sla_met_rate": 1.0,
         "median_response_minutes": 1505, "value_won": 2500.5,
