@@ -9,7 +9,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from .template import Column
 
 #: A raw value as a spreadsheet cell holds it.  Backends return these from
 #: ``read`` without interpretation; the core (``sheetcrm.cells``) reads them.
@@ -51,6 +54,12 @@ class Settings:
     extra_closed_dates: frozenset[dt.date] = frozenset()
     extra_open_dates: frozenset[dt.date] = frozenset()
     business_name: str = ""
+    #: What one customer is worth over time; None: the average sale is used.
+    lifetime_value: float | None = None
+    #: The sales aimed for in a quarter, for pipeline coverage; None when not set.
+    quarterly_revenue_target: float | None = None
+    #: A Score at or above this makes an enquiry a marketing-qualified lead.
+    mql_threshold: int = 50
 
     @property
     def sla_minutes(self) -> int:
@@ -99,6 +108,17 @@ class Chart:
     percent: bool = False
 
 
+@dataclass(frozen=True)
+class ColumnFormat:
+    """A column of a tab, from ``first_row`` to ``last_row``: the template column's
+    number format and dropdown, for the rows the owner types later (Spend, Lists)."""
+
+    col: int  # 1-based
+    first_row: int
+    last_row: int
+    spec: Column
+
+
 @dataclass
 class TabContent:
     """A whole tab that sheetcrm owns and rewrites on every refresh (Summary, Today)."""
@@ -109,6 +129,8 @@ class TabContent:
     freeze_rows: int = 0
     #: Hide the tab (the template's own tabs take this from the template instead).
     hidden: bool = False
+    #: Formats and dropdowns over whole columns, for rows still to be typed.
+    columns: list[ColumnFormat] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

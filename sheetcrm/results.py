@@ -34,6 +34,12 @@ class RowResult:
     next_follow_up: dt.date | None
     whatsapp: str | None
     problems: list[str] = field(default_factory=list)
+    #: Lead scoring: the points of the Signals (None when blank) and the MQL flag.
+    score: int | None = None
+    mql: bool | None = None
+    lost_reason: str | None = None
+    #: In the Today tab's "Win back" section (see sheetcrm.feedback).
+    win_back: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON shape of ``refresh --json``."""
@@ -46,6 +52,8 @@ class RowResult:
             "response_minutes": sla.response_minutes if sla else None,
             "next_follow_up": self.next_follow_up.isoformat() if self.next_follow_up else None,
             "problems": list(self.problems),
+            "score": self.score,
+            "mql": self.mql,
         }
 
 
@@ -59,6 +67,13 @@ class Evaluation:
     months: list[MonthFigures]
     changes: Changes
     undated: int = 0
+    #: Lines of the Spend tab that could not be read, each naming its row.
+    spend_problems: list[str] = field(default_factory=list)
+
+    @property
+    def win_back(self) -> list[str]:
+        """The IDs of the enquiries to win back, in row order."""
+        return [r.id for r in self.rows if r.win_back and r.id]
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON object printed by ``refresh --json``."""

@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
-from . import importers, tabs
+from . import importers, scoring, tabs
 from .backends.base import Backend
 from .businesstime import BusinessCalendar
 from .cells import (
@@ -30,12 +30,14 @@ from .cells import (
     text_of,
 )
 from .errors import ConcurrentEdit, InputError, NotATracker, SheetCRMError
+from .feedback import LOST_WITHOUT_REASON, is_win_back, read_reason
 from .model import Cell, CellValue, Changes, Grid, Settings, Snapshot
 from .planner import checked_value
 from .results import Evaluation, RowResult
+from .spend import SpendSheet, channel_key, read_spend
 from .settings import settings_from_grid, validate_settings
 from .sla import assess_sla, next_follow_up
-from .summary import EnquiryFacts, MonthFigures, monthly_figures
+from .summary import Alignment, EnquiryFacts, MonthFigures, monthly_figures
 from .template import Template, column_letter, load_template
 
 ID_PATTERN = re.compile(r"^E(\d+)$")
@@ -202,6 +204,8 @@ def evaluate(
 
     id_fills, last_id = _assign_ids(rows, meta)
     _flag_duplicates(rows)
+    scored = _score_and_feedback(rows, grid, layout, snapshot, template, settings, now)
+    spend = read_spend_tab(snapshot, template, sources)
 
     facts = [
         EnquiryFacts(
@@ -212,11 +216,19 @@ def evaluate(
             sla=r.sla.state if r.sla else "unknown",
             response_minutes=r.sla.response_minutes if r.sla else None,
             value=r.value,
+            score=r.score,
+            mql=r.mql,
+            lost_reason=r.lost_reason,
         )
         for r in rows
         if r.received is not None
     ]
-    months = monthly_figures(facts)
+    months = monthly_figures(facts, alignment=Alignment(
+        spend=spend.by_month_channel() if spend is not None else None,
+        lifetime_value=settings.lifetime_value,
+        quarterly_target=settings.quarterly_revenue_target, scoring=scored),
+        spend_names={channel_key(line.channel): line.channel
+                     for line in (spend.lines if spend is not None else ())})
     computed = _computed_cells(rows, last, template, now)
     expected_ids = [
         layout.get(grid[r - 1] if r - 1 < len(grid) else [], "id") for r in range(2, last + 1)
@@ -234,6 +246,7 @@ def evaluate(
             computed=computed, id_fills=id_fills, expected_ids=expected_ids, tabs={}, meta={}
         ),
         undated=sum(1 for r in rows if r.received is None),
+        spend_problems=list(spend.problems) if spend is not None else [],
     )
     if build_tabs:
         letters = {key: _letter(i) for key, i in layout.columns.items()}
@@ -323,6 +336,69 @@ def _evaluate_row(
     )
 
 
+def read_spend_tab(snapshot: Snapshot, template: Template,
+                   sources: Sequence[str]) -> SpendSheet | None:
+    """The Spend tab's lines, or None for a tracker made before it existed."""
+    if not template.has_tab("spend"):
+        return None
+    tab = template.tab("spend")
+    grid = next((g for name, g in snapshot.tabs.items()
+                 if header_key(name) == header_key(tab.name)), None)
+    if grid is None:
+        return None
+    headers = {c.key: c.header for c in tab.columns}
+    return read_spend(grid, sources, tab=tab.name, headers=headers)
+
+
+def read_scoring_table(snapshot: Snapshot, template: Template) -> scoring.ScoringTable:
+    """The Scoring table on the Lists tab, or the template's when the tab has none."""
+    lists = template.tab("lists")
+    table = scoring.read_table(snapshot.tabs.get(lists.name, []), lists.scoring_header,
+                               lists.points_header, lists.scoring)
+    return table if table is not None else scoring.ScoringTable.of(lists.scoring)
+
+
+def read_lost_reasons(snapshot: Snapshot, template: Template) -> list[str]:
+    """The lost reasons on the Lists tab (the owner may extend them), else the template's."""
+    lists = template.tab("lists")
+    grid = snapshot.tabs.get(lists.name, [])
+    header = [header_key(v) for v in (grid[0] if grid else [])]
+    want = header_key(lists.lost_reasons_header)
+    if want not in header:
+        return list(lists.lost_reasons)
+    col = header.index(want)
+    found = [text_of(row[col]) for row in grid[1:] if col < len(row) and text_of(row[col])]
+    return found or list(lists.lost_reasons)
+
+
+def _score_and_feedback(rows: list[RowResult], grid: Grid, layout: Layout, snapshot: Snapshot,
+                        template: Template, settings: Settings, now: dt.datetime) -> bool:
+    """Score, MQL, lost reason and win-back on each row; whether the tracker scores leads.
+
+    A tracker made before the Signals or Lost reason column existed leaves
+    those figures None and adds no problem.
+    """
+    scores = "signals" in layout.columns
+    reasons_column = "lost_reason" in layout.columns
+    table = read_scoring_table(snapshot, template) if scores else None
+    reasons = read_lost_reasons(snapshot, template)
+    for r in rows:
+        raw = grid[r.row - 1] if r.row - 1 < len(grid) else []
+        if table is not None:
+            result = scoring.score(layout.get(raw, "signals"), table)
+            r.score = result.score
+            r.mql = scoring.is_mql(result.score, settings.mql_threshold)
+            if result.unknown:
+                r.problems.append(scoring.unknown_problem(
+                    result.unknown, template.column("signals").header))
+        if reasons_column:
+            r.lost_reason = read_reason(layout.get(raw, "lost_reason"), reasons)
+            if r.status == "lost" and r.lost_reason is None:
+                r.problems.append(LOST_WITHOUT_REASON)
+        r.win_back = is_win_back(r, now, settings.follow_up_days)
+    return scores
+
+
 def _id_number(value: str) -> int | None:
     match = ID_PATTERN.match(value.strip().upper())
     return int(match.group(1)) if match else None
@@ -395,6 +471,10 @@ def _computed_cells(
             out[headers["whatsapp"]].append(Cell(f"wa.me/{r.phone[1:]}", "link", r.whatsapp))
         else:
             out[headers["whatsapp"]].append(Cell(None))
+        if "score" in headers:
+            out[headers["score"]].append(Cell(r.score, style="integer"))
+            out[headers["mql"]].append(Cell(None if r.mql is None else
+                                            ("yes" if r.mql else "no")))
         # Unwrapped: the last column can run on to the right without hiding the next row.
         out[headers["problems"]].append(Cell("; ".join(r.problems) if r.problems else None))
     return out

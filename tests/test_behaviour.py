@@ -110,7 +110,11 @@ def test_monthly_figures(refreshed: tuple[Backend, tracker.Evaluation]) -> None:
     assert channels["WhatsApp"] == {
         "source": "WhatsApp", "enquiries": 3, "contacted": 2, "converted": 0, "lost": 1,
         "open": 2, "conversion_rate": 0.0, "sla_met_rate": 0.667,
-        "median_response_minutes": 210, "value_won": 0}
+        "median_response_minutes": 210, "value_won": 0,
+        # No Spend lines, nothing converted, no Signals typed, Eve lost with no reason:
+        "spend": None, "cost_per_enquiry": None, "cac": None, "ltv": None, "roi": None,
+        "pipeline_value": 0, "average_sale": None, "mqls": 0, "mql_conversion_rate": None,
+        "lost_reasons": {}}
     # Facebook: Dan alone, converted but missed.
     assert channels["Facebook"]["sla_met_rate"] == 0.0
     assert channels["Facebook"]["value_won"] == 500000

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from ..errors import SheetCRMError
 from ..model import TabContent
 from ..template import Tab
-from . import about, lists, meta, settings, summary, today
+from . import about, lists, meta, settings, spend, summary, today
 from .context import TabContext
 
 #: Template tab kind -> the function that builds that tab.
@@ -25,6 +25,7 @@ BUILDERS: dict[str, Callable[[TabContext], TabContent]] = {
     "today": today.build,
     "summary": summary.build,
     "meta": meta.build,
+    "spend": spend.build,
 }
 
 __all__ = ["BUILDERS", "TabContext", "build", "initial_contents", "refreshed_contents"]

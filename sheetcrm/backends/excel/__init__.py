@@ -135,7 +135,7 @@ class ExcelBackend(BackendBase):
             for ws in wb.worksheets:
                 tabs.setdefault(names.get(ws.title.strip().casefold(), ws.title), grid(ws))
         else:
-            for kind in ("enquiries", "settings", "lists", "meta"):
+            for kind in ("enquiries", "settings", "lists", "meta", "spend"):
                 ws = find_sheet(wb, self.template.tab(kind).name)
                 if ws is not None:
                     tabs[self.template.tab(kind).name] = grid(ws)

@@ -7,6 +7,7 @@ looks where it says, the way Excel would.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from typing import Any
 
 from openpyxl.utils.cell import range_boundaries
@@ -25,7 +26,7 @@ from ...planner import (
     WriteValue,
 )
 from ...template import Template, column_letter
-from .render import note, set_value, style_target, write_cell, write_tab
+from .render import column_format, note, set_value, style_target, write_cell, write_tab
 from .workbook import find_sheet
 
 
@@ -82,6 +83,11 @@ class Executor:
         if dim is not None:
             style_target(dim, self.template.styles.get(spec.style) if spec.style else None)
             dim.width = spec.width
+        if spec.validation is not None:
+            # An owner column added by `upgrade` gets its dropdown, as `init` gives it.
+            letter = column_letter(op.col)
+            column_format(ws, op.col, 2, self.template.rows, replace(spec, style=None),
+                          self.template, f"{self.label}, Enquiries!{letter}1")
 
     def write_column(self, ws: Any, op: WriteColumn) -> None:
         """Computed cells from row 2, then clear old values and links below them."""

@@ -65,7 +65,7 @@ __all__ = [
 ]
 
 #: The tabs a read takes, by template kind.
-READ_KINDS = ("enquiries", "settings", "lists", "meta")
+READ_KINDS = ("enquiries", "settings", "lists", "meta", "spend")
 
 
 @dataclass(frozen=True)

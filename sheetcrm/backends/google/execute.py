@@ -27,6 +27,7 @@ from .requests import (
     RequestBatch,
     add_chart,
     clear_values,
+    column_format_requests,
     column_width,
     default_style,
     freeze,
@@ -50,6 +51,11 @@ def execute(plan: Plan, batch: RequestBatch, styles: Mapping[str, Style]) -> She
             batch.writes.append(update_cells(enq.sheet_id, 0, op.col - 1,
                                              [[Cell(op.header, "header")]], styles))
             batch.touch(0, 1, op.col - 1, op.col)
+            if op.spec is not None and op.spec.validation is not None:
+                # An owner column added by `upgrade` gets its dropdown, as `init` gives it.
+                batch.writes += column_format_requests(enq.sheet_id, op.col - 1, 1,
+                                                       max(enq.rows, 2), op.spec, styles,
+                                                       style=False)
     longest = max((len(op.cells) for op in plan.enquiry_ops if isinstance(op, WriteColumn)),
                   default=0)
     batch.grow(enq, rows=1 + longest, cols=plan.width)
@@ -141,6 +147,9 @@ def _replace_tab(batch: RequestBatch, tab: ReplaceTab, styles: Mapping[str, Styl
         batch.writes.append(column_width(info.sheet_id, col - 1, width_chars))
     for chart in content.charts:
         batch.writes.append(add_chart(info.sheet_id, chart))
+    for fmt in content.columns:
+        batch.writes += column_format_requests(info.sheet_id, fmt.col - 1, fmt.first_row - 1,
+                                               info.rows, fmt.spec, styles)
 
 
 def _append_lines(batch: RequestBatch, op: AppendLines, styles: Mapping[str, Style]) -> None:
