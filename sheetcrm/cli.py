@@ -287,8 +287,9 @@ def report(app: App, target: str, month: str | None, now: dt.datetime | None,
            as_json: bool) -> None:
     """Print the monthly figures per channel. Writes nothing."""
     backend = app.open(target)
-    months = tracker.report(backend, month=month, now=now)
-    click.echo(exporters.get("json" if as_json else "text").report(backend.label, months))
+    figures = tracker.report_figures(backend, month=month, now=now)
+    click.echo(exporters.get("json" if as_json else "text").report(
+        backend.label, figures.months, win_back=figures.win_back))
 
 
 @cli.command()

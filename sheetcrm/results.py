@@ -58,6 +58,14 @@ class RowResult:
 
 
 @dataclass
+class Report:
+    """What ``report`` prints: the monthly figures and the IDs to win back."""
+
+    months: list[MonthFigures]
+    win_back: list[str]
+
+
+@dataclass
 class Evaluation:
     """The result of evaluating a tracker at a moment: rows, months and what to write."""
 

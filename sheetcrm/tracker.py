@@ -33,7 +33,7 @@ from .errors import ConcurrentEdit, InputError, NotATracker, SheetCRMError
 from .feedback import LOST_WITHOUT_REASON, is_win_back, read_reason
 from .model import Cell, CellValue, Changes, Grid, Settings, Snapshot
 from .planner import checked_value
-from .results import Evaluation, RowResult
+from .results import Evaluation, Report, RowResult
 from .spend import SpendSheet, channel_key, read_spend
 from .settings import settings_from_grid, validate_settings
 from .sla import assess_sla, next_follow_up
@@ -522,13 +522,21 @@ def report(
     """The monthly figures, newest first, without writing anything."""
     if month is not None and not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month):
         raise InputError(f"--month {month!r} is not a month: use the form 2026-10")
+    return report_figures(backend, month=month, now=now).months
+
+
+def report_figures(backend: Backend, *, month: str | None = None,
+                   now: dt.datetime | None = None) -> Report:
+    """The monthly figures, newest first, and the IDs to win back, without writing anything."""
+    if month is not None and not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month):
+        raise InputError(f"--month {month!r} is not a month: use the form 2026-10")
     evaluation = evaluate(backend.read(), now=now, label=backend.label, build_tabs=False)
     months = evaluation.months
     if month is not None:
         months = [m for m in months if m.month == month]
         if not months:
             raise InputError(f"{backend.label} has no enquiries received in {month}")
-    return months
+    return Report(months=months, win_back=evaluation.win_back)
 
 
 #: Fields that ``add`` and ``import`` accept, by template column key.

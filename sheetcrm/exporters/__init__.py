@@ -23,7 +23,8 @@ class Exporter:
     """The functions one format provides."""
 
     refresh: Callable[[str, Evaluation], str]
-    report: Callable[[str, Sequence[MonthFigures]], str]
+    #: ``report(label, months, win_back=None)``: win_back is a list of IDs when known.
+    report: Callable[..., str]
 
 
 def _exporter(module: ModuleType) -> Exporter:

@@ -39,11 +39,15 @@ def refresh(label: str, e: Evaluation) -> str:
     return "\n".join(lines)
 
 
-def report(label: str, months: Sequence[MonthFigures]) -> str:
+def report(label: str, months: Sequence[MonthFigures],
+           win_back: Sequence[str] | None = None) -> str:
     """The monthly figures per channel as a table for each month."""
     if not months:
         return f"{label} has no dated enquiries yet."
-    return "\n".join(_month(m) for m in months)
+    text = "\n".join(_month(m) for m in months)
+    if win_back:
+        text += "\nWin back (see the Today tab): " + ", ".join(win_back)
+    return text
 
 
 def _month(m: MonthFigures) -> str:
