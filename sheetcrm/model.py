@@ -181,6 +181,12 @@ class Changes:
     new_rows: list[Mapping[str, CellValue]] = field(default_factory=list)
     #: Lines for a log tab such as Conflicts.
     log: LogLines | None = None
+    #: Enquiries headers to add when row 1 lacks them (``upgrade``: new owner columns).
+    headers: list[str] = field(default_factory=list)
+    #: Tab name -> {(row, column): Cell}, written only where the cell is blank now.
+    fills: dict[str, dict[tuple[int, int], Cell]] = field(default_factory=dict)
+    #: Tabs created only when missing, never replaced (``upgrade``: the Spend tab).
+    new_tabs: dict[str, TabContent] = field(default_factory=dict)
 
 
 def ids_match(expected: Sequence[CellValue], now: Sequence[CellValue]) -> bool:

@@ -76,6 +76,11 @@ class ChannelFigures:
     mqls: int | None = None
     mql_conversion_rate: float | None = None
     lost_reasons: Mapping[str, int] = field(default_factory=dict)
+    #: The funnel for the monthly review: contacted / enquiries, MQLs / enquiries,
+    #: and spend / MQLs.
+    contact_rate: float | None = None
+    mql_rate: float | None = None
+    cost_per_mql: float | None = None
     #: Only on a month's total: pipeline value over the quarterly revenue target.
     pipeline_coverage: float | None = None
     is_total: bool = False
@@ -99,6 +104,9 @@ class ChannelFigures:
             "mqls": self.mqls,
             "mql_conversion_rate": _round_rate(self.mql_conversion_rate),
             "lost_reasons": dict(self.lost_reasons),
+            "contact_rate": _round_rate(self.contact_rate),
+            "mql_rate": _round_rate(self.mql_rate),
+            "cost_per_mql": round_money(self.cost_per_mql),
         }
         if self.is_total:
             out["pipeline_coverage"] = _round_rate(self.pipeline_coverage)
@@ -209,6 +217,9 @@ def _with_alignment(base: ChannelFigures, facts: Sequence[EnquiryFacts], spend: 
         roi=_div(None if ltv is None or cac is None else ltv - cac, cac),
         pipeline_value=pipeline, average_sale=average_sale, mqls=mqls,
         mql_conversion_rate=mql_rate, lost_reasons=dict(sorted(reasons.items())),
+        contact_rate=_rate(base.contacted, base.enquiries),
+        mql_rate=None if mqls is None else _rate(mqls, base.enquiries),
+        cost_per_mql=_div(spend, mqls),
         pipeline_coverage=_div(pipeline, alignment.quarterly_target) if is_total else None,
         is_total=is_total)
 

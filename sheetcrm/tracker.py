@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
-from . import importers, scoring, tabs
+from . import importers, review, scoring, tabs
 from .backends.base import Backend
 from .businesstime import BusinessCalendar
 from .cells import (
@@ -34,11 +34,12 @@ from .feedback import LOST_WITHOUT_REASON, is_win_back, read_reason
 from .model import Cell, CellValue, Changes, Grid, Settings, Snapshot
 from .planner import checked_value
 from .results import Evaluation, Report, RowResult
-from .spend import SpendSheet, channel_key, read_spend
 from .settings import settings_from_grid, validate_settings
 from .sla import assess_sla, next_follow_up
+from .spend import SpendSheet, channel_key, read_spend
 from .summary import Alignment, EnquiryFacts, MonthFigures, monthly_figures
 from .template import Template, column_letter, load_template
+from .upgrade import plan_upgrade
 
 ID_PATTERN = re.compile(r"^E(\d+)$")
 #: How many times a refresh re-reads when the sheet moved under it.
@@ -537,6 +538,34 @@ def report_figures(backend: Backend, *, month: str | None = None,
         if not months:
             raise InputError(f"{backend.label} has no enquiries received in {month}")
     return Report(months=months, win_back=evaluation.win_back)
+
+
+def upgrade(backend: Backend) -> list[str]:
+    """Add what the current template has and this tracker lacks; returns what was added.
+
+    Never writes a cell that holds anything: new columns go after the last
+    used one, new settings below the last row of the Settings tab.
+    """
+    template = load_template()
+    with backend.session():
+        snapshot = backend.read()
+        layout_check(snapshot, backend.label)
+        planned = plan_upgrade(snapshot, template, backend.label)
+        if planned.added:
+            backend.apply(planned.changes)
+    return planned.added
+
+
+def monthly_review(backend: Backend, *, month: str | None = None,
+                   now: dt.datetime | None = None) -> str:
+    """The month's joint sales and marketing review in Markdown (the newest month by default)."""
+    if month is not None and not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month):
+        raise InputError(f"--month {month!r} is not a month: use the form 2026-10")
+    evaluation = evaluate(backend.read(), now=now, label=backend.label, build_tabs=False)
+    try:
+        return review.render(evaluation, month)
+    except InputError as exc:
+        raise InputError(f"{backend.label}: {exc}") from None
 
 
 #: Fields that ``add`` and ``import`` accept, by template column key.

@@ -114,7 +114,7 @@ def test_monthly_figures(refreshed: tuple[Backend, tracker.Evaluation]) -> None:
         # No Spend lines, nothing converted, no Signals typed, Eve lost with no reason:
         "spend": None, "cost_per_enquiry": None, "cac": None, "ltv": None, "roi": None,
         "pipeline_value": 0, "average_sale": None, "mqls": 0, "mql_conversion_rate": None,
-        "lost_reasons": {}}
+        "lost_reasons": {}, "contact_rate": 0.667, "mql_rate": 0.0, "cost_per_mql": None}
     # Facebook: Dan alone, converted but missed.
     assert channels["Facebook"]["sla_met_rate"] == 0.0
     assert channels["Facebook"]["value_won"] == 500000

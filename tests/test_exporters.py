@@ -116,15 +116,17 @@ def test_json_refresh_keys_and_values() -> None:
     assert data["now"] == "2026-11-04T10:00:00+03:00"
     assert data["enquiries"] == [
         {"id": "E0002", "row": 2, "sla": "due", "respond_by": "2026-11-03T12:00:00+03:00",
-         "response_minutes": None, "next_follow_up": None, "problems": [], "score": None, "mql": None},
+         "response_minutes": None, "next_follow_up": None, "problems": [], "score": None,
+         "mql": None},
         {"id": "E0003", "row": 3, "sla": "overdue",
          "respond_by": "2026-11-03T12:00:00+03:00", "response_minutes": None,
          "next_follow_up": None, "problems": [], "score": None, "mql": None},
         {"id": "E0006", "row": 6, "sla": "unknown", "respond_by": None,
-         "response_minutes": None, "next_follow_up": None, "problems": ["Received is blank"], "score": None,
-         "mql": None},
+         "response_minutes": None, "next_follow_up": None, "problems": ["Received is blank"],
+         "score": None, "mql": None},
         {"id": "E0007", "row": 7, "sla": "unknown", "respond_by": None,
-         "response_minutes": None, "next_follow_up": "2026-11-04", "problems": [], "score": None, "mql": None},
+         "response_minutes": None, "next_follow_up": "2026-11-04", "problems": [],
+         "score": None, "mql": None},
     ]
     (month,) = data["months"]
     assert month["month"] == "2026-11"

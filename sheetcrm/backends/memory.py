@@ -191,6 +191,10 @@ def _execute(plan: Plan, tabs: dict[str, MemoryTab]) -> None:
             if m.new:
                 meta.put(m.row, 1, m.key)
             meta.put(m.row, 2, m.value)
+    for fill in plan.fills:
+        target = tabs.setdefault(fill.tab, MemoryTab())
+        for row, col, cell in fill.cells:
+            target.put(row, col, cell)
     if plan.log is not None:
         log = tabs.setdefault(plan.log.tab, MemoryTab())
         for offset, line in enumerate(plan.log.rows):

@@ -8,13 +8,12 @@ tracker in its own right: see :mod:`sheetcrm.sync`.)
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from types import ModuleType
 
 from ..errors import InputError
 from ..results import Evaluation
-from ..summary import MonthFigures
 from . import json, text
 
 

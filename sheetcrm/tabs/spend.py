@@ -19,7 +19,7 @@ def build(ctx: TabContext) -> TabContent:
     notes = [f"{c.header}: {c.note}" for c in tab.columns if c.note]
     rows[0] += [Cell(None), Cell("What to type", style="label")]
     note_col = len(tab.columns) + 2
-    for i, text in enumerate(notes, start=2):
+    for text in notes:
         rows.append([Cell(None)] * (note_col - 1) + [Cell(text, style="muted")])
     widths: dict[int, float] = {i: c.width for i, c in enumerate(tab.columns, start=1)}
     widths[note_col - 1] = 4

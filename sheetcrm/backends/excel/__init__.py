@@ -168,6 +168,7 @@ class ExcelBackend(BackendBase):
         names = [self.template.enquiries.name, self.template.tab("meta").name]
         if changes.log is not None:
             names.append(changes.log.tab)
+        names += [*changes.fills, *changes.new_tabs]
         out: dict[str, Grid] = {}
         for name in names:
             if name in self._read_grids:

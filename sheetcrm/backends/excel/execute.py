@@ -18,6 +18,7 @@ from ...planner import (
     AddHeader,
     AppendLines,
     EnquiriesOp,
+    FillCells,
     InsertRows,
     Plan,
     ReplaceTab,
@@ -54,6 +55,15 @@ class Executor:
             self.set_meta(plan.meta_tab, plan.meta)
         if plan.log is not None:
             self.append_lines(plan.log)
+        for fill in plan.fills:
+            self.fill_cells(fill)
+
+    def fill_cells(self, op: FillCells) -> None:
+        """Cells that were blank when planned (``upgrade``), on a tab made when missing."""
+        ws = find_sheet(self.wb, op.tab) or self.new_tab(op.tab)
+        for row, col, cell in op.cells:
+            write_cell(ws.cell(row=row, column=col), cell, self.template,
+                       f"{self.label}, {ws.title}!{column_letter(col)}{row}")
 
     # ------------------------------------------------------------ Enquiries
 

@@ -228,7 +228,8 @@ class GoogleBackend(BackendBase):
         if changes.edits or changes.log is not None:
             job = _MERGE
         elif (changes.computed or changes.id_fills or changes.tabs or changes.meta
-              or changes.expected_ids is not None):
+              or changes.expected_ids is not None or changes.headers or changes.fills
+              or changes.new_tabs):
             job = _REFRESH
         else:
             job = _adding(template.enquiries.name)

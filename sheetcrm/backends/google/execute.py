@@ -14,6 +14,7 @@ from ...model import Cell, TabContent
 from ...planner import (
     AddHeader,
     AppendLines,
+    FillCells,
     InsertRows,
     Plan,
     ReplaceTab,
@@ -79,7 +80,17 @@ def execute(plan: Plan, batch: RequestBatch, styles: Mapping[str, Style]) -> She
                                              cells, styles, fields=VALUE_FIELDS))
     if plan.log is not None:
         _append_lines(batch, plan.log, styles)
+    for fill in plan.fills:
+        _fill_cells(batch, fill, styles)
     return enq
+
+
+def _fill_cells(batch: RequestBatch, op: FillCells, styles: Mapping[str, Style]) -> None:
+    """Cells that were blank when planned (``upgrade``), one small write each."""
+    info = batch.sheet(op.tab, rows=max(r for r, _c, _cell in op.cells),
+                       cols=max(c for _r, c, _cell in op.cells), hidden=False)
+    for row, col, cell in op.cells:
+        batch.writes.append(update_cells(info.sheet_id, row - 1, col - 1, [[cell]], styles))
 
 
 def inserted(plan: Plan) -> tuple[int, int] | None:
