@@ -108,9 +108,9 @@ def test_a_missing_header_is_written_in_the_templates_spelling() -> None:
 
 def test_a_header_the_template_lacks_is_added_without_a_spec() -> None:
     grid = [["Name"], ["Ann"]]
-    p = plan(Changes(computed={"Score": [Cell(3)]}), grid)
+    p = plan(Changes(computed={"Rating": [Cell(3)]}), grid)
     assert p.enquiry_ops == [
-        AddHeader(col=2, header="Score", spec=None),
+        AddHeader(col=2, header="Rating", spec=None),
         WriteColumn(col=2, cells=(Cell(3),), style=None, clear_from=3, clear_to=2),
     ]
 
