@@ -10,13 +10,13 @@ reported with its row, so no figure uses a guess.
 from __future__ import annotations
 
 import datetime as dt
-import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from .cells import header_key, parse_date, parse_money, text_of
 from .model import CellValue, Grid
+from .summary import safe_sum
 
 _MONTH_YEAR = re.compile(r"(\d{1,2})\s*[/\-.]\s*(\d{4})")
 _YEAR_MONTH = re.compile(r"(\d{4})\s*[/\-.]\s*(\d{1,2})")
@@ -54,7 +54,9 @@ def spend_totals(lines: Iterable[SpendLine]) -> dict[tuple[str, str], float]:
     parts: dict[tuple[str, str], list[float]] = {}
     for line in lines:
         parts.setdefault((line.month, channel_key(line.channel)), []).append(line.amount)
-    return {key: math.fsum(values) for key, values in parts.items()}
+    totals = {key: safe_sum(values) for key, values in parts.items()}
+    # A sum too big for a number is left out rather than shown as infinity.
+    return {key: total for key, total in totals.items() if total is not None}
 
 
 def parse_month(raw: CellValue) -> str | None:

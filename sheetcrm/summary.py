@@ -71,7 +71,7 @@ class ChannelFigures:
     cac: float | None = None
     ltv: float | None = None
     roi: float | None = None
-    pipeline_value: float = 0.0
+    pipeline_value: float | None = 0.0
     average_sale: float | None = None
     mqls: int | None = None
     mql_conversion_rate: float | None = None
@@ -139,6 +139,15 @@ def round_money(amount: float | None) -> float | int | None:
     return int(rounded) if rounded.is_integer() else rounded
 
 
+def safe_sum(values: Iterable[float]) -> float | None:
+    """An exact sum, or None when it is too big for a number (never inf)."""
+    try:
+        total = math.fsum(values)
+    except OverflowError:
+        return None
+    return total if math.isfinite(total) else None
+
+
 def _div(part: float | None, whole: float | None) -> float | None:
     """part / whole, None when either is missing or the whole is zero: never divides by zero."""
     if part is None or whole is None or whole == 0:
@@ -201,8 +210,8 @@ def _with_alignment(base: ChannelFigures, facts: Sequence[EnquiryFacts], spend: 
     average_sale = _div(base.value_won, converted)
     ltv = alignment.lifetime_value if alignment.lifetime_value is not None else average_sale
     cac = _div(spend, converted)
-    pipeline = math.fsum(f.value for f in facts
-                         if f.status in (None, "pending", "contacted") and f.value is not None)
+    pipeline = safe_sum(f.value for f in facts
+                        if f.status in (None, "pending", "contacted") and f.value is not None)
     mqls: int | None = None
     mql_rate: float | None = None
     if alignment.scoring:
@@ -238,9 +247,11 @@ def _base_figures(source: str, facts: Sequence[EnquiryFacts]) -> ChannelFigures:
         if f.sla in ("met", "missed") and f.response_minutes is not None
     ]
     median = _half_up(statistics.median(responses)) if responses else None
-    value_won = math.fsum(
+    value_won = safe_sum(
         f.value for f in facts if f.status == "converted" and f.value is not None
     )
+    if value_won is None:  # too big for a number: as_dict already shows that as it is
+        value_won = math.inf
     return ChannelFigures(
         source=source,
         enquiries=enquiries,
@@ -280,7 +291,7 @@ def monthly_figures(facts: Iterable[EnquiryFacts], *, escalate_at: int = 3,
         if spend is None:
             return None
         amounts = [spend[(month, k)] for k in keys if (month, k) in spend]
-        return math.fsum(amounts) if amounts else None
+        return safe_sum(amounts) if amounts else None
 
     result = []
     for month in sorted(months, reverse=True):
