@@ -136,6 +136,8 @@ class ExcelBackend(BackendBase):
                 tabs.setdefault(names.get(ws.title.strip().casefold(), ws.title), grid(ws))
         else:
             for kind in ("enquiries", "settings", "lists", "meta", "spend"):
+                if not self.template.has_tab(kind):
+                    continue
                 ws = find_sheet(wb, self.template.tab(kind).name)
                 if ws is not None:
                     tabs[self.template.tab(kind).name] = grid(ws)
