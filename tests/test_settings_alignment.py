@@ -52,3 +52,15 @@ def test_validate_settings_made_in_code() -> None:
     validate_settings(Settings(lifetime_value=5.0, mql_threshold=0))
     with pytest.raises(SettingsError, match="MQL threshold"):
         validate_settings(Settings(mql_threshold=-1))
+
+
+def test_the_new_keys_in_a_config_file(tmp_path: pytest.TempPathFactory) -> None:
+    from pathlib import Path
+
+    from sheetcrm.settings import settings_from_toml
+
+    path = Path(str(tmp_path)) / "business.toml"
+    path.write_text("lifetime_value = 1200000\nmql_threshold = 40\n", encoding="utf-8")
+    settings = settings_from_toml(path)
+    assert (settings.lifetime_value, settings.quarterly_revenue_target,
+            settings.mql_threshold) == (1200000, None, 40)
