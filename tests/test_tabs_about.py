@@ -37,8 +37,10 @@ def test_every_template_column_appears_with_who_fills_it() -> None:
         ("Received", "You"), ("Name", "You"), ("Contact", "You"), ("Source", "You"),
         ("Status", "You"), ("First contact", "You"), ("Follow-ups done", "You"),
         ("Value", "You"), ("Notes", "You"), ("ID", "sheetcrm (or you)"),
+        ("Signals", "You"), ("Lost reason", "You"),
         ("Respond by", "sheetcrm"), ("SLA", "sheetcrm"), ("Next follow-up", "sheetcrm"),
-        ("WhatsApp", "sheetcrm"), ("Problems", "sheetcrm"),
+        ("WhatsApp", "sheetcrm"), ("Score", "sheetcrm"), ("MQL", "sheetcrm"),
+        ("Problems", "sheetcrm"),
     ]
     assert all(line[0].style == "label" for line in lines if line[0].value is not None)
 
