@@ -206,6 +206,11 @@ def test_scores_spend_and_win_back_on_every_backend(new_backend: Backend) -> Non
     assert got == {"Alice": (60, True), "Bob": (None, None), "Carol": (5, False),
                    "Dan": (None, None), "Eve": (None, None)}
     assert evaluation.win_back == []
+    # refresh --json gives each enquiry its score and MQL flag.
+    json_rows = by_name(evaluation)
+    assert (json_rows["Alice"]["score"], json_rows["Alice"]["mql"]) == (60, True)
+    assert (json_rows["Carol"]["score"], json_rows["Carol"]["mql"]) == (5, False)
+    assert (json_rows["Bob"]["score"], json_rows["Bob"]["mql"]) == (None, None)
     october = evaluation.months[1].as_dict()
     whatsapp = {c["source"]: c for c in october["channels"]}["WhatsApp"]
     # Alice the only MQL (pending): none converted.

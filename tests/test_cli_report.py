@@ -49,3 +49,11 @@ def test_report_bad_month(tmp_path: Path) -> None:
 def test_report_month_without_enquiries(tmp_path: Path) -> None:
     path = tracker(tmp_path)
     assert_one_line_error(run("report", str(path), "--month", "2025-01"), "2025-01")
+
+
+def test_report_json_lists_the_enquiries_to_win_back(tmp_path: Path) -> None:
+    result = run("report", str(tracker(tmp_path)), "--json", "--now", "2026-11-04T10:00")
+    assert result.exit_code == 0, result.output
+    # Ann (due 05/10 13:00) and Ben (06/10 13:00) are still pending, overdue by far more
+    # than the last follow-up day (7); Cat's reply has been due since 03/11 13:00 only.
+    assert json.loads(result.stdout)["win_back"] == ["E0001", "E0002"]

@@ -168,3 +168,11 @@ def test_the_registry_has_text_and_json() -> None:
 def test_an_unknown_exporter_name_is_an_input_error() -> None:
     with pytest.raises(InputError, match="There is no 'csv' format: use one of text, json"):
         exporters.get("csv")
+
+
+def test_json_report_gives_win_back_ids_and_text_names_them() -> None:
+    data = json.loads(json_exporter.report("shop.xlsx", [NOV], win_back=["E0003", "E0007"]))
+    assert data["win_back"] == ["E0003", "E0007"]
+    assert text.report("shop.xlsx", [NOV], win_back=["E0003"]).endswith(
+        "Win back (see the Today tab): E0003")
+    assert "Win back" not in text.report("shop.xlsx", [NOV], win_back=[])
