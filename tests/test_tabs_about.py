@@ -94,7 +94,7 @@ def test_the_title_tabs_and_widths() -> None:
     assert content.rows[0] == [Cell("How this tracker works", style="title")]
     tabs = [line[0].value for line in content.rows
             if len(line) == 3 and line[1].value is None and line[0].style == "label"]
-    assert tabs == ["Today", "Summary", "Settings", "Lists"]
+    assert tabs == ["Today", "Summary", "Settings", "Lists", "Spend"]
     assert content.widths == {1: 22, 2: 18, 3: 70}
     assert all(len(str(c.value)) <= 95 for line in content.rows for c in line[:1]
                if c.value is not None)
