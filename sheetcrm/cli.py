@@ -560,9 +560,55 @@ def report(app: App, target: str | None, month: str | None, now: dt.datetime | N
         return
     assert target is not None
     backend = app.open(target)
-    months, figures = tracker.report_figures(backend, month=month, now=now)
-    click.echo(exporters.get("json" if as_json else "text").report(backend.label, months,
-                                                                   figures))
+    figures = tracker.report_figures(backend, month=month, now=now)
+    click.echo(exporters.get("json" if as_json else "text").report(
+        backend.label, figures.months, figures.figures))
+
+
+@cli.command()
+@target_argument()
+@click.option("--month", metavar="YYYY-MM", help="The month to review, e.g. 2026-10 "
+              "(default: the newest month with enquiries).")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the review to this Markdown file instead of printing it.")
+@now_option()
+@credentials_option()
+@pass_app
+def review(app: App, target: str, month: str | None, out: Path | None,
+           now: dt.datetime | None) -> None:
+    """Write the monthly sales and marketing review, in Markdown. Changes nothing in the tracker.
+
+    It follows the review's fixed agenda, with every figure taken from the
+    tracker; take it to the meeting and fill in next month's targets.
+    """
+    from .review import save
+
+    backend = app.open(target)
+    markdown = tracker.monthly_review(backend, month=month, now=now)
+    if out is None:
+        click.echo(markdown, nl=False)
+        return
+    save(markdown, out)
+    click.echo(f"Wrote the review to {out}.")
+
+
+@cli.command()
+@target_argument()
+@credentials_option()
+@pass_app
+def upgrade(app: App, target: str) -> None:
+    """Add the tabs, columns, dropdowns and settings of this version to an older tracker.
+
+    Nothing you typed is changed: new columns go after the last one, new
+    settings below the last row of the Settings tab. Run refresh afterwards.
+    """
+    backend = app.open(target)
+    added = tracker.upgrade(backend)
+    if not added:
+        click.echo(f"{backend.label} is up to date: nothing to add.")
+        return
+    click.echo(f"Upgraded {backend.label}: added " + ", ".join(added) + ". "
+               "Run `sheetcrm refresh` to fill in the new columns.")
 
 
 @cli.command(short_help="Sign in with your own Google account, for sheets you own.")

@@ -9,7 +9,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from .template import Column
 
 #: A raw value as a spreadsheet cell holds it.  Backends return these from
 #: ``read`` without interpretation; the core (``sheetcrm.cells``) reads them.
@@ -67,6 +70,12 @@ class Settings:
     follow_up_message_3: str = (
         "Hello {name}, a last note from {business}: get in touch whenever you are ready. "
         "Thank you!")
+    #: What one customer is worth over time; None: the average sale is used.
+    lifetime_value: float | None = None
+    #: The sales aimed for in a quarter, for pipeline coverage; None when not set.
+    quarterly_revenue_target: float | None = None
+    #: A Score at or above this makes an enquiry a marketing-qualified lead.
+    mql_threshold: int = 50
 
     @property
     def sla_minutes(self) -> int:
@@ -115,6 +124,17 @@ class Chart:
     percent: bool = False
 
 
+@dataclass(frozen=True)
+class ColumnFormat:
+    """A column of a tab, from ``first_row`` to ``last_row``: the template column's
+    number format and dropdown, for the rows the owner types later (Spend, Lists)."""
+
+    col: int  # 1-based
+    first_row: int
+    last_row: int
+    spec: Column
+
+
 @dataclass
 class TabContent:
     """A whole tab that sheetcrm owns and rewrites on every refresh (Summary, Today)."""
@@ -125,6 +145,8 @@ class TabContent:
     freeze_rows: int = 0
     #: Hide the tab (the template's own tabs take this from the template instead).
     hidden: bool = False
+    #: Formats and dropdowns over whole columns, for rows still to be typed.
+    columns: list[ColumnFormat] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -176,6 +198,12 @@ class Changes:
     new_rows: list[Mapping[str, CellValue]] = field(default_factory=list)
     #: Lines for a log tab such as Conflicts.
     log: LogLines | None = None
+    #: Enquiries headers to add when row 1 lacks them (``upgrade``: new owner columns).
+    headers: list[str] = field(default_factory=list)
+    #: Tab name -> {(row, column): Cell}, written only where the cell is blank now.
+    fills: dict[str, dict[tuple[int, int], Cell]] = field(default_factory=dict)
+    #: Tabs created only when missing, never replaced (``upgrade``: the Spend tab).
+    new_tabs: dict[str, TabContent] = field(default_factory=dict)
 
 
 def ids_match(expected: Sequence[CellValue], now: Sequence[CellValue]) -> bool:

@@ -133,6 +133,14 @@ class AppendLines:
     create: bool
 
 
+@dataclass(frozen=True)
+class FillCells:
+    """Cells of a tab that were blank when planned (``upgrade``), each (row, column, Cell)."""
+
+    tab: str
+    cells: tuple[tuple[int, int, Cell], ...]
+
+
 EnquiriesOp = AddHeader | WriteColumn | WriteValue | InsertRows
 
 
@@ -151,6 +159,7 @@ class Plan:
     meta_tab: str = ""
     meta: list[SetMeta] = field(default_factory=list)
     log: AppendLines | None = None
+    fills: list[FillCells] = field(default_factory=list)
 
     @property
     def appended(self) -> list[int]:
@@ -177,7 +186,7 @@ class Plan:
     @property
     def empty(self) -> bool:
         """Nothing to write."""
-        return not (self.enquiry_ops or self.tabs or self.meta or self.log)
+        return not (self.enquiry_ops or self.tabs or self.meta or self.log or self.fills)
 
 
 # --------------------------------------------------------------------------- planning
@@ -224,7 +233,29 @@ def plan_write(changes: Changes, grids: Mapping[str, Grid], template: Template,
     plan.meta = _plan_meta(grids.get(meta_name, []), changes.meta)
     if changes.log is not None and changes.log.rows:
         plan.log = _plan_log(changes, grids)
+    _plan_upgrade(changes, grids, columns, plan)
     return plan
+
+
+def _plan_upgrade(changes: Changes, grids: Mapping[str, Grid], columns: _Columns,
+                  plan: Plan) -> None:
+    """New headers, tabs made only when missing, and cells filled only where blank now.
+
+    A tab the backend did not hand over is taken as the engine read it.
+    """
+    for header in changes.headers:
+        columns.find_or_add(header, plan)
+    present = {header_key(name) for name in grids}
+    for name, content in changes.new_tabs.items():
+        if header_key(name) not in present:
+            plan.tabs.append(ReplaceTab(name, content))
+    for tab, cells in changes.fills.items():
+        grid = next((g for name, g in grids.items() if header_key(name) == header_key(tab)),
+                    None)
+        chosen = tuple((r, c, cell) for (r, c), cell in sorted(cells.items())
+                       if grid is None or _blank(_at(grid, r, c)))
+        if chosen:
+            plan.fills.append(FillCells(tab, chosen))
 
 
 def last_typed_row(grid: Grid, template: Template) -> int:

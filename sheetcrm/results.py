@@ -37,6 +37,12 @@ class RowResult:
     problems: list[str] = field(default_factory=list)
     #: The Contact as an email address (lower case), when it is one.
     email: str | None = None
+    #: Lead scoring: the points of the Signals (None when blank) and the MQL flag.
+    score: int | None = None
+    mql: bool | None = None
+    lost_reason: str | None = None
+    #: In the Today tab's "Win back" section (see sheetcrm.feedback).
+    win_back: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON shape of ``refresh --json``."""
@@ -49,7 +55,25 @@ class RowResult:
             "response_minutes": sla.response_minutes if sla else None,
             "next_follow_up": self.next_follow_up.isoformat() if self.next_follow_up else None,
             "problems": list(self.problems),
+            "score": self.score,
+            "mql": self.mql,
         }
+
+
+@dataclass
+class Report:
+    """What ``report`` prints: the monthly figures and the tracker-wide figures."""
+
+    months: list[MonthFigures]
+    win_back: list[str]
+    #: Days from first contact to converted (sheetcrm.history); None when not known yet.
+    average_sales_cycle_days: float | None = None
+
+    @property
+    def figures(self) -> dict[str, Any]:
+        """The tracker-wide figures, as ``report --json`` gives them after the months."""
+        return {"average_sales_cycle_days": self.average_sales_cycle_days,
+                "win_back": list(self.win_back)}
 
 
 @dataclass
@@ -64,6 +88,13 @@ class Evaluation:
     undated: int = 0
     #: The average sales cycle (from the History memory and Closed on), once worked out.
     sales_cycle: SalesCycle | None = None
+    #: Lines of the Spend tab that could not be read, each naming its row.
+    spend_problems: list[str] = field(default_factory=list)
+
+    @property
+    def win_back(self) -> list[str]:
+        """The IDs of the enquiries to win back, in row order."""
+        return [r.id for r in self.rows if r.win_back and r.id]
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON object printed by ``refresh --json``."""

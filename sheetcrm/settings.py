@@ -228,6 +228,35 @@ def format_days(days: tuple[int, ...]) -> str:
 
 # ------------------------------------------------------------------ one builder for both sources
 
+def _read_optional_money(name: str, raw: object) -> float | None:
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return None
+    amount: float | None = None
+    if isinstance(raw, int | float) and not isinstance(raw, bool):
+        amount = float(raw)
+    elif isinstance(raw, str):
+        match = re.fullmatch(r"[A-Za-z]{0,3}\s*([\d,]+(?:\.\d+)?)", raw.strip())
+        if match is not None:
+            amount = float(match.group(1).replace(",", ""))
+    if amount is None or not math.isfinite(amount) or amount < 0:
+        raise _Bad(f"{name} '{_shown(raw)}' is not an amount: type a number, like 500000, "
+                   "or leave it blank")
+    return amount
+
+
+def _read_threshold(name: str, raw: object) -> int:
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        raise _Bad(f"{name} is blank: type the points, like 50")
+    number: float | None = None
+    if isinstance(raw, int | float) and not isinstance(raw, bool):
+        number = float(raw)
+    elif isinstance(raw, str) and re.fullmatch(r"\d+(?:\.0+)?", raw.strip()):
+        number = float(raw.strip())
+    if number is None or not math.isfinite(number) or not number.is_integer() or number < 0:
+        raise _Bad(f"{name} '{_shown(raw)}' is not a whole number of points: type one, like 50")
+    return int(number)
+
+
 _Reader = Callable[[str, object], Any]
 _SCALAR_READERS: dict[str, _Reader] = {
     "business_name": lambda name, raw: _read_text(name, raw, required=False, example="Kato Salon"),
@@ -243,6 +272,9 @@ _SCALAR_READERS: dict[str, _Reader] = {
     "follow_up_message_1": lambda name, raw: _read_message(name, raw),
     "follow_up_message_2": lambda name, raw: _read_message(name, raw),
     "follow_up_message_3": lambda name, raw: _read_message(name, raw),
+    "lifetime_value": _read_optional_money,
+    "quarterly_revenue_target": _read_optional_money,
+    "mql_threshold": _read_threshold,
 }
 
 _MAX_MESSAGE = 1000
@@ -437,6 +469,13 @@ def _value_cell(settings: Settings, key: str, default: object) -> tuple[CellValu
     if key == "sla_hours":
         hours = float(settings.sla_hours)
         return (int(hours) if hours.is_integer() else hours), None
+    if key in ("lifetime_value", "quarterly_revenue_target"):
+        amount = getattr(settings, key)
+        if amount is None:
+            return None, "money"
+        return (int(amount) if float(amount).is_integer() else amount), "money"
+    if key == "mql_threshold":
+        return int(settings.mql_threshold), "integer"
     value = getattr(settings, key, default)
     text = value if isinstance(value, str) else str(value)
     return (text or None), "text"
@@ -450,6 +489,7 @@ _TOML_KEYS = (
     # WhatsApp chat import and prefilled messages.
     "whatsapp_name", "new_enquiry_days", "first_reply_message", "follow_up_message_1",
     "follow_up_message_2", "follow_up_message_3",
+    "lifetime_value", "quarterly_revenue_target", "mql_threshold",
 )
 
 
@@ -550,5 +590,9 @@ def validate_settings(settings: Settings) -> None:
         _read_sla_hours("SLA hours", settings.sla_hours)
         _read_follow_up_days("Follow-up days", tuple(settings.follow_up_days))
         _check_open_week(settings)
+        _read_threshold("MQL threshold", settings.mql_threshold)
+        for label, amount in (("Lifetime value", settings.lifetime_value),
+                              ("Quarterly revenue target", settings.quarterly_revenue_target)):
+            _read_optional_money(label, amount)
     except _Bad as bad:
         raise SettingsError(f"Settings: {bad}") from None

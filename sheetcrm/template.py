@@ -108,6 +108,13 @@ class Tab:
     date_lists: tuple[DateListSpec, ...] = ()
     sources_header: str = "Sources"
     sources: tuple[str, ...] = ()
+    #: The Scoring table on the Lists tab: signal label and points, owner-editable.
+    scoring_header: str = "Signal"
+    points_header: str = "Points"
+    scoring: tuple[tuple[str, int], ...] = ()
+    #: The lost reasons offered on the Lists tab.
+    lost_reasons_header: str = "Lost reasons"
+    lost_reasons: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -143,6 +150,10 @@ class Template:
     def computed_columns(self) -> tuple[Column, ...]:
         """Columns a refresh writes."""
         return tuple(c for c in self.enquiries.columns if c.role == "computed")
+
+    def has_tab(self, kind: str) -> bool:
+        """Whether the template has a tab of this kind."""
+        return kind in self._by_kind
 
     def owner_columns(self) -> tuple[Column, ...]:
         """Columns the owner types (including ID, which refresh only fills when blank)."""
@@ -191,8 +202,11 @@ def _build(data: Mapping[str, Any], country: str = "UG") -> Template:
         settings = tuple(SettingSpec(**s) for s in t.pop("settings", ()))
         date_lists = tuple(DateListSpec(**d) for d in t.pop("date_lists", ()))
         sources = tuple(t.pop("sources", ()))
+        scoring = tuple((str(label), int(points)) for label, points in t.pop("scoring", ()))
+        lost_reasons = tuple(t.pop("lost_reasons", ()))
         tabs.append(Tab(columns=columns, optional_columns=optional, conditional_formats=cfs,
-                        settings=settings, date_lists=date_lists, sources=sources, **t))
+                        settings=settings, date_lists=date_lists, sources=sources,
+                        scoring=scoring, lost_reasons=lost_reasons, **t))
     for col in (c for tab in tabs for c in tab.columns + tab.optional_columns):
         if col.style is not None and col.style not in styles:
             raise SheetCRMError(f"Template column {col.header!r} uses unknown style {col.style!r}")

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from . import history, importers, links, tabs
+from . import history, importers, links, review, scoring, tabs
 from .backends.base import Backend
 from .businesstime import BusinessCalendar
 from .cells import (
@@ -32,14 +32,17 @@ from .cells import (
     text_of,
 )
 from .errors import ConcurrentEdit, InputError, NotATracker, SheetCRMError
+from .feedback import LOST_WITHOUT_REASON, is_win_back, read_reason
 from .model import Cell, CellValue, Changes, Grid, LogLines, Settings, Snapshot
 from .planner import checked_value
-from .results import Evaluation, RowResult
+from .results import Evaluation, Report, RowResult
 from .settings import settings_from_grid, validate_settings
 from .sla import assess_sla, next_follow_up
-from .summary import EnquiryFacts, MonthFigures, monthly_figures
+from .spend import SpendSheet, channel_key, read_spend
+from .summary import Alignment, EnquiryFacts, MonthFigures, monthly_figures
 from .tabs import history as history_tab
 from .template import Template, column_letter, load_template
+from .upgrade import plan_upgrade
 
 ID_PATTERN = re.compile(r"^E(\d+)$")
 #: How many times a refresh re-reads when the sheet moved under it.
@@ -208,6 +211,8 @@ def evaluate(
     closed_on = _closed_on(grid, rows, template, cal)
     observed = [history.Observed(r.id or "", r.name, r.status, r.first_contact) for r in rows]
     seen = history.observe(observed, history.decode(meta), now.date())
+    scored = _score_and_feedback(rows, grid, layout, snapshot, template, settings, now)
+    spend = read_spend_tab(snapshot, template, sources)
 
     facts = [
         EnquiryFacts(
@@ -218,11 +223,19 @@ def evaluate(
             sla=r.sla.state if r.sla else "unknown",
             response_minutes=r.sla.response_minutes if r.sla else None,
             value=r.value,
+            score=r.score,
+            mql=r.mql,
+            lost_reason=r.lost_reason,
         )
         for r in rows
         if r.received is not None
     ]
-    months = monthly_figures(facts)
+    months = monthly_figures(facts, alignment=Alignment(
+        spend=spend.by_month_channel() if spend is not None else None,
+        lifetime_value=settings.lifetime_value,
+        quarterly_target=settings.quarterly_revenue_target, scoring=scored),
+        spend_names={channel_key(line.channel): line.channel
+                     for line in (spend.lines if spend is not None else ())})
     computed = _computed_cells(rows, last, template, now)
     expected_ids = [
         layout.get(grid[r - 1] if r - 1 < len(grid) else [], "id") for r in range(2, last + 1)
@@ -243,6 +256,7 @@ def evaluate(
         # A report writes nothing, so it measures from what the last refresh kept.
         sales_cycle=history.sales_cycle(
             observed, seen.memory if build_tabs else seen.previous, closed_on),
+        spend_problems=list(spend.problems) if spend is not None else [],
     )
     new_meta.update(history.meta_keys(seen.memory, meta))
     if seen.events:
@@ -382,6 +396,67 @@ def _closed_on(grid: Grid, rows: list[RowResult], template: Template,
         elif parsed.value is not None and r.id:
             out[r.id] = parsed.value.date()
     return out
+def read_spend_tab(snapshot: Snapshot, template: Template,
+                   sources: Sequence[str]) -> SpendSheet | None:
+    """The Spend tab's lines, or None for a tracker made before it existed."""
+    if not template.has_tab("spend"):
+        return None
+    tab = template.tab("spend")
+    grid = next((g for name, g in snapshot.tabs.items()
+                 if header_key(name) == header_key(tab.name)), None)
+    if grid is None:
+        return None
+    headers = {c.key: c.header for c in tab.columns}
+    return read_spend(grid, sources, tab=tab.name, headers=headers)
+
+
+def read_scoring_table(snapshot: Snapshot, template: Template) -> scoring.ScoringTable:
+    """The Scoring table on the Lists tab, or the template's when the tab has none."""
+    lists = template.tab("lists")
+    table = scoring.read_table(snapshot.tabs.get(lists.name, []), lists.scoring_header,
+                               lists.points_header, lists.scoring)
+    return table if table is not None else scoring.ScoringTable.of(lists.scoring)
+
+
+def read_lost_reasons(snapshot: Snapshot, template: Template) -> list[str]:
+    """The lost reasons on the Lists tab (the owner may extend them), else the template's."""
+    lists = template.tab("lists")
+    grid = snapshot.tabs.get(lists.name, [])
+    header = [header_key(v) for v in (grid[0] if grid else [])]
+    want = header_key(lists.lost_reasons_header)
+    if want not in header:
+        return list(lists.lost_reasons)
+    col = header.index(want)
+    found = [text_of(row[col]) for row in grid[1:] if col < len(row) and text_of(row[col])]
+    return found or list(lists.lost_reasons)
+
+
+def _score_and_feedback(rows: list[RowResult], grid: Grid, layout: Layout, snapshot: Snapshot,
+                        template: Template, settings: Settings, now: dt.datetime) -> bool:
+    """Score, MQL, lost reason and win-back on each row; whether the tracker scores leads.
+
+    A tracker made before the Signals or Lost reason column existed leaves
+    those figures None and adds no problem.
+    """
+    scores = "signals" in layout.columns
+    reasons_column = "lost_reason" in layout.columns
+    table = read_scoring_table(snapshot, template) if scores else None
+    reasons = read_lost_reasons(snapshot, template)
+    for r in rows:
+        raw = grid[r.row - 1] if r.row - 1 < len(grid) else []
+        if table is not None:
+            result = scoring.score(layout.get(raw, "signals"), table)
+            r.score = result.score
+            r.mql = scoring.is_mql(result.score, settings.mql_threshold)
+            if result.unknown:
+                r.problems.append(scoring.unknown_problem(
+                    result.unknown, template.column("signals").header))
+        if reasons_column:
+            r.lost_reason = read_reason(layout.get(raw, "lost_reason"), reasons)
+            if r.status == "lost" and r.lost_reason is None:
+                r.problems.append(LOST_WITHOUT_REASON)
+        r.win_back = is_win_back(r, now, settings.follow_up_days)
+    return scores
 
 
 def _id_number(value: str) -> int | None:
@@ -467,6 +542,10 @@ def _computed_cells(
         follow_style = "date_due" if r.next_follow_up and r.next_follow_up <= today else "date"
         out[headers["next_follow_up"]].append(Cell(r.next_follow_up, style=follow_style))
         out[headers["whatsapp"]].append(links.contact_link(r.phone, r.email, r.whatsapp))
+        if "score" in headers:
+            out[headers["score"]].append(Cell(r.score, style="integer"))
+            out[headers["mql"]].append(Cell(None if r.mql is None else
+                                            ("yes" if r.mql else "no")))
         # Unwrapped: the last column can run on to the right without hiding the next row.
         out[headers["problems"]].append(Cell("; ".join(r.problems) if r.problems else None))
     return out
@@ -512,15 +591,15 @@ def report(
     backend: Backend, *, month: str | None = None, now: dt.datetime | None = None
 ) -> list[MonthFigures]:
     """The monthly figures, newest first, without writing anything."""
-    return report_figures(backend, month=month, now=now)[0]
+    return report_figures(backend, month=month, now=now).months
 
 
-def report_figures(
-    backend: Backend, *, month: str | None = None, now: dt.datetime | None = None
-) -> tuple[list[MonthFigures], dict[str, Any]]:
+def report_figures(backend: Backend, *, month: str | None = None,
+                   now: dt.datetime | None = None) -> Report:
     """The monthly figures, newest first, and the tracker-wide figures; writes nothing.
 
-    The tracker-wide figures: ``average_sales_cycle_days`` (None when not known yet).
+    Tracker-wide: the IDs to win back and ``average_sales_cycle_days`` (None when
+    not known yet; a report writes nothing, so it uses what the last refresh kept).
     """
     if month is not None and not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month):
         raise InputError(f"--month {month!r} is not a month: use the form 2026-10")
@@ -531,7 +610,36 @@ def report_figures(
         if not months:
             raise InputError(f"{backend.label} has no enquiries received in {month}")
     cycle = evaluation.sales_cycle
-    return months, {"average_sales_cycle_days": cycle.days if cycle else None}
+    return Report(months=months, win_back=evaluation.win_back,
+                  average_sales_cycle_days=cycle.days if cycle else None)
+
+
+def upgrade(backend: Backend) -> list[str]:
+    """Add what the current template has and this tracker lacks; returns what was added.
+
+    Never writes a cell that holds anything: new columns go after the last
+    used one, new settings below the last row of the Settings tab.
+    """
+    template = load_template()
+    with backend.session():
+        snapshot = backend.read()
+        layout_check(snapshot, backend.label)
+        planned = plan_upgrade(snapshot, template, backend.label)
+        if planned.added:
+            backend.apply(planned.changes)
+    return planned.added
+
+
+def monthly_review(backend: Backend, *, month: str | None = None,
+                   now: dt.datetime | None = None) -> str:
+    """The month's joint sales and marketing review in Markdown (the newest month by default)."""
+    if month is not None and not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month):
+        raise InputError(f"--month {month!r} is not a month: use the form 2026-10")
+    evaluation = evaluate(backend.read(), now=now, label=backend.label, build_tabs=False)
+    try:
+        return review.render(evaluation, month)
+    except InputError as exc:
+        raise InputError(f"{backend.label}: {exc}") from None
 
 
 #: Fields that ``add`` and ``import`` accept, by template column key.

@@ -44,7 +44,7 @@ from tests.helpers.trackers import add_zip_entries, contents, summary_content
 #: The headers issue 2 fixes; the template decides their order.
 HEADERS = {"Received", "Name", "Contact", "Source", "Status", "First contact",
            "Follow-ups done", "Value", "Notes", "ID", "Respond by", "SLA", "Next follow-up",
-           "WhatsApp", "Problems"}
+           "WhatsApp", "Problems", "Signals", "Lost reason", "Score", "MQL"}
 
 
 def letter(template: Template, header: str) -> str:
@@ -149,7 +149,7 @@ def test_backend_satisfies_the_protocol(tmp_path: Path) -> None:
 def test_create_renders_the_enquiries_tab(tracker: Path, template: Template) -> None:
     wb = openpyxl.load_workbook(tracker)
     assert wb.sheetnames == ["Enquiries", "Today", "Summary", "History", "Settings", "Lists",
-                             "About", "sheetcrm"]
+                             "Spend", "About", "sheetcrm"]
     assert wb["sheetcrm"].sheet_state == "hidden"
     assert wb.active.title == "Enquiries"
     ws = wb["Enquiries"]
@@ -174,9 +174,10 @@ def test_create_adds_dropdowns_that_warn_rather_than_block(tracker: Path,
                                                            template: Template) -> None:
     wb = openpyxl.load_workbook(tracker)
     dvs = {str(dv.sqref): dv for dv in wb["Enquiries"].data_validations.dataValidation}
-    source, status, follow_ups = (f"{letter(template, h)}2:{letter(template, h)}5000"
-                                  for h in ("Source", "Status", "Follow-ups done"))
-    assert set(dvs) == {source, status, follow_ups}
+    source, status, follow_ups, signals, reason = (
+        f"{letter(template, h)}2:{letter(template, h)}5000"
+        for h in ("Source", "Status", "Follow-ups done", "Signals", "Lost reason"))
+    assert set(dvs) == {source, status, follow_ups, signals, reason}
     assert dvs[status].type == "list"
     assert dvs[status].formula1 == '"pending,contacted,converted,lost"'
     # The Source list goes through a defined name pointing at the Lists tab.
@@ -254,9 +255,9 @@ def test_read_returns_raw_grids_of_the_tabs_the_engine_needs(tracker: Path,
     backend = ExcelBackend(tracker)
     backend.append(enquiries_rows())
     snap = backend.read()
-    assert set(snap.tabs) == {"Enquiries", "Settings", "Lists", "sheetcrm"}
+    assert set(snap.tabs) == {"Enquiries", "Settings", "Lists", "sheetcrm", "Spend"}
     assert snap.tab_names == ("Enquiries", "Today", "Summary", "History", "Settings", "Lists",
-                              "About", "sheetcrm")
+                              "Spend", "About", "sheetcrm")
     grid = snap.tabs["Enquiries"]
     assert grid[0] == [c.header for c in template.enquiries.columns]
     assert records(grid) == enquiries_rows()

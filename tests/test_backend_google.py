@@ -168,8 +168,8 @@ def test_create_conditional_formats_read_sla_hours_through_indirect(fake: FakeSh
     rules = enquiries["conditionalFormats"]
     assert len(rules) == 2
     formulas = [r["booleanRule"]["condition"]["values"][0]["userEnteredValue"] for r in rules]
-    # Status is column E and Respond by column K in the template order.
-    assert "$K2<NOW()" in formulas[0] and "$E2" in formulas[0]
+    # Status is column E and Respond by where the template puts it.
+    assert f"${_letter('respond_by')}2<NOW()" in formulas[0] and "$E2" in formulas[0]
     assert f"INDIRECT(\"'Settings'!$B${sla_row}\")" in formulas[1]
     assert "Settings!" not in formulas[1].replace("'Settings'!", "")
     for rule in rules:
@@ -258,7 +258,7 @@ def test_read_is_two_requests_and_returns_raw_values(fake: FakeSheets) -> None:
     (get,) = [r for r in fake.requests if r.kind == "values.batchGet"]
     assert get.params["valueRenderOption"] == "UNFORMATTED_VALUE"
     assert get.params["dateTimeRenderOption"] == "SERIAL_NUMBER"
-    assert set(snapshot.tabs) == {"Enquiries", "Settings", "Lists", "sheetcrm"}
+    assert set(snapshot.tabs) == {"Enquiries", "Settings", "Lists", "sheetcrm", "Spend"}
     assert snapshot.tab_names[0] == ENQ and "Summary" in snapshot.tab_names
     row = snapshot.tabs[ENQ][1]
     # 02/11/2026 09:00 is 46328 days after 30/12/1899, plus 9/24 of a day.
@@ -284,7 +284,8 @@ def test_refresh_writes_each_rows_own_values(fake: FakeSheets) -> None:
     ids = column(fake, key, "ID")
     assert len(set(ids)) == 3 and all(ids)
     assert by_name(fake, key, "SLA")["Amina"].lower().startswith("overdue")
-    link = fake.cell(key, ENQ, f"N{column(fake, key, 'Name').index('Amina') + 2}")
+    link = fake.cell(key, ENQ,
+                     f"{_letter('whatsapp')}{column(fake, key, 'Name').index('Amina') + 2}")
     assert link["userEnteredValue"] == {"stringValue": "wa.me/256772123456"}
     assert link["userEnteredFormat"]["textFormat"]["link"]["uri"].startswith(
         "https://wa.me/256772123456"
@@ -330,11 +331,12 @@ def test_refresh_finds_columns_by_header_and_adds_a_missing_one(fake: FakeSheets
     backend, key = new_tracker(fake)
     type_rows(fake, key, THREE)
     # The owner renamed Problems to "Issues" and typed in it: refresh must not touch it.
-    fake.set_values(key, ENQ, "O1", [["Issues"], ["call back"]])
+    last = _at("problems")
+    fake.set_values(key, ENQ, f"{_letter('problems')}1", [["Issues"], ["call back"]])
     tracker.refresh(backend, now=NOW)
     header = fake.get_values(key, ENQ)[0]
-    assert header[14] == "Issues" and header[15] == "Problems"
-    assert fake.get_values(key, ENQ)[1][14] == "call back"
+    assert header[last] == "Issues" and header[last + 1] == "Problems"
+    assert fake.get_values(key, ENQ)[1][last] == "call back"
 
 
 def test_refresh_fills_only_blank_ids_and_keeps_other_meta_keys(fake: FakeSheets) -> None:
@@ -960,3 +962,16 @@ def test_a_refresh_photographs_enquiries_into_a_hidden_tab_left_out_of_exports(
     out = tmp_path / "offline.xlsx"
     export_to_excel(backend, out, now=NOW)
     assert "sheetcrm check" not in openpyxl.load_workbook(out).sheetnames
+
+
+def _at(key: str) -> int:
+    """The 0-based place ``init`` gives a template column."""
+    from sheetcrm.template import load_template
+
+    return [c.key for c in load_template().enquiries.columns].index(key)
+
+
+def _letter(key: str) -> str:
+    from sheetcrm.template import column_letter
+
+    return column_letter(_at(key) + 1)

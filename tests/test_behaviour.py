@@ -15,7 +15,9 @@ import pytest
 
 from sheetcrm import tracker
 from sheetcrm.backends.base import Backend
+from sheetcrm.cells import text_of
 from sheetcrm.model import CellValue
+from sheetcrm.template import column_letter
 
 NOW = dt.datetime(2026, 11, 2, 10, 0)  # Monday 2 November 2026, 10:00 in Kampala
 EAT = dt.timezone(dt.timedelta(hours=3))
@@ -110,7 +112,11 @@ def test_monthly_figures(refreshed: tuple[Backend, tracker.Evaluation]) -> None:
     assert channels["WhatsApp"] == {
         "source": "WhatsApp", "enquiries": 3, "contacted": 2, "converted": 0, "lost": 1,
         "open": 2, "conversion_rate": 0.0, "sla_met_rate": 0.667,
-        "median_response_minutes": 210, "value_won": 0}
+        "median_response_minutes": 210, "value_won": 0,
+        # No Spend lines, nothing converted, no Signals typed, Eve lost with no reason:
+        "spend": None, "cost_per_enquiry": None, "cac": None, "ltv": None, "roi": None,
+        "pipeline_value": 0, "average_sale": None, "mqls": 0, "mql_conversion_rate": None,
+        "lost_reasons": {}, "contact_rate": 0.667, "mql_rate": 0.0, "cost_per_mql": None}
     # Facebook: Dan alone, converted but missed.
     assert channels["Facebook"]["sla_met_rate"] == 0.0
     assert channels["Facebook"]["value_won"] == 500000
@@ -168,3 +174,56 @@ def test_report_matches_refresh(refreshed: tuple[Backend, tracker.Evaluation]) -
     backend, evaluation = refreshed
     months = tracker.report(backend, month="2026-10", now=NOW)
     assert [m.as_dict() for m in months] == [evaluation.as_dict()["months"][1]]
+
+
+# --------------------------------------------------------------------------- issue 12
+
+
+def test_new_tabs_and_columns_have_their_dropdowns_and_formats(new_backend: Backend) -> None:
+    from tests.helpers.trackers import dropdown, number_format
+
+    tracker.init_tracker(new_backend)
+    names = [str(v) for v in new_backend.read().tabs["Enquiries"][0]]
+    signals = column_letter(names.index("Signals") + 1)
+    reason = column_letter(names.index("Lost reason") + 1)
+    assert dropdown(new_backend, "Enquiries", f"{signals}2") == "Lists!$E$2:$E$100"
+    assert dropdown(new_backend, "Enquiries", f"{reason}9") == "Lists!$H$2:$H$100"
+    assert dropdown(new_backend, "Spend", "B2") == "Lists!$A$2:$A$100"
+    assert number_format(new_backend, "Spend", "A5") == "mm/yyyy"
+    assert number_format(new_backend, "Spend", "C5") == "#,##0"
+
+
+def test_scores_spend_and_win_back_on_every_backend(new_backend: Backend) -> None:
+    tracker.init_tracker(new_backend)
+    rows = [dict(r) for r in ROWS[:5]]
+    # Alice (pending, overdue since Sat 31/10 10:00: under 7 days by Mon 2/11): no win back.
+    rows[0]["Signals"] = "Asked for quote, Viewed prices, Decision-maker"  # 25+20+15 = 60
+    rows[2]["Signals"] = "In our area"                                      # 5
+    rows[4]["Lost reason"] = "not ready yet"  # Eve, lost; last known 10/10: 23 days ago
+    new_backend.append(rows)
+    evaluation = tracker.refresh(new_backend, now=NOW)
+    got = {r.name.split()[0]: (r.score, r.mql) for r in evaluation.rows}
+    assert got == {"Alice": (60, True), "Bob": (None, None), "Carol": (5, False),
+                   "Dan": (None, None), "Eve": (None, None)}
+    assert evaluation.win_back == []
+    # refresh --json gives each enquiry its score and MQL flag.
+    json_rows = by_name(evaluation)
+    assert (json_rows["Alice"]["score"], json_rows["Alice"]["mql"]) == (60, True)
+    assert (json_rows["Carol"]["score"], json_rows["Carol"]["mql"]) == (5, False)
+    assert (json_rows["Bob"]["score"], json_rows["Bob"]["mql"]) == (None, None)
+    october = evaluation.months[1].as_dict()
+    whatsapp = {c["source"]: c for c in october["channels"]}["WhatsApp"]
+    # Alice the only MQL (pending): none converted.
+    assert (whatsapp["mqls"], whatsapp["mql_conversion_rate"]) == (1, 0.0)
+    assert whatsapp["lost_reasons"] == {"Not ready yet": 1}
+    # Score and MQL are written; a month later Eve is one to win back.
+    grid = new_backend.read().tabs["Enquiries"]
+    score, mql = grid[0].index("Score"), grid[0].index("MQL")
+    assert [grid[1][score], grid[1][mql]] == [60, "yes"]  # Alice, row 2
+    later = tracker.refresh(new_backend, now=dt.datetime(2026, 11, 20, 10))
+    # Alice (overdue since 31/10 10:00) and Bob (since 2/11 13:00) are more than 7 days
+    # overdue by 20/11; Eve was lost as not ready yet 41 days before (last known 10/10).
+    assert later.win_back == ["E0001", "E0002", "E0005"]
+    today = [text_of(row[0]) for row in new_backend.read(everything=True).tabs["Today"]
+             if row]
+    assert "Win back" in today

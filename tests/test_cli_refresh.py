@@ -27,7 +27,8 @@ def test_refresh_json(tmp_path: Path) -> None:
     # 09:00 -> Sat 31/10 10:00; Monday 10:00 is past it.
     assert data["enquiries"] == [{
         "id": "E0001", "row": 2, "sla": "overdue", "respond_by": "2026-10-31T10:00:00+03:00",
-        "response_minutes": None, "next_follow_up": None, "problems": []}]
+        "response_minutes": None, "next_follow_up": None, "problems": [],
+        "score": None, "mql": None}]
     assert data["months"][0]["month"] == "2026-10"
 
 

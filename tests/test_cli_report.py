@@ -63,8 +63,16 @@ def test_report_json_gives_the_average_sales_cycle_as_of_the_last_refresh(
     result = run("report", str(path), "--json", "--now", "2026-11-05T10:00")
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
-    assert list(data) == ["months", "average_sales_cycle_days"]
+    assert list(data) == ["months", "average_sales_cycle_days", "win_back"]
     # First contact 1/11, first seen converted by the refresh of 4/11: 3 days.
     assert data["average_sales_cycle_days"] == 3.0
     text = run("report", str(path), "--now", "2026-11-05T10:00").stdout
     assert "Average sales cycle: 3 days from first contact to converted" in text
+
+
+def test_report_json_lists_the_enquiries_to_win_back(tmp_path: Path) -> None:
+    result = run("report", str(tracker(tmp_path)), "--json", "--now", "2026-11-04T10:00")
+    assert result.exit_code == 0, result.output
+    # Ann (due 05/10 13:00) and Ben (06/10 13:00) are still pending, overdue by far more
+    # than the last follow-up day (7); Cat's reply has been due since 03/11 13:00 only.
+    assert json.loads(result.stdout)["win_back"] == ["E0001", "E0002"]

@@ -190,7 +190,7 @@ def test_history_records_each_change_once_whatever_the_owner_does(owner: Owner) 
     # Carol converted too but is no longer on the tab.
     assert evaluation.sales_cycle is not None
     assert (evaluation.sales_cycle.days, evaluation.sales_cycle.count) == (8.0, 1)
-    assert tracker.report_figures(backend, now=NOW3)[1] == {"average_sales_cycle_days": 8.0}
+    assert tracker.report_figures(backend, now=NOW3).average_sales_cycle_days == 8.0
 
     # The owner deletes Bob's "New enquiry" line (row 3); Dan is lost.
     owner.delete_row(HISTORY, 3)

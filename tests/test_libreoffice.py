@@ -153,7 +153,7 @@ def roundtrips(libreoffice: str, demo: Built, colours: tuple[Built, Built],
 def colour_pages(libreoffice: str, colours: tuple[Built, Built], workdir: Path) -> list[Path]:
     """The Enquiries tab of the colours tracker (amber row included), rendered to PNG."""
     _, typed = colours
-    pages = lo.render(typed.path, ["Enquiries"], workdir / "render", dpi=100,
+    pages = lo.render(typed.path, ["Enquiries"], workdir / "render", dpi=120,
                       soffice=libreoffice)
     return pages["Enquiries"]
 

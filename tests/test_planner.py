@@ -108,9 +108,9 @@ def test_a_missing_header_is_written_in_the_templates_spelling() -> None:
 
 def test_a_header_the_template_lacks_is_added_without_a_spec() -> None:
     grid = [["Name"], ["Ann"]]
-    p = plan(Changes(computed={"Score": [Cell(3)]}), grid)
+    p = plan(Changes(computed={"Rating": [Cell(3)]}), grid)
     assert p.enquiry_ops == [
-        AddHeader(col=2, header="Score", spec=None),
+        AddHeader(col=2, header="Rating", spec=None),
         WriteColumn(col=2, cells=(Cell(3),), style=None, clear_from=3, clear_to=2),
     ]
 
@@ -453,3 +453,30 @@ def test_positional_is_true_for_header_column_and_value_operations() -> None:
     assert plan(Changes(computed={"SLA": [Cell("x")]}), grid).positional
     assert plan(Changes(id_fills={2: "E0001"}), grid).positional
     assert not plan(Changes(new_rows=[{"Name": "Ben"}]), grid).positional
+
+
+# --------------------------------------------------------------------------- upgrade
+
+
+def test_upgrade_headers_go_after_the_last_used_column_with_their_spec() -> None:
+    from sheetcrm.planner import AddHeader
+
+    p = plan(Changes(headers=["Signals", "Name"]), [["Name", None, "Stylist"], ["Ann"]])
+    assert p.enquiry_ops == [AddHeader(col=4, header="Signals", spec=T.column("signals"))]
+
+
+def test_upgrade_fills_only_cells_blank_at_write_time() -> None:
+    from sheetcrm.planner import FillCells
+
+    cells = {(1, 5): Cell("Signal"), (2, 5): Cell("Viewed prices"), (2, 6): Cell(20)}
+    p = plan(Changes(fills={"Lists": cells}), [["Name"]],
+             Lists=[["Sources", None, None, None, None], [None, None, None, None, "mine"]])
+    assert p.fills == [FillCells("Lists", ((1, 5, Cell("Signal")), (2, 6, Cell(20))))]
+    assert not p.empty
+
+
+def test_a_new_tab_is_made_only_when_missing() -> None:
+    content = TabContent(rows=[[Cell("Month")]])
+    assert [t.name for t in plan(Changes(new_tabs={"Spend": content}), [["Name"]]).tabs] == \
+        ["Spend"]
+    assert plan(Changes(new_tabs={"Spend": content}), [["Name"]], Spend=[["x"]]).tabs == []

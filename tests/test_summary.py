@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
+from typing import Any
 
 from sheetcrm.model import SlaState, Status
 from sheetcrm.summary import ChannelFigures, EnquiryFacts, MonthFigures, monthly_figures
@@ -101,9 +102,21 @@ NOVEMBER = {
 }
 
 
+ISSUE_2_KEYS = ("source", "enquiries", "contacted", "converted", "lost", "open",
+                "conversion_rate", "sla_met_rate", "median_response_minutes", "value_won")
+
+
+def issue_2_figures(month: dict[str, Any]) -> dict[str, Any]:
+    """A month's JSON with only issue 2's keys (the alignment figures are tested apart)."""
+    def keep(channel: dict[str, Any]) -> dict[str, Any]:
+        return {k: channel[k] for k in ISSUE_2_KEYS}
+    return {**month, "channels": [keep(c) for c in month["channels"]],
+            "total": keep(month["total"])}
+
+
 def test_monthly_figures_counted_by_hand() -> None:
     months = monthly_figures(FACTS)
-    assert [m.as_dict() for m in months] == [NOVEMBER, OCTOBER]  # newest first
+    assert [issue_2_figures(m.as_dict()) for m in months] == [NOVEMBER, OCTOBER]  # newest first
 
 
 def test_unrounded_figures_behind_the_json() -> None:

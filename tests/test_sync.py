@@ -94,7 +94,8 @@ def test_export_is_a_complete_refreshable_excel_tracker(
     assert grid[1][0] == dt.datetime(2026, 11, 2, 9, 0)
     assert [r[9] for r in grid[1:4]] == ["E0001", "E0002", "E0003"]
     # Computed by the refresh after export: Mon 09:00 + 4 business hours = Mon 13:00.
-    assert grid[1][10] == dt.datetime(2026, 11, 2, 13, 0)
+    respond_by = [c.key for c in template.enquiries.columns].index("respond_by")
+    assert grid[1][respond_by] == dt.datetime(2026, 11, 2, 13, 0)
     google_settings = tracker.read_settings(backend.read(), template, "g")
     assert tracker.read_settings(snap, template, "x") == google_settings
     # And the copy refreshes like any Excel tracker.

@@ -37,8 +37,10 @@ def test_every_template_column_appears_with_who_fills_it() -> None:
         ("Received", "You"), ("Name", "You"), ("Contact", "You"), ("Source", "You"),
         ("Status", "You"), ("First contact", "You"), ("Follow-ups done", "You"),
         ("Value", "You"), ("Notes", "You"), ("ID", "sheetcrm (or you)"),
+        ("Signals", "You"), ("Lost reason", "You"),
         ("Respond by", "sheetcrm"), ("SLA", "sheetcrm"), ("Next follow-up", "sheetcrm"),
-        ("WhatsApp", "sheetcrm"), ("Problems", "sheetcrm"), ("Closed on", "You, if you add it"),
+        ("WhatsApp", "sheetcrm"), ("Score", "sheetcrm"), ("MQL", "sheetcrm"),
+        ("Problems", "sheetcrm"), ("Closed on", "You, if you add it"),
     ]
     assert all(line[0].style == "label" for line in lines if line[0].value is not None)
 
@@ -92,7 +94,7 @@ def test_the_title_tabs_and_widths() -> None:
     assert content.rows[0] == [Cell("How this tracker works", style="title")]
     tabs = [line[0].value for line in content.rows
             if len(line) == 3 and line[1].value is None and line[0].style == "label"]
-    assert tabs == ["Today", "Summary", "History", "Settings", "Lists"]
+    assert tabs == ["Today", "Summary", "History", "Settings", "Lists", "Spend"]
     assert content.widths == {1: 22, 2: 18, 3: 70}
     assert all(len(str(c.value)) <= 95 for line in content.rows for c in line[:1]
                if c.value is not None)

@@ -14,16 +14,34 @@ CTX = TabContext(template=T, settings=Settings())
 
 def test_lists_has_the_sources_header_and_the_templates_sources() -> None:
     content = lists.build(CTX)
-    assert content.rows[0] == [
+    assert content.rows[0][:3] == [
         Cell("Sources", style="header"), Cell(None),
         Cell("Add a channel at the bottom of the Sources list and it appears in the Source "
              "dropdown.", style="muted"),
     ]
-    assert content.rows[1:] == [[Cell(s)] for s in (
+    assert [r[0] for r in content.rows[1:10]] == [Cell(s) for s in (
         "WhatsApp", "Facebook", "Instagram", "TikTok", "Walk-in", "Phone call", "Referral",
         "Website", "Other")]
     assert content.freeze_rows == 1
-    assert content.widths == {1: 18, 2: 4, 3: 60}
+    assert content.widths[1] == 18 and content.widths[3] == 60
+
+
+def test_lists_has_the_scoring_table_and_lost_reasons_exactly_as_the_issue_gives() -> None:
+    content = lists.build(CTX)
+
+    def column(col: int) -> list[object]:
+        return [r[col - 1].value for r in content.rows if len(r) >= col and
+                r[col - 1].value is not None]
+
+    assert column(5) == ["Signal", "Right industry", "Right company size", "Decision-maker",
+                         "In our area", "Viewed prices", "Downloaded guide",
+                         "Attended webinar", "Opened 3+ emails", "Asked for quote",
+                         "WhatsApp question", "Asked for price list"]
+    assert column(6) == ["Points", 10, 10, 15, 5, 20, 10, 15, 10, 25, 15, 20]
+    assert column(8) == ["Lost reasons", "Price", "Not ready yet", "Chose another seller",
+                         "No reply", "Not a fit", "Other"]
+    # The Sources column is as before: nothing else written in column A.
+    assert len(column(1)) == 10
 
 
 def test_meta_holds_the_template_version_and_no_id_issued_yet() -> None:

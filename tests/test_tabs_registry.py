@@ -27,7 +27,7 @@ def toml_tabs() -> list[dict[str, object]]:
 def test_initial_contents_cover_every_tab_but_enquiries() -> None:
     contents = tabs.initial_contents(tabs.TabContext(template=T, settings=Settings()))
     assert set(contents) == {"Today", "Summary", "History", "Settings", "Lists", "About",
-                             "sheetcrm"}
+                             "sheetcrm", "Spend"}
     from_file = {str(t["name"]) for t in toml_tabs() if t["kind"] != "enquiries"}
     assert set(contents) == from_file
 
@@ -52,7 +52,7 @@ def test_refreshed_contents_are_only_the_tabs_marked_refresh() -> None:
 
 def test_every_template_tab_kind_but_enquiries_has_a_builder() -> None:
     assert set(tabs.BUILDERS) == {"settings", "lists", "about", "today", "summary", "meta",
-                                  "history"}
+                                  "history", "spend"}
     assert {str(t["kind"]) for t in toml_tabs()} - set(tabs.BUILDERS) == {"enquiries"}
 
 

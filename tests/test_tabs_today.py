@@ -147,3 +147,24 @@ def test_a_refresh_on_the_memory_backend_lists_an_overdue_reply_with_its_link() 
     ]
     assert len(content.rows) == 5
     assert backend.tabs["Today"].get(5, 2) == "Ann"
+
+
+def test_a_short_win_back_section_with_whatsapp_links() -> None:
+    never = row(2, "Ann", phone="+256772123456")
+    never.win_back = True
+    lost = row(3, "Ben", phone="+256772123456")
+    lost.status, lost.win_back = "lost", True
+    rows = build([never, lost, row(4, "Cat")]).rows
+    start = rows.index([Cell("Win back", style="subtitle")])
+    assert rows[start - 1] == []
+    link = Cell("wa.me/256772123456", "link", LINK)
+    assert rows[start + 2] == [Cell("Never answered: send a fresh message"), Cell("Ann"),
+                               Cell("072", style="text"), link, Cell(""), Cell("E0002"),
+                               Cell(2)]
+    assert rows[start + 3][0] == Cell("Not ready yet: ask again")
+    assert len(rows) == start + 4
+
+
+def test_no_win_back_section_when_there_is_none() -> None:
+    rows = build([row(2, "Ann")]).rows
+    assert [Cell("Win back", style="subtitle")] not in rows

@@ -24,7 +24,7 @@ from ..model import (
     trimmed,
 )
 from ..planner import AddHeader, Plan, WriteColumn, WriteValue, plan_write
-from ..template import Template, load_template
+from ..template import Column, Template, load_template
 from .base import BackendBase
 
 ENQUIRIES = "Enquiries"
@@ -40,6 +40,8 @@ class MemoryTab:
     formulas: dict[tuple[int, int], str] = field(default_factory=dict)
     charts: list[Chart] = field(default_factory=list)
     hidden: bool = False
+    #: Column formats and dropdowns: 1-based column -> (template column, first row).
+    column_specs: dict[int, tuple[Column, int]] = field(default_factory=dict)
 
     def get(self, row: int, col: int) -> CellValue:
         """The value at 1-based (row, col), None when outside the grid."""
@@ -110,6 +112,7 @@ class MemoryBackend(BackendBase):
             if tab.kind == "enquiries":
                 for i, col in enumerate(tab.columns, start=1):
                     mt.put(1, i, Cell(col.header, style="header"))
+                    mt.column_specs[i] = (col, 2)
             elif tab.name in contents:
                 _write_content(mt, contents[tab.name])
             tabs[tab.name] = mt
@@ -163,6 +166,8 @@ def _execute(plan: Plan, tabs: dict[str, MemoryTab]) -> None:
     for op in plan.enquiry_ops:
         if isinstance(op, AddHeader):
             enq.put(1, op.col, Cell(op.header, style="header"))
+            if op.spec is not None:
+                enq.column_specs[op.col] = (op.spec, 2)
         elif isinstance(op, WriteColumn):
             for row, cell in enumerate(op.cells, start=2):
                 enq.put(row, op.col, cell if cell.style else replace(cell, style=op.style))
@@ -186,6 +191,10 @@ def _execute(plan: Plan, tabs: dict[str, MemoryTab]) -> None:
             if m.new:
                 meta.put(m.row, 1, m.key)
             meta.put(m.row, 2, m.value)
+    for fill in plan.fills:
+        target = tabs.setdefault(fill.tab, MemoryTab())
+        for row, col, cell in fill.cells:
+            target.put(row, col, cell)
     if plan.log is not None:
         log = tabs.setdefault(plan.log.tab, MemoryTab())
         for offset, line in enumerate(plan.log.rows):
@@ -199,3 +208,4 @@ def _write_content(tab: MemoryTab, content: TabContent) -> None:
             if cell.value is not None or cell.style or cell.link:
                 tab.put(r, c, cell)
     tab.charts = list(content.charts)
+    tab.column_specs = {f.col: (f.spec, f.first_row) for f in content.columns}

@@ -35,7 +35,7 @@ class Exporter:
 
 
 class ReportFunction(Protocol):
-    """``report(label, months, figures=None)``: figures are tracker-wide (sales cycle)."""
+    """``report(label, months, figures=None)``: tracker-wide figures (sales cycle, win back)."""
 
     def __call__(self, label: str, months: Sequence[MonthFigures],
                  figures: Mapping[str, Any] | None = None, /) -> str:

@@ -49,7 +49,8 @@ def refresh(label: str, e: Evaluation) -> str:
 
 def report(label: str, months: Sequence[MonthFigures],
            figures: Mapping[str, Any] | None = None) -> str:
-    """The monthly figures per channel as a table for each month, then the sales cycle."""
+    """The monthly figures per channel as a table for each month, then the sales cycle
+    and the enquiries to win back."""
     if not months:
         return f"{label} has no dated enquiries yet."
     text = "\n".join(_month(m) for m in months)
@@ -57,6 +58,9 @@ def report(label: str, months: Sequence[MonthFigures],
     if cycle is not None:
         text += (f"\nAverage sales cycle: {cycle:g} days from first contact to converted "
                  "(measured at refresh time, or the Closed on date)")
+    win_back = (figures or {}).get("win_back")
+    if win_back:
+        text += "\nWin back (see the Today tab): " + ", ".join(win_back)
     return text
 
 

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from ..errors import SheetCRMError
 from ..model import TabContent
 from ..template import Tab
-from . import about, history, lists, meta, settings, summary, today
+from . import about, history, lists, meta, settings, spend, summary, today
 from .context import TabContext
 
 #: Template tab kind -> the function that builds that tab.
@@ -26,6 +26,7 @@ BUILDERS: dict[str, Callable[[TabContext], TabContent]] = {
     "summary": summary.build,
     "meta": meta.build,
     "history": history.build,
+    "spend": spend.build,
 }
 
 __all__ = ["BUILDERS", "TabContext", "build", "initial_contents", "refreshed_contents"]

@@ -51,6 +51,7 @@ def build(ctx: TabContext) -> TabContent:
                     "first replies. Added to, never rewritten."),
         ("Settings", "Opening hours, public holiday country, SLA hours and follow-up days."),
         ("Lists", "The channels in the Source dropdown."),
+        ("Spend", "Your marketing spend per channel and month, for cost per enquiry and ROI."),
     ):
         rows.append([Cell(name, style="label"), Cell(None), Cell(what)])
     rows += para("Hidden tabs whose names begin with \"sheetcrm\" are its own bookkeeping "

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from ..history import SalesCycle
 from ..model import Cell, Chart, Formula, TabContent
 from ..summary import ChannelFigures, month_label
+from . import alignment
 from .common import blank, days, header, hours, money, para, pct, placeholder, short_month
 from .context import TabContext
 
@@ -105,6 +106,7 @@ def build(ctx: TabContext) -> TabContent:
         what = ("1 enquiry has no readable Received date, so it is" if count == 1 else
                 f"{count} enquiries have no readable Received date, so they are")
         rows.append([Cell(f"{what} not counted: see the Problems column.", style="muted")])
+    rows += alignment.section(months, settings, evaluation.spend_problems)
     return TabContent(rows=rows, widths=_summary_widths(), charts=charts)
 
 

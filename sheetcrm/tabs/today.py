@@ -61,8 +61,30 @@ def build(ctx: TabContext) -> TabContent:
         rows.append(_todo(r, f"Follow up ({n} of {total_days})", "Tomorrow", None))
     if len(rows) == 4:
         rows.append([Cell("Nothing to do right now. Well done.", style="muted")])
+    rows += win_back_rows(evaluation.rows)
     widths = {1: 32, 2: 18, 3: 18, 4: 20, 5: 30, 6: 8, 7: 6}
     return TabContent(rows=rows, widths=widths, freeze_rows=4)
+
+
+def win_back_rows(results: list[RowResult]) -> list[list[Cell]]:
+    """The short "Win back" section: leads to hand back to marketing, not to the bin.
+
+    Empty when there are none (see sheetcrm.feedback for the rules).
+    """
+    chosen = [r for r in results if r.win_back]
+    if not chosen:
+        return []
+    rows: list[list[Cell]] = [
+        blank(),
+        [Cell("Win back", style="subtitle")],
+        [Cell("Not answered in time, or lost as not ready yet over 30 days ago: send a fresh "
+              "message rather than giving up.", style="muted")],
+    ]
+    for r in chosen:
+        what = ("Not ready yet: ask again" if r.status == "lost"
+                else "Never answered: send a fresh message")
+        rows.append(_todo(r, what, "", None))
+    return rows
 
 
 def _late(r: RowResult, now: dt.datetime) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from sheetcrm.backends.base import Backend
 from sheetcrm.backends.memory import MemoryBackend
@@ -109,3 +110,103 @@ def add_zip_entries(path: Path, entries: dict[str, bytes]) -> None:
                 dst.writestr(info, data)
         for name, data in entries.items():
             dst.writestr(name, data)
+
+
+# --------------------------------------------------------------------------- older trackers
+
+#: What issue 12 added to the template: a tracker made before it has none of these.
+ISSUE_12_COLUMNS = ("signals", "lost_reason", "score", "mql")
+ISSUE_12_SETTINGS = ("lifetime_value", "quarterly_revenue_target", "mql_threshold")
+
+
+def template_before_issue_12() -> Template:
+    """The template as it was before Spend, lead scoring and lost reasons (issue 12)."""
+    import importlib.resources
+    import tomllib
+
+    from sheetcrm.template import _build
+
+    text = importlib.resources.files("sheet_templates").joinpath("tracker.toml").read_text(
+        "utf-8")
+    data = tomllib.loads(text)
+    data["tabs"] = [t for t in data["tabs"] if t["kind"] != "spend"]
+    for tab in data["tabs"]:
+        if tab["kind"] == "enquiries":
+            tab["columns"] = [c for c in tab["columns"] if c["key"] not in ISSUE_12_COLUMNS]
+        if tab["kind"] == "settings":
+            tab["settings"] = [s for s in tab["settings"] if s["key"] not in ISSUE_12_SETTINGS]
+        if tab["kind"] == "lists":
+            for key in ("scoring", "lost_reasons"):
+                tab.pop(key, None)
+    return _build(data)
+
+
+def old_tracker(kind: str, tmp_path: Path) -> Backend:
+    """A tracker made by the sheetcrm before issue 12, opened by today's sheetcrm."""
+    from sheetcrm import tabs
+    from sheetcrm.model import Settings
+
+    old = template_before_issue_12()
+    contents = tabs.initial_contents(tabs.TabContext(old, Settings()))
+    # The old Lists tab: the Sources and their note only.
+    contents["Lists"] = TabContent(rows=[row[:3] for row in contents["Lists"].rows],
+                                   widths={1: 18, 2: 4, 3: 60}, freeze_rows=1)
+    backend = make_backend(kind, tmp_path)
+    backend.create(old, contents)
+    if kind == "excel":
+        from sheetcrm.backends.excel import ExcelBackend
+
+        return ExcelBackend(tmp_path / "tracker.xlsx")
+    return backend
+
+
+def dropdown(backend: Backend, tab: str, a1: str) -> str | None:
+    """The list range a cell's dropdown offers (None without one), on any backend."""
+    kind = backend.kind
+    if kind == "in memory":
+        col = 0
+        for ch in a1:
+            if ch.isalpha():
+                col = col * 26 + ord(ch) - 64
+        entry = backend.tabs[tab].column_specs.get(col)  # type: ignore[attr-defined]
+        spec = entry[0] if entry else None
+        return spec.validation.source if spec and spec.validation else None
+    if kind == "Excel":
+        import openpyxl
+
+        wb = openpyxl.load_workbook(backend.path)  # type: ignore[attr-defined]
+        for dv in wb[tab].data_validations.dataValidation:
+            if a1 in dv.sqref:
+                name = dv.formula1
+                return str(wb.defined_names[name].attr_text) if name in wb.defined_names \
+                    else str(name)
+        return None
+    fake: Any = backend.fake  # type: ignore[attr-defined]
+    rule = fake.cell(backend.key, tab, a1).get("dataValidation")
+    return rule["condition"]["values"][0]["userEnteredValue"].lstrip("=") if rule else None
+
+
+def number_format(backend: Backend, tab: str, a1: str) -> str | None:
+    """The number format an empty cell of a formatted column will show, on any backend."""
+    import re
+
+    letter = re.match(r"[A-Z]+", a1)
+    assert letter is not None
+    kind = backend.kind
+    if kind == "in memory":
+        col = 0
+        for ch in letter.group(0):
+            col = col * 26 + ord(ch) - 64
+        entry = backend.tabs[tab].column_specs.get(col)  # type: ignore[attr-defined]
+        style = entry[0].style if entry else None
+        from sheetcrm.template import load_template
+
+        return load_template().styles[style].number_format if style else None
+    if kind == "Excel":
+        import openpyxl
+
+        wb = openpyxl.load_workbook(backend.path)  # type: ignore[attr-defined]
+        return str(wb[tab].column_dimensions[letter.group(0)].number_format)
+    fake: Any = backend.fake  # type: ignore[attr-defined]
+    fmt = fake.cell(backend.key, tab, a1).get("userEnteredFormat", {}).get("numberFormat")
+    return fmt.get("pattern") if fmt else None

@@ -135,7 +135,9 @@ class ExcelBackend(BackendBase):
             for ws in wb.worksheets:
                 tabs.setdefault(names.get(ws.title.strip().casefold(), ws.title), grid(ws))
         else:
-            for kind in ("enquiries", "settings", "lists", "meta"):
+            for kind in ("enquiries", "settings", "lists", "meta", "spend"):
+                if not self.template.has_tab(kind):
+                    continue
                 ws = find_sheet(wb, self.template.tab(kind).name)
                 if ws is not None:
                     tabs[self.template.tab(kind).name] = grid(ws)
@@ -168,6 +170,7 @@ class ExcelBackend(BackendBase):
         names = [self.template.enquiries.name, self.template.tab("meta").name]
         if changes.log is not None:
             names.append(changes.log.tab)
+        names += [*changes.fills, *changes.new_tabs]
         out: dict[str, Grid] = {}
         for name in names:
             if name in self._read_grids:

@@ -7,6 +7,7 @@ looks where it says, the way Excel would.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from typing import Any
 
 from openpyxl.utils.cell import range_boundaries
@@ -17,6 +18,7 @@ from ...planner import (
     AddHeader,
     AppendLines,
     EnquiriesOp,
+    FillCells,
     InsertRows,
     Plan,
     ReplaceTab,
@@ -25,7 +27,7 @@ from ...planner import (
     WriteValue,
 )
 from ...template import Template, column_letter
-from .render import note, set_value, style_target, write_cell, write_tab
+from .render import column_format, note, set_value, style_target, write_cell, write_tab
 from .workbook import find_sheet
 
 
@@ -53,6 +55,15 @@ class Executor:
             self.set_meta(plan.meta_tab, plan.meta)
         if plan.log is not None:
             self.append_lines(plan.log)
+        for fill in plan.fills:
+            self.fill_cells(fill)
+
+    def fill_cells(self, op: FillCells) -> None:
+        """Cells that were blank when planned (``upgrade``), on a tab made when missing."""
+        ws = find_sheet(self.wb, op.tab) or self.new_tab(op.tab)
+        for row, col, cell in op.cells:
+            write_cell(ws.cell(row=row, column=col), cell, self.template,
+                       f"{self.label}, {ws.title}!{column_letter(col)}{row}")
 
     # ------------------------------------------------------------ Enquiries
 
@@ -82,6 +93,11 @@ class Executor:
         if dim is not None:
             style_target(dim, self.template.styles.get(spec.style) if spec.style else None)
             dim.width = spec.width
+        if spec.validation is not None:
+            # An owner column added by `upgrade` gets its dropdown, as `init` gives it.
+            letter = column_letter(op.col)
+            column_format(ws, op.col, 2, self.template.rows, replace(spec, style=None),
+                          self.template, f"{self.label}, Enquiries!{letter}1")
 
     def write_column(self, ws: Any, op: WriteColumn) -> None:
         """Computed cells from row 2, then clear old values and links below them."""

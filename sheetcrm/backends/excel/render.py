@@ -163,6 +163,20 @@ def write_tab(ws: Any, content: TabContent, template: Template, where: str) -> N
     ws.freeze_panes = f"A{content.freeze_rows + 1}" if content.freeze_rows else None
     for chart in content.charts:
         _add_chart(ws, chart)
+    for fmt in content.columns:
+        column_format(ws, fmt.col, fmt.first_row, fmt.last_row, fmt.spec, template, where)
+
+
+def column_format(ws: Any, col: int, first_row: int, last_row: int, spec: Column,
+                  template: Template, where: str) -> None:
+    """A template column's number format and dropdown over rows the owner types later."""
+    letter = column_letter(col)
+    if spec.style:
+        style_target(ws.column_dimensions[letter], _style(template, spec.style, where))
+        # The header keeps its own look: a column style would reach it otherwise.
+    if spec.validation is not None:
+        ws.add_data_validation(Renderer(template, where).validation(
+            ws.parent, spec, f"{letter}{first_row}:{letter}{last_row}"))
 
 
 def _add_chart(ws: Any, spec: Chart) -> None:

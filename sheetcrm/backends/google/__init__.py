@@ -65,7 +65,7 @@ __all__ = [
 ]
 
 #: The tabs a read takes, by template kind.
-READ_KINDS = ("enquiries", "settings", "lists", "meta")
+READ_KINDS = ("enquiries", "settings", "lists", "meta", "spend")
 
 
 @dataclass(frozen=True)
@@ -229,7 +229,8 @@ class GoogleBackend(BackendBase):
         if changes.edits or (changes.log is not None and changes.expected_ids is None):
             job = _MERGE
         elif (changes.computed or changes.id_fills or changes.tabs or changes.meta
-              or changes.expected_ids is not None):
+              or changes.expected_ids is not None or changes.headers or changes.fills
+              or changes.new_tabs):
             job = _REFRESH
         else:
             job = _adding(template.enquiries.name)

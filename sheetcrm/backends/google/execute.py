@@ -14,6 +14,7 @@ from ...model import Cell, TabContent
 from ...planner import (
     AddHeader,
     AppendLines,
+    FillCells,
     InsertRows,
     Plan,
     ReplaceTab,
@@ -27,6 +28,7 @@ from .requests import (
     RequestBatch,
     add_chart,
     clear_values,
+    column_format_requests,
     column_width,
     default_style,
     freeze,
@@ -50,6 +52,11 @@ def execute(plan: Plan, batch: RequestBatch, styles: Mapping[str, Style]) -> She
             batch.writes.append(update_cells(enq.sheet_id, 0, op.col - 1,
                                              [[Cell(op.header, "header")]], styles))
             batch.touch(0, 1, op.col - 1, op.col)
+            if op.spec is not None and op.spec.validation is not None:
+                # An owner column added by `upgrade` gets its dropdown, as `init` gives it.
+                batch.writes += column_format_requests(enq.sheet_id, op.col - 1, 1,
+                                                       max(enq.rows, 2), op.spec, styles,
+                                                       style=False)
     longest = max((len(op.cells) for op in plan.enquiry_ops if isinstance(op, WriteColumn)),
                   default=0)
     batch.grow(enq, rows=1 + longest, cols=plan.width)
@@ -73,7 +80,17 @@ def execute(plan: Plan, batch: RequestBatch, styles: Mapping[str, Style]) -> She
                                              cells, styles, fields=VALUE_FIELDS))
     if plan.log is not None:
         _append_lines(batch, plan.log, styles)
+    for fill in plan.fills:
+        _fill_cells(batch, fill, styles)
     return enq
+
+
+def _fill_cells(batch: RequestBatch, op: FillCells, styles: Mapping[str, Style]) -> None:
+    """Cells that were blank when planned (``upgrade``), one small write each."""
+    info = batch.sheet(op.tab, rows=max(r for r, _c, _cell in op.cells),
+                       cols=max(c for _r, c, _cell in op.cells), hidden=False)
+    for row, col, cell in op.cells:
+        batch.writes.append(update_cells(info.sheet_id, row - 1, col - 1, [[cell]], styles))
 
 
 def inserted(plan: Plan) -> tuple[int, int] | None:
@@ -141,6 +158,9 @@ def _replace_tab(batch: RequestBatch, tab: ReplaceTab, styles: Mapping[str, Styl
         batch.writes.append(column_width(info.sheet_id, col - 1, width_chars))
     for chart in content.charts:
         batch.writes.append(add_chart(info.sheet_id, chart))
+    for fmt in content.columns:
+        batch.writes += column_format_requests(info.sheet_id, fmt.col - 1, fmt.first_row - 1,
+                                               info.rows, fmt.spec, styles)
 
 
 def _append_lines(batch: RequestBatch, op: AppendLines, styles: Mapping[str, Style]) -> None:

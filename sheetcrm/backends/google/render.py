@@ -20,6 +20,7 @@ from .requests import (
     cell_data,
     cell_format,
     cf_format,
+    column_format_requests,
     column_width,
     update_cells,
     validation_rule,
@@ -69,6 +70,9 @@ def plan_create(template: Template, contents: Mapping[str, TabContent], sheets: 
             batch.writes.append(column_width(info.sheet_id, col - 1, width_chars))
         for chart in content.charts:
             batch.writes.append(add_chart(info.sheet_id, chart))
+        for fmt in content.columns:
+            batch.writes += column_format_requests(info.sheet_id, fmt.col - 1,
+                                                   fmt.first_row - 1, height, fmt.spec, styles)
     # The blank first tab of a new spreadsheet ("Sheet1") goes; tabs with data stay.
     names_kept = {tab_key(n) for n in template_names}
     for key, info in sheets.items():

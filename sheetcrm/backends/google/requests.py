@@ -407,3 +407,21 @@ def add_chart(sheet_id: int, chart: Chart) -> dict[str, Any]:
         }
     }
     return {"addChart": {"chart": {"spec": spec, "position": position}}}
+
+
+def column_format_requests(sheet_id: int, col0: int, row0: int, row1: int, spec: Column,
+                           styles: Mapping[str, Style], *, style: bool = True
+                           ) -> list[dict[str, Any]]:
+    """A template column's number format and dropdown over rows ``row0`` to ``row1`` (0-based,
+    end exclusive), for the rows the owner types later."""
+    cells = {"sheetId": sheet_id, "startRowIndex": row0, "endRowIndex": row1,
+             "startColumnIndex": col0, "endColumnIndex": col0 + 1}
+    out: list[dict[str, Any]] = []
+    fmt = cell_format(styles.get(spec.style) if spec.style and style else None)
+    if fmt:
+        out.append({"repeatCell": {"range": cells, "cell": {"userEnteredFormat": fmt},
+                                   "fields": "userEnteredFormat"}})
+    rule = validation_rule(spec, col0)
+    if rule is not None:
+        out.append({"setDataValidation": {"range": cells, "rule": rule}})
+    return out
