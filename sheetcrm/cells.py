@@ -580,16 +580,6 @@ def _example_number(region: str) -> str:
     return str(phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.INTERNATIONAL))
 
 
-def phone_examples(region: str) -> str:
-    """Made-up local and international mobile numbers of the region, for notes and help."""
-    example = phonenumbers.example_number_for_type(region, phonenumbers.PhoneNumberType.MOBILE)
-    if example is None:
-        return "with the country code, like +256 712 345678"
-    local = phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.NATIONAL)
-    world = phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
-    return f"{local} or {world}"
-
-
 def parse_phone(raw: CellValue, *, region: str, header: str = "Contact") -> Parsed[str]:
     """An E.164 number like +256772123456; an email or handle is fine and gives None, no problem."""
     if _is_blank(raw):

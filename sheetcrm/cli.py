@@ -565,7 +565,7 @@ def report(app: App, target: str | None, month: str | None, now: dt.datetime | N
         backend.label, figures.months, figures.figures))
 
 
-@cli.command()
+@cli.command(short_help="Write the monthly sales and marketing review.")
 @target_argument()
 @click.option("--month", metavar="YYYY-MM", help="The month to review, e.g. 2026-10 "
               "(default: the newest month with enquiries).")
@@ -592,7 +592,7 @@ def review(app: App, target: str, month: str | None, out: Path | None,
     click.echo(f"Wrote the review to {out}.")
 
 
-@cli.command()
+@cli.command(short_help="Add this version's tabs and columns to a tracker.")
 @target_argument()
 @credentials_option()
 @pass_app

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from .errors import SheetCRMError
+from .phones import phone_examples
 
 Role = Literal["owner", "id", "computed"]
 
@@ -182,8 +183,6 @@ def _localised(text: str, country: str) -> str:
     """A template text with ``{phone_examples}`` made the tracker's country's numbers."""
     if "{phone_examples}" not in text:
         return text
-    from .cells import phone_examples
-
     return text.replace("{phone_examples}", phone_examples(country))
 
 

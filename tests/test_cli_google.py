@@ -209,6 +209,8 @@ def credential_commands(tmp_path: Path) -> dict[str, list[str]]:
         "export": ["export", SHEET, str(xlsx)],
         "import-whatsapp": ["import-whatsapp", SHEET, str(chat)],
         "migrate": ["migrate", SHEET, "--to", "zoho", "--out", str(tmp_path / "zoho")],
+        "review": ["review", SHEET],
+        "upgrade": ["upgrade", SHEET],
     }
 
 
