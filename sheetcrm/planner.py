@@ -18,7 +18,19 @@ planned.  So the rules below exist once:
 * a meta key is updated in place, or added below the last key;
 * new enquiries go below the last row that has anything in a column that is
   not computed (the owner's own columns count), all or nothing;
-* owned tabs are replaced whole; log lines go below a log tab's last line.
+* owned tabs are replaced whole; log lines go below a log tab's last line;
+* only what changed is written: a computed cell whose value reads back as it
+  is now is left alone (:attr:`WriteColumn.runs`), and, when the backend says
+  which tabs exist, an owned tab whose content is what the last write left
+  (a digest kept on the meta tab) is not replaced.
+
+A computed cell is left alone only when its value is the same and its style
+cannot have changed on its own: its style is the column's template style, or
+the column has none (then the style follows from the words, as the SLA's
+colour follows from "Met", "Missed" or "Overdue").  A flagged date (a
+follow-up that fell due) is written every time, because the clock alone
+flags it.  A blank cell that reads blank is left alone whatever its style.
+A formula is always written: a read shows its result, not it.
 
 Pure: no I/O, no spreadsheet library.  Rows and columns are 1-based.
 """
@@ -26,14 +38,15 @@ Pure: no I/O, no spreadsheet library.  Rows and columns are 1-based.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from .cells import header_key, header_positions, text_of
+from .cells import header_key, header_positions, text_of, to_serial
 from .errors import ConcurrentEdit, InputError, NotATracker
-from .model import Cell, CellValue, Changes, Grid, TabContent, ids_match
+from .model import Cell, CellValue, Changes, Formula, Grid, TabContent, ids_match
 from .template import Column, Template
 
 #: Characters that a spreadsheet file cannot hold (tab, newline and return are fine).
@@ -42,6 +55,10 @@ CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 MAX_CELL_TEXT = 32767
 #: Excel's largest number (Google's is larger); a bigger one is refused, not rounded.
 MAX_NUMBER = 9.99999999999999e307
+#: The meta key holding the digest of what the last write put on an owned tab.
+DIGEST_KEY = "digest {}"
+#: Two date-times closer than this (in days: half a second) read back as the same.
+_SERIAL_TOLERANCE = 0.5 / 86400
 
 
 # --------------------------------------------------------------------------- operations
@@ -73,6 +90,14 @@ class WriteColumn:
     style: str | None
     clear_from: int
     clear_to: int
+    #: The rows (first, last; 1-based, inclusive) whose cells must be written: the
+    #: others already read back as they would be written.  None: every row.  A
+    #: backend may still write every cell of ``cells``; the result is the same.
+    runs: tuple[tuple[int, int], ...] | None = None
+
+    def cells_of(self, first: int, last: int) -> tuple[Cell, ...]:
+        """The cells of rows ``first`` to ``last`` (1-based, inclusive)."""
+        return self.cells[first - 2:last - 1]
 
 
 @dataclass(frozen=True)
@@ -184,12 +209,14 @@ class Plan:
 
 
 def plan_write(changes: Changes, grids: Mapping[str, Grid], template: Template,
-               label: str) -> Plan:
+               label: str, existing: Collection[str] | None = None) -> Plan:
     """Turn ``changes`` into positional operations against ``grids``, read at write time.
 
     ``grids`` holds the tabs as they are now, keyed by template name:
     Enquiries, the meta tab, and the log tab when ``changes.log`` is set (a
-    tab that does not exist is simply absent).  Raises
+    tab that does not exist is simply absent).  ``existing`` names every tab
+    the spreadsheet has now (any case); given, an owned tab whose content has
+    not changed since the last write is not replaced.  Raises
     :class:`ConcurrentEdit` when rows moved since the engine's read, and
     :class:`InputError` for a new row or an edit that names no column.
     """
@@ -205,9 +232,11 @@ def plan_write(changes: Changes, grids: Mapping[str, Grid], template: Template,
     for header, cells in changes.computed.items():
         col = columns.find_or_add(header, plan)
         spec = columns.spec(header)
+        style = spec.style if spec else None
         plan.enquiry_ops.append(WriteColumn(
-            col=col, cells=tuple(cells), style=spec.style if spec else None,
-            clear_from=len(cells) + 2, clear_to=len(grid)))
+            col=col, cells=tuple(cells), style=style,
+            clear_from=len(cells) + 2, clear_to=len(grid),
+            runs=changed_runs(cells, grid, col, style)))
     if changes.id_fills:
         id_col = columns.find_or_add(template.column("id").header, plan)
         for row, new_id in sorted(changes.id_fills.items()):
@@ -220,11 +249,85 @@ def plan_write(changes: Changes, grids: Mapping[str, Grid], template: Template,
         plan.enquiry_ops.append(WriteValue(row, at, value))
     if changes.new_rows:
         plan.enquiry_ops.append(_plan_rows(changes.new_rows, grid, columns, template, label))
-    plan.tabs = [ReplaceTab(name, content) for name, content in changes.tabs.items()]
-    plan.meta = _plan_meta(grids.get(meta_name, []), changes.meta)
+    meta_updates = dict(changes.meta)
+    if existing is None:
+        plan.tabs = [ReplaceTab(name, content) for name, content in changes.tabs.items()]
+    else:
+        plan.tabs = _changed_tabs(changes.tabs, grids.get(meta_name, []), template,
+                                  existing, meta_updates)
+    plan.meta = _plan_meta(grids.get(meta_name, []), meta_updates)
     if changes.log is not None and changes.log.rows:
         plan.log = _plan_log(changes, grids)
     return plan
+
+
+def changed_runs(cells: Sequence[Cell], grid: Grid, col: int,
+                 style: str | None) -> tuple[tuple[int, int], ...]:
+    """The rows (first, last; from row 2) of ``cells`` that differ from column ``col`` of ``grid``."""
+    runs: list[tuple[int, int]] = []
+    start: int | None = None
+    for i, cell in enumerate(cells):
+        row = i + 2
+        read = _at(grid, row, col)
+        # A blank stays blank whatever its style says: an empty cell shows no number format.
+        same = ((_blank(read) and not isinstance(cell.value, Formula) and _blank(cell.value))
+                or ((cell.style == style or style is None) and reads_as(cell.value, read)))
+        if not same and start is None:
+            start = row
+        elif same and start is not None:
+            runs.append((start, row - 1))
+            start = None
+    if start is not None:
+        runs.append((start, len(cells) + 1))
+    return tuple(runs)
+
+
+def reads_as(value: CellValue | Formula, read: CellValue) -> bool:
+    """Whether a cell holding ``read`` already shows ``value`` (a formula never does).
+
+    Dates may read back as serial numbers (Google) or date-times at midnight
+    (Excel); they count as the same within half a second.
+    """
+    if isinstance(value, Formula):
+        return False
+    if _blank(value) or _blank(read):
+        return _blank(value) and _blank(read)
+    if isinstance(value, dt.date | dt.datetime):
+        if isinstance(read, dt.date | dt.datetime):
+            return abs(to_serial(value) - to_serial(read)) < _SERIAL_TOLERANCE
+        if isinstance(read, int | float) and not isinstance(read, bool):
+            return abs(to_serial(value) - read) < _SERIAL_TOLERANCE
+        return False
+    if isinstance(value, bool) or isinstance(read, bool):
+        return value is read
+    if isinstance(value, int | float) and isinstance(read, int | float):
+        return value == read
+    if isinstance(value, str) and isinstance(read, str):
+        return value == read
+    return False
+
+
+def tab_digest(content: TabContent, template: Template) -> str:
+    """A short fingerprint of everything a tab's write would put there, styles included."""
+    used = sorted({c.style for line in content.rows for c in line if c.style})
+    text = repr((content, [(name, template.styles.get(name)) for name in used]))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:20]
+
+
+def _changed_tabs(tabs: Mapping[str, TabContent], meta: Grid, template: Template,
+                  existing: Collection[str], meta_updates: dict[str, str]) -> list[ReplaceTab]:
+    """The tabs to replace: those missing, or whose digest differs from the meta tab's."""
+    keys = {n.strip().casefold() for n in existing}
+    known = {text_of(line[0]): text_of(line[1]) for line in meta if len(line) > 1}
+    out = []
+    for name, content in tabs.items():
+        key = DIGEST_KEY.format(name)
+        digest = tab_digest(content, template)
+        if name.strip().casefold() in keys and known.get(key) == digest:
+            continue
+        out.append(ReplaceTab(name, content))
+        meta_updates[key] = digest
+    return out
 
 
 def last_typed_row(grid: Grid, template: Template) -> int:

@@ -35,7 +35,8 @@ import gspread
 
 from ...errors import ConcurrentEdit, NotATracker
 from ...model import CellValue, Changes, Grid, Snapshot, TabContent, trimmed
-from ...planner import plan_write
+from ...cells import header_key, header_positions
+from ...planner import Plan, plan_write
 from ...template import Template, load_template
 from ..base import BackendBase
 from ..retry import RetryPolicy
@@ -48,7 +49,7 @@ from .client import (
     spreadsheet_key,
     tab_key,
 )
-from .execute import execute, inserted
+from .execute import MAX_REQUEST_BYTES, execute, first_part, inserted, request_bytes
 from .render import plan_create
 from .requests import RequestBatch, extended_value, number_format
 from .transaction import JOURNAL_TAB, Batch, State, Transaction, photograph, seal
@@ -66,6 +67,8 @@ __all__ = [
 
 #: The tabs a read takes, by template kind.
 READ_KINDS = ("enquiries", "settings", "lists", "meta")
+#: What a write returns when it sent only a first part of the plan (see execute.first_part).
+_PART = object()
 
 
 @dataclass(frozen=True)
@@ -264,25 +267,41 @@ class GoogleBackend(BackendBase):
                     keys.add(tab_key(name))
             return wanted
 
+        computed = list(changes.computed)
+        parts_sent = False
+
         def plan(state: State) -> Batch:
             if find_tab(state.sheets, enquiries) is None:
                 raise self._not_a_tracker(template)
             if read_grids is not None:
                 # The engine decided from its read: if any tab it read has changed
-                # since, its decisions may be wrong (the log tab only grows).
+                # since, its decisions may be wrong (the log tab only grows).  Once
+                # a part of this write has landed, its computed columns differ.
+                masked = computed if parts_sent else []
                 compared = [n for n in names(state.sheets)
                             if log_tab is None or tab_key(n) != tab_key(log_tab)]
-                if any(trimmed(read_grids.get(n, [])) != trimmed(state.grids.get(n, []))
+                if any(trimmed(_without(read_grids.get(n, []), masked))
+                       != trimmed(_without(state.grids.get(n, []), masked))
                        for n in compared):
                     self._forget()
                     raise ConcurrentEdit(f"{self.label} changed while sheetcrm was "
                                          f"{job.doing}: nothing was written")
-            planned = plan_write(changes, state.grids, template, self.label)
+            planned: Plan = plan_write(changes, state.grids, template, self.label,
+                                       existing=[s.title for s in state.sheets.values()])
             batch = RequestBatch(state.sheets)
             enq = execute(planned, batch, template.styles)
+            result: Any = planned.appended
+            if request_bytes(batch.requests()) > MAX_REQUEST_BYTES:
+                part = first_part(planned, template.styles)
+                if part is not None:
+                    # Too big for one request: the first computed cells now, the rest
+                    # (planned again from a fresh read) after them.
+                    planned, result = part, _PART
+                    batch = RequestBatch(state.sheets)
+                    enq = execute(planned, batch, template.styles)
             guard = (photograph(batch, enq, planned.planned, inserted(planned))
                      if planned.positional else None)
-            return seal(batch, template, planned.appended, guard)
+            return seal(batch, template, result, guard)
 
         with self.session():
             sheets = self._sheets if self._sheets is not None else self._metadata("reading")
@@ -294,9 +313,14 @@ class GoogleBackend(BackendBase):
                 what = (f"reading {self.label}" if trust_read
                         else f"checking {self.label} before writing")
                 grids = self._api.batch_get(names(sheets), sheets, what)
-            appended: list[int] = self._write(job.name, job.advice, State(sheets, grids),
-                                              names, plan)
-        return appended
+            while True:
+                appended = self._write(job.name, job.advice, State(sheets, grids), names, plan)
+                if appended is not _PART:
+                    return list(appended)
+                parts_sent = True
+                what = f"checking {self.label} before writing the rest"
+                sheets = self._metadata(what)
+                grids = self._api.batch_get(names(sheets), sheets, what)
 
     def create(self, template: Template, contents: Mapping[str, TabContent]) -> None:
         """Format an empty spreadsheet as a tracker: three requests in all."""
@@ -343,6 +367,16 @@ class GoogleBackend(BackendBase):
             f"{self.label} is not a sheetcrm tracker: it has no {template.enquiries.name!r} tab "
             "(check the link, or run `sheetcrm init` on an empty sheet)"
         )
+
+
+def _without(grid: Grid, headers: Sequence[str]) -> Grid:
+    """``grid`` with the columns headed ``headers`` blanked below row 1."""
+    if not headers or not grid:
+        return grid
+    positions = header_positions(grid[0])
+    cols = {positions[k] for k in (header_key(h) for h in headers) if k in positions}
+    return [grid[0]] + [[None if i in cols else v for i, v in enumerate(line)]
+                        for line in grid[1:]]
 
 
 def _template_name(template: Template, title: str) -> str:

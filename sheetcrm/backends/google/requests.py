@@ -182,6 +182,21 @@ def update_cells(
     return {"updateCells": body}
 
 
+def number_format_range(sheet_id: int, row0: int, row1: int, col0: int,
+                        styles: Mapping[str, Style], kind: str) -> dict[str, Any]:
+    """Give cells [row0, row1) of column ``col0`` the number format of a date, date-time or time."""
+    fmt = cell_format(styles.get(kind)).get("numberFormat") or number_format(
+        _DEFAULT_FORMATS[kind])
+    return {
+        "repeatCell": {
+            "range": {"sheetId": sheet_id, "startRowIndex": row0, "endRowIndex": row1,
+                      "startColumnIndex": col0, "endColumnIndex": col0 + 1},
+            "cell": {"userEnteredFormat": {"numberFormat": fmt}},
+            "fields": "userEnteredFormat.numberFormat",
+        }
+    }
+
+
 def clear_values(sheet_id: int, row0: int, row1: int, col0: int, col1: int) -> dict[str, Any]:
     """Clear the values (only) of cells [row0, row1) x [col0, col1)."""
     return {
