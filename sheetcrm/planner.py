@@ -263,7 +263,7 @@ def plan_write(changes: Changes, grids: Mapping[str, Grid], template: Template,
 
 def changed_runs(cells: Sequence[Cell], grid: Grid, col: int,
                  style: str | None) -> tuple[tuple[int, int], ...]:
-    """The rows (first, last; from row 2) of ``cells`` that differ from column ``col`` of ``grid``."""
+    """The runs of rows (first, last; from row 2) where ``cells`` differ from column ``col``."""
     runs: list[tuple[int, int]] = []
     start: int | None = None
     for i, cell in enumerate(cells):

@@ -33,9 +33,9 @@ from typing import Any
 
 import gspread
 
+from ...cells import header_key, header_positions
 from ...errors import ConcurrentEdit, NotATracker
 from ...model import CellValue, Changes, Grid, Snapshot, TabContent, trimmed
-from ...cells import header_key, header_positions
 from ...planner import Plan, plan_write
 from ...template import Template, load_template
 from ..base import BackendBase

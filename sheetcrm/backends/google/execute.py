@@ -27,9 +27,9 @@ from ...template import Style
 from .client import SheetInfo
 from .requests import (
     CELL_FIELDS,
-    cell_data,
     RequestBatch,
     add_chart,
+    cell_data,
     clear_values,
     column_width,
     default_style,
