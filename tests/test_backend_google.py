@@ -960,3 +960,117 @@ def test_a_refresh_photographs_enquiries_into_a_hidden_tab_left_out_of_exports(
     out = tmp_path / "offline.xlsx"
     export_to_excel(backend, out, now=NOW)
     assert "sheetcrm check" not in openpyxl.load_workbook(out).sheetnames
+
+
+# --------------------------------------------------------------------------- bytes in proportion
+
+
+def _batch(fake: FakeSheets) -> Request:
+    (write,) = [r for r in fake.requests if r.kind == "spreadsheets.batchUpdate"]
+    return write
+
+
+def test_an_unchanged_refresh_sends_no_computed_cell_and_no_owned_tab(fake: FakeSheets) -> None:
+    backend, key = new_tracker(fake)
+    type_rows(fake, key, THREE)
+    tracker.refresh(backend, now=NOW)
+    fake.reset_requests()
+    tracker.refresh(backend, now=NOW)
+    # Same clock, same rows: only the photographs, the marker and the meta keys go.
+    kinds = _batch(fake).batch_kinds
+    assert "addChart" not in kinds and "deleteEmbeddedObject" not in kinds
+    cells = [q["updateCells"] for q in _batch(fake).json["requests"] if "updateCells" in q]
+    enq_id = fake.sheet_properties(key, grid_data=False)["sheets"][0]["properties"]["sheetId"]
+    assert [c for c in cells if c.get("start", c.get("range", {})).get("sheetId") == enq_id
+            and "rows" in c] == []
+    assert_respond_by_is_each_rows_own(fake, key)
+
+
+def test_a_later_refresh_sends_only_the_cell_that_changed(fake: FakeSheets) -> None:
+    backend, key = new_tracker(fake)
+    type_rows(fake, key, THREE)
+    tracker.refresh(backend, now=NOW)
+    # Brian was answered on Tue 3 Nov at 09:00: 2 h on Monday + 1 h on Tuesday = 3 h.
+    fake.set_values(key, ENQ, "E3", [["contacted"]], input="USER_ENTERED")
+    headers = fake.get_values(key, ENQ)[0]
+    fc = headers.index("First contact") + 1
+    fake.set_values(key, ENQ, f"{chr(64 + fc)}3", [["2026-11-03 09:00"]], input="USER_ENTERED")
+    fake.reset_requests()
+    tracker.refresh(backend, now=NOW)
+    written = [q["updateCells"] for q in _batch(fake).json["requests"]
+               if "updateCells" in q and "rows" in q["updateCells"]
+               and q["updateCells"].get("start", {}).get("rowIndex") == 2]
+    # Row 3 (index 2): the SLA wording and the follow-up day changed; nothing else.
+    sla, follow = headers.index("SLA"), headers.index("Next follow-up")
+    assert sorted(w["start"]["columnIndex"] for w in written) == sorted([sla, follow])
+    assert by_name(fake, key, "SLA")["Brian"] == "Met in 3h"
+
+
+def test_id_fills_go_as_one_ranged_write(fake: FakeSheets) -> None:
+    backend, key = new_tracker(fake)
+    type_rows(fake, key, THREE)
+    fake.reset_requests()
+    tracker.refresh(backend, now=NOW)
+    id_col = fake.get_values(key, ENQ)[0].index("ID")
+    fills = [q["updateCells"] for q in _batch(fake).json["requests"]
+             if "updateCells" in q and q["updateCells"].get("fields") == "userEnteredValue"
+             and q["updateCells"].get("start", {}).get("columnIndex") == id_col]
+    assert len(fills) == 1
+    assert fills[0]["start"]["rowIndex"] == 1
+    assert len(fills[0]["rows"]) == 3
+    assert column(fake, key, "ID") == ["E0001", "E0002", "E0003"]
+
+
+def test_an_add_sets_date_formats_per_column_not_per_cell(fake: FakeSheets) -> None:
+    backend, key = new_tracker(fake)
+    backend.read()
+    fake.reset_requests()
+    rows = [{"Received": dt.datetime(2026, 11, 2, 9 + i), "Name": f"C{i}"} for i in range(4)]
+    backend.append(rows)
+    formats = [q["repeatCell"] for q in _batch(fake).json["requests"] if "repeatCell" in q]
+    # The four Received cells: one repeatCell over rows 2-5 of column A.
+    assert [(f["range"]["startRowIndex"], f["range"]["endRowIndex"],
+             f["range"]["startColumnIndex"]) for f in formats] == [(1, 5, 0)]
+    assert fake.cell(key, ENQ, "A5")["userEnteredFormat"]["numberFormat"]["type"] == "DATE_TIME"
+
+
+def test_a_refresh_too_big_for_one_request_goes_in_parts(
+    fake: FakeSheets, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import importlib
+
+    google = importlib.import_module("sheetcrm.backends.google")
+    execute = importlib.import_module("sheetcrm.backends.google.execute")
+    # Shrink the limit so that three rows need parts: every write is then ~1.5 KB.
+    monkeypatch.setattr(google, "MAX_REQUEST_BYTES", 1500)
+    monkeypatch.setattr(execute, "MAX_REQUEST_BYTES", 1500)
+    monkeypatch.setattr(execute, "PART_MARGIN", 1000)
+    backend, key = new_tracker(fake)
+    type_rows(fake, key, THREE)
+    fake.reset_requests()
+    tracker.refresh(backend, now=NOW)
+    writes = [r for r in fake.requests if r.kind == "spreadsheets.batchUpdate"]
+    assert len(writes) > 1
+    # The parts carry computed cells only; the IDs and the owned tabs go with the last.
+    assert all("addChart" not in w.batch_kinds for w in writes[:-1])
+    assert "addChart" in writes[-1].batch_kinds
+    assert column(fake, key, "ID") == ["E0001", "E0002", "E0003"]
+    assert_respond_by_is_each_rows_own(fake, key)
+    assert by_name(fake, key, "SLA")["Amina"].startswith("Overdue")
+
+
+def test_a_refresh_keeps_the_time_zone_in_step_with_settings(fake: FakeSheets) -> None:
+    from sheetcrm.settings import setting_cell
+
+    backend, key = new_tracker(fake)
+    cell = setting_cell(load_template(), "timezone", tab="").lstrip("!").replace("$", "")
+    fake.set_values(key, "Settings", cell, [["Africa/Nairobi"]], input="RAW")
+    fake.reset_requests()
+    tracker.refresh(backend, now=NOW)
+    props = fake.sheet_properties(key, grid_data=False)["properties"]
+    assert props["timeZone"] == "Africa/Nairobi"
+    assert "updateSpreadsheetProperties" in _batch(fake).batch_kinds
+    # In step now: the next refresh leaves it alone.
+    fake.reset_requests()
+    tracker.refresh(backend, now=NOW)
+    assert "updateSpreadsheetProperties" not in _batch(fake).batch_kinds

@@ -33,10 +33,12 @@ from typing import Any
 
 import gspread
 
+from ...businesstime import load_zone
 from ...cells import header_key, header_positions
-from ...errors import ConcurrentEdit, NotATracker
+from ...errors import ConcurrentEdit, NotATracker, SettingsError
 from ...model import CellValue, Changes, Grid, Snapshot, TabContent, trimmed
 from ...planner import Plan, plan_write
+from ...settings import settings_from_grid
 from ...template import Template, load_template
 from ..base import BackendBase
 from ..retry import RetryPolicy
@@ -51,7 +53,7 @@ from .client import (
 )
 from .execute import MAX_REQUEST_BYTES, execute, first_part, inserted, request_bytes
 from .render import plan_create
-from .requests import RequestBatch, extended_value, number_format
+from .requests import RequestBatch, extended_value, number_format, time_zone
 from .transaction import JOURNAL_TAB, Batch, State, Transaction, photograph, seal
 
 __all__ = [
@@ -291,6 +293,9 @@ class GoogleBackend(BackendBase):
             batch = RequestBatch(state.sheets)
             enq = execute(planned, batch, template.styles)
             result: Any = planned.appended
+            zone = self._zone_to_set(template, state)
+            if zone is not None:
+                batch.writes.append(time_zone(zone))
             if request_bytes(batch.requests()) > MAX_REQUEST_BYTES:
                 part = first_part(planned, template.styles)
                 if part is not None:
@@ -357,6 +362,25 @@ class GoogleBackend(BackendBase):
         # Tab ids, chart ids and the read values go stale after any write.
         self._sheets = None
         self._read_grids = None
+
+    def _zone_to_set(self, template: Template, state: State) -> str | None:
+        """The Settings tab's time zone when the spreadsheet's differs from it, else None.
+
+        The sheet's own NOW() (the red "overdue" colour) runs in the
+        spreadsheet's time zone, so it follows the Settings tab on every write
+        that read Settings.  A Settings tab that does not read is left to the
+        engine's own message.
+        """
+        grid = state.grids.get(template.tab("settings").name)
+        if not grid or self._api.time_zone is None:
+            return None
+        try:
+            zone = settings_from_grid(grid, template).timezone.strip()
+        except SettingsError:
+            return None
+        if load_zone(zone) is None or zone == self._api.time_zone:
+            return None
+        return zone
 
     def _read_names(self, template: Template, sheets: Mapping[str, SheetInfo]) -> list[str]:
         names = [template.tab(kind).name for kind in READ_KINDS]

@@ -94,8 +94,8 @@ def request_bytes(requests: list[dict[str, Any]]) -> int:
     return len(json.dumps({"requests": requests}).encode("utf-8"))
 
 
-def first_part(plan: Plan, styles: Mapping[str, Style],
-               budget: int = MAX_REQUEST_BYTES - PART_MARGIN) -> Plan | None:
+def first_part(plan: Plan, styles: Mapping[str, Style], budget: int | None = None
+               ) -> Plan | None:
     """The leading computed cells of ``plan`` that fit in ``budget`` bytes, as a plan of their own.
 
     Computed cells may be written in any number of parts (each part is
@@ -103,6 +103,8 @@ def first_part(plan: Plan, styles: Mapping[str, Style],
     not sent again); the part carries no ID fills, new rows, tabs or meta
     keys, which go with the last part.  None when nothing can be split off.
     """
+    if budget is None:
+        budget = MAX_REQUEST_BYTES - PART_MARGIN
     part = Plan(enquiries=plan.enquiries, planned=plan.planned, meta_tab=plan.meta_tab)
     used = 0
     for op in plan.enquiry_ops:

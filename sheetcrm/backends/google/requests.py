@@ -197,6 +197,12 @@ def number_format_range(sheet_id: int, row0: int, row1: int, col0: int,
     }
 
 
+def time_zone(zone: str) -> dict[str, Any]:
+    """Set the spreadsheet's time zone (its NOW() and TODAY() run in it)."""
+    return {"updateSpreadsheetProperties": {"properties": {"timeZone": zone},
+                                            "fields": "timeZone"}}
+
+
 def clear_values(sheet_id: int, row0: int, row1: int, col0: int, col1: int) -> dict[str, Any]:
     """Clear the values (only) of cells [row0, row1) x [col0, col1)."""
     return {
