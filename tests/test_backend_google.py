@@ -1074,3 +1074,38 @@ def test_a_refresh_keeps_the_time_zone_in_step_with_settings(fake: FakeSheets) -
     fake.reset_requests()
     tracker.refresh(backend, now=NOW)
     assert "updateSpreadsheetProperties" not in _batch(fake).batch_kinds
+
+
+def test_formats_and_dropdowns_grow_with_the_tracker(
+    fake: FakeSheets, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import importlib
+
+    render = importlib.import_module("sheetcrm.backends.google.render")
+    # init formats rows 2-5001; with a margin of 4998 rows, 3 enquiries (last row 4)
+    # already come near the end: 4 + 4998 = 5002 > 5001, so rows 5002-5004 are formatted.
+    monkeypatch.setattr(render, "GROW_MARGIN", 4998)
+    backend, key = new_tracker(fake)
+    type_rows(fake, key, THREE)
+    rules_before = len(fake.sheet_properties(key, grid_data=False)["sheets"][0]
+                       .get("conditionalFormats", []))
+    assert "dataValidation" not in fake.cell(key, ENQ, "E5003")
+    tracker.refresh(backend, now=NOW)
+    status = fake.cell(key, ENQ, "E5003")
+    assert status["dataValidation"]["condition"]["type"] == "ONE_OF_LIST"
+    respond = load_template().enquiries.columns
+    col = next(i for i, c in enumerate(respond) if c.key == "respond_by")
+    assert fake.cell(key, ENQ, f"{chr(65 + col)}5004")["userEnteredFormat"]["numberFormat"][
+        "type"] == "DATE_TIME"
+    rules = fake.sheet_properties(key, grid_data=False)["sheets"][0]["conditionalFormats"]
+    added = len(load_template().enquiries.conditional_formats)
+    assert len(rules) == rules_before + added
+    # The new rules start at row 5002: their formulas name row 5002's cells.
+    assert all("5002" in r["booleanRule"]["condition"]["values"][0]["userEnteredValue"]
+               for r in rules[:added])
+    meta = dict((r + [None])[:2] for r in fake.get_values(key, "sheetcrm") if r)
+    assert meta["formatted_rows"] == "5004"
+    # Far enough from the end now: the next refresh adds nothing.
+    tracker.refresh(backend, now=NOW)
+    rules_again = fake.sheet_properties(key, grid_data=False)["sheets"][0]["conditionalFormats"]
+    assert len(rules_again) == len(rules)

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -52,7 +52,13 @@ from .client import (
     tab_key,
 )
 from .execute import MAX_REQUEST_BYTES, execute, first_part, inserted, request_bytes
-from .render import plan_create
+from .render import (
+    FORMATTED_KEY,
+    formatted_rows,
+    grow_formats,
+    plan_create,
+    rows_to_format,
+)
 from .requests import RequestBatch, extended_value, number_format, time_zone
 from .transaction import JOURNAL_TAB, Batch, State, Transaction, photograph, seal
 
@@ -288,10 +294,24 @@ class GoogleBackend(BackendBase):
                     self._forget()
                     raise ConcurrentEdit(f"{self.label} changed while sheetcrm was "
                                          f"{job.doing}: nothing was written")
-            planned: Plan = plan_write(changes, state.grids, template, self.label,
+            grid = state.grids.get(enquiries, [])
+            meta = state.grids.get(template.tab("meta").name)
+            formatted = formatted_rows(meta or [], template)
+            # Only with the meta tab read: it says how far the formats already go.
+            grow_to = (rows_to_format(len(grid) + len(changes.new_rows), formatted, template)
+                       if meta is not None else None)
+            wanted = changes
+            if grow_to is not None:
+                # Rows past the formatted ones would get no dropdowns or colours.
+                wanted = replace(changes, meta={**changes.meta, FORMATTED_KEY: str(grow_to)})
+            planned: Plan = plan_write(wanted, state.grids, template, self.label,
                                        existing=[s.title for s in state.sheets.values()])
             batch = RequestBatch(state.sheets)
             enq = execute(planned, batch, template.styles)
+            if grow_to is not None and grid:
+                batch.grow(enq, rows=grow_to, cols=enq.cols)
+                grow_formats(batch, template, enq.sheet_id, list(grid[0]), formatted + 1,
+                             grow_to)
             result: Any = planned.appended
             zone = self._zone_to_set(template, state)
             if zone is not None:

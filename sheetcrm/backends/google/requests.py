@@ -363,8 +363,11 @@ def cf_format(style: Style | None) -> dict[str, Any]:
     return out
 
 
-def validation_rule(col: Column, index: int) -> dict[str, Any] | None:
-    """The DataValidationRule of a template column at 0-based ``index`` (None without one)."""
+def validation_rule(col: Column, index: int, first_row: int = 2) -> dict[str, Any] | None:
+    """The DataValidationRule of a template column at 0-based ``index`` (None without one).
+
+    ``first_row`` is the range's first row, which a formula's cell refers to.
+    """
     v = col.validation
     if v is None:
         return None
@@ -378,7 +381,7 @@ def validation_rule(col: Column, index: int) -> dict[str, Any] | None:
                               "values": [{"userEnteredValue": x} for x in v.values]},
                 "showCustomUi": True}
     else:
-        cell = f"{column_letter(index + 1)}2"
+        cell = f"{column_letter(index + 1)}{first_row}"
         lo = v.min if v.min is not None else 0
         checks = [f"ISNUMBER({cell})", f"{cell}=INT({cell})", f"{cell}>={lo}"]
         if v.max is not None:
