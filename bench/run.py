@@ -139,6 +139,18 @@ def bench_excel(sizes: list[int], repeat: int, tmp: Path) -> str:
 
 def bench_google(sizes: list[int], tmp: Path) -> str:
     """The Google table: requests and bytes per command, through the fake Sheets API."""
+    lines = [
+        "| rows | command | requests | sent (KiB) | largest request (KiB) |",
+        "| ---: | --- | ---: | ---: | ---: |",
+    ]
+    for size in sizes:
+        print(f"  Google at {size:,} rows...", file=sys.stderr)
+        lines += _google_size(size, tmp)
+    return "\n".join(lines)
+
+
+def _google_size(size: int, tmp: Path) -> list[str]:
+    """The table rows of one Google tracker of ``size`` rows."""
     sys.path.insert(0, str(ROOT))
     from sheetcrm import tracker
     from sheetcrm.backends.google import GoogleBackend
@@ -147,36 +159,31 @@ def bench_google(sizes: list[int], tmp: Path) -> str:
     from tests.fake_sheets import FakeSheets
 
     now = dt.datetime.fromisoformat(NOW)
-    lines = [
-        "| rows | command | requests | sent (KiB) | largest request (KiB) |",
-        "| ---: | --- | ---: | ---: | ---: |",
-    ]
-    for size in sizes:
-        print(f"  Google at {size:,} rows...", file=sys.stderr)
-        fake = FakeSheets()
-        key = fake.create_spreadsheet("Bench")
-        backend = GoogleBackend(fake.url(key), client=fake.client(),
-                                retry=RetryPolicy(sleep=lambda _s: None))
-        local = tracker.localise(now, DEMO_SETTINGS)
-        csv_path = tmp / "import.csv"
-        _write_csv(csv_path, local, 100)
+    fake = FakeSheets()
+    key = fake.create_spreadsheet("Bench")
+    backend = GoogleBackend(fake.url(key), client=fake.client(),
+                            retry=RetryPolicy(sleep=lambda _s: None))
+    local = tracker.localise(now, DEMO_SETTINGS)
+    csv_path = tmp / "import.csv"
+    _write_csv(csv_path, local, 100)
+    lines: list[str] = []
 
-        def measure(command: str, fn: Callable[[], Any], size: int = size) -> None:
-            fake.reset_requests()
-            fn()
-            sent = [r.size for r in fake.requests]
-            lines.append(f"| {size:,} | {command} | {len(sent)} | {sum(sent) / 1024:,.1f} "
-                         f"| {max(sent, default=0) / 1024:,.1f} |")
+    def measure(command: str, fn: Callable[[], Any]) -> None:
+        fake.reset_requests()
+        fn()
+        sent = [r.size for r in fake.requests]
+        lines.append(f"| {size:,} | {command} | {len(sent)} | {sum(sent) / 1024:,.1f} "
+                     f"| {max(sent, default=0) / 1024:,.1f} |")
 
-        measure("init", lambda: tracker.init_tracker(backend, DEMO_SETTINGS))
-        backend.append(demo_rows(local, count=size))  # the rows, not measured
-        measure("first refresh", lambda: tracker.refresh(backend, now=now))
-        measure("later refresh, nothing changed", lambda: tracker.refresh(backend, now=now))
-        measure("add (one enquiry)", lambda: tracker.add_enquiry(
-            backend, {"name": "Bench", "contact": "0772 123456"}, now=now))
-        measure("import (100 enquiries)", lambda: tracker.import_file(backend, csv_path, now=now))
-        measure("refresh after them", lambda: tracker.refresh(backend, now=now))
-    return "\n".join(lines)
+    measure("init", lambda: tracker.init_tracker(backend, DEMO_SETTINGS))
+    backend.append(demo_rows(local, count=size))  # the rows, not measured
+    measure("first refresh", lambda: tracker.refresh(backend, now=now))
+    measure("later refresh, nothing changed", lambda: tracker.refresh(backend, now=now))
+    measure("add (one enquiry)", lambda: tracker.add_enquiry(
+        backend, {"name": "Bench", "contact": "0772 123456"}, now=now))
+    measure("import (100 enquiries)", lambda: tracker.import_file(backend, csv_path, now=now))
+    measure("refresh after them", lambda: tracker.refresh(backend, now=now))
+    return lines
 
 
 def _write_csv(path: Path, now: dt.datetime, count: int) -> None:
