@@ -20,7 +20,7 @@ import decimal
 import functools
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Generic, TypeVar
 
@@ -83,6 +83,16 @@ def text_of(raw: CellValue) -> str:
     if isinstance(raw, dt.time):
         return f"{raw:%H:%M}"
     return raw.strip()
+
+
+class _Later:
+    """A problem message built only if it is used: most cells read, and building costs."""
+
+    def __init__(self, build: Callable[[], str]) -> None:
+        self._build = build
+
+    def __str__(self) -> str:
+        return self._build()
 
 
 def _shown(raw: CellValue) -> str:
@@ -294,42 +304,42 @@ def parse_datetime(raw: CellValue, *, header: str, cal: BusinessCalendar) -> Par
     """
     if _is_blank(raw):
         return Parsed(None)
-    not_a_date = (
+    not_a_date = _Later(lambda: (
         f"{header} {_shown(raw)} is not a date: type it day first, like {_EXAMPLE_DATETIME}"
-    )
+    ))
     no_time_note = f"{header} has no time: counted from that day's opening time"
     if isinstance(raw, bool):
-        return Parsed(None, problem=not_a_date)
+        return Parsed(None, problem=str(not_a_date))
     if isinstance(raw, dt.datetime):
         if raw.date() < _EARLIEST:
-            return Parsed(None, problem=not_a_date)
+            return Parsed(None, problem=str(not_a_date))
         try:
             if raw.tzinfo is None or raw.utcoffset() is None:
                 if raw.time() == dt.time(0):
                     # Excel holds a date typed without a time as midnight; Google gives a
                     # whole serial.  Reading both the same way keeps the backends in step.
-                    return _day_at_opening(raw.date(), cal, no_time_note, not_a_date)
+                    return _day_at_opening(raw.date(), cal, no_time_note, str(not_a_date))
                 return Parsed(raw.replace(tzinfo=cal.tz))
             return Parsed(raw.astimezone(cal.tz))
         except (OverflowError, ValueError):
-            return Parsed(None, problem=not_a_date)
+            return Parsed(None, problem=str(not_a_date))
     if isinstance(raw, dt.date):
         if raw < _EARLIEST:
-            return Parsed(None, problem=not_a_date)
-        return _day_at_opening(raw, cal, no_time_note, not_a_date)
+            return Parsed(None, problem=str(not_a_date))
+        return _day_at_opening(raw, cal, no_time_note, str(not_a_date))
     if isinstance(raw, dt.time):
         return Parsed(None, problem=_time_only_problem(raw, header))
     if isinstance(raw, int | float):
         if _finite(raw) is None or not 1 <= raw <= MAX_SERIAL:
             if isinstance(raw, float) and math.isfinite(raw) and 0 <= raw < 1:
                 return Parsed(None, problem=_time_only_problem(raw, header))
-            return Parsed(None, problem=not_a_date)
+            return Parsed(None, problem=str(not_a_date))
         try:
             moment = from_serial(float(raw))
         except (OverflowError, ValueError):
-            return Parsed(None, problem=not_a_date)
+            return Parsed(None, problem=str(not_a_date))
         if float(raw).is_integer():
-            return _day_at_opening(moment.date(), cal, no_time_note, not_a_date)
+            return _day_at_opening(moment.date(), cal, no_time_note, str(not_a_date))
         return Parsed(moment.replace(tzinfo=cal.tz))
     if raw is None:
         return Parsed(None)
@@ -342,17 +352,17 @@ def parse_datetime(raw: CellValue, *, header: str, cal: BusinessCalendar) -> Par
     except _Unreadable:
         if _looks_like_time_only(text):
             return Parsed(None, problem=_time_only_problem(raw, header))
-        return Parsed(None, problem=not_a_date)
+        return Parsed(None, problem=str(not_a_date))
     if day < _EARLIEST:
-        return Parsed(None, problem=not_a_date)
+        return Parsed(None, problem=str(not_a_date))
     if time is None:
-        return _day_at_opening(day, cal, no_time_note, not_a_date)
+        return _day_at_opening(day, cal, no_time_note, str(not_a_date))
     try:
         if zone is None:
             return Parsed(dt.datetime.combine(day, time, tzinfo=cal.tz))
         return Parsed(dt.datetime.combine(day, time, tzinfo=zone).astimezone(cal.tz))
     except OverflowError:
-        return Parsed(None, problem=not_a_date)
+        return Parsed(None, problem=str(not_a_date))
 
 
 def _time_only_problem(raw: CellValue, header: str) -> str:
@@ -467,28 +477,30 @@ def parse_money(raw: CellValue, *, header: str = "Value") -> Parsed[float]:
     """A non-negative amount from a number or text like 'UGX 1,200,000'; blank is None."""
     if _is_blank(raw):
         return Parsed(None)
-    unreadable = f"{header} {_shown(raw)} is not an amount: type a number, like 250000"
-    negative = f"{header} {_shown(raw)} is negative: type the amount without a minus sign"
+    unreadable = _Later(
+        lambda: f"{header} {_shown(raw)} is not an amount: type a number, like 250000")
+    negative = _Later(
+        lambda: f"{header} {_shown(raw)} is negative: type the amount without a minus sign")
     if isinstance(raw, bool):
-        return Parsed(None, problem=unreadable)
+        return Parsed(None, problem=str(unreadable))
     if isinstance(raw, int | float):
         amount = _finite(raw)
         if amount is None:
-            return Parsed(None, problem=unreadable)
+            return Parsed(None, problem=str(unreadable))
         if amount < 0:
-            return Parsed(None, problem=negative)
+            return Parsed(None, problem=str(negative))
         return Parsed(amount)
     if not isinstance(raw, str):
-        return Parsed(None, problem=unreadable)
+        return Parsed(None, problem=str(unreadable))
     bad = _formula_or_error(raw, header, "the amount")
     if bad is not None:
         return Parsed(None, problem=bad)
     text = raw.strip()
     if text.startswith("-") and _number_from_text(text[1:]) is not None:
-        return Parsed(None, problem=negative)
+        return Parsed(None, problem=str(negative))
     found = _number_from_text(text)
     if found is None or not math.isfinite(found):
-        return Parsed(None, problem=unreadable)
+        return Parsed(None, problem=str(unreadable))
     return Parsed(found)
 
 
@@ -496,7 +508,7 @@ def parse_count(raw: CellValue, *, header: str, maximum: int) -> Parsed[int]:
     """A whole number from 0 to ``maximum``; blank is 0."""
     if _is_blank(raw):
         return Parsed(0)
-    problem = f"{header} {_shown(raw)} must be a whole number from 0 to {maximum}"
+    problem = _Later(lambda: f"{header} {_shown(raw)} must be a whole number from 0 to {maximum}")
     number: float | None = None
     if isinstance(raw, bool):
         number = None
