@@ -23,6 +23,13 @@ from .errors import SettingsError
 from .model import WEEKDAYS, Settings
 
 _ONE_DAY = dt.timedelta(days=1)
+#: The most days the running totals span (a century); longer gaps are walked day by day.
+_PREFIX_DAYS = 36_600
+
+
+def _micros(time: dt.time) -> int:
+    """Microseconds from midnight to ``time``."""
+    return ((time.hour * 60 + time.minute) * 60 + time.second) * 1_000_000 + time.microsecond
 
 
 def load_zone(name: object) -> zoneinfo.ZoneInfo | None:
@@ -73,6 +80,10 @@ class BusinessCalendar:
         self._fallback = next((h for h in self._weekly.values() if h is not None), None)
         self._holidays: dict[int, dict[dt.date, str]] = {}
         self._hours_cache: dict[dt.date, tuple[dt.time, dt.time] | None] = {}
+        #: Running totals of whole-day opening time (microseconds): _prefix[i] is the
+        #: total of the days from ordinal _prefix_base up to, not including, base + i.
+        self._prefix_base = 0
+        self._prefix: list[int] = []
 
     # ------------------------------------------------------------ days
 
@@ -185,19 +196,68 @@ class BusinessCalendar:
         total = dt.timedelta(0)
         if hi_moment <= lo_moment:
             return total
-        day = lo_moment.date()
+        first = lo_moment.date()
         last = hi_moment.date()
-        while True:
-            hours = self.hours_on(day)
-            if hours is not None:
-                lo = max(self._at(day, hours[0]), lo_moment)
-                hi = min(self._at(day, hours[1]), hi_moment)
-                if hi > lo:
-                    total += hi - lo
-            if day == last:
-                break
-            day += _ONE_DAY
+        # The first and last days are cut by the moments; the whole days between
+        # come from running totals, so a gap of years costs no more than a day.
+        total += self._within(first, lo_moment, hi_moment)
+        if last != first:
+            total += self._whole_days(first + _ONE_DAY, last - _ONE_DAY)
+            total += self._within(last, lo_moment, hi_moment)
         return total
+
+    def _within(self, day: dt.date, lo_moment: dt.datetime, hi_moment: dt.datetime
+                ) -> dt.timedelta:
+        """Opening time on ``day`` that falls between the two moments."""
+        hours = self.hours_on(day)
+        if hours is None:
+            return dt.timedelta(0)
+        lo = max(self._at(day, hours[0]), lo_moment)
+        hi = min(self._at(day, hours[1]), hi_moment)
+        return hi - lo if hi > lo else dt.timedelta(0)
+
+    def _whole_days(self, first: dt.date, last: dt.date) -> dt.timedelta:
+        """Opening time of the days ``first`` to ``last``, both whole (zero when last < first).
+
+        Wall-clock time, as everywhere here: a day's opening time is its
+        closing time less its opening time, whatever the zone's clocks do.
+        """
+        if last < first:
+            return dt.timedelta(0)
+        lo, hi = first.toordinal(), last.toordinal() + 1
+        if not self._cover(lo, hi):
+            return dt.timedelta(microseconds=self._sum_days(lo, hi))
+        base = self._prefix_base
+        return dt.timedelta(microseconds=self._prefix[hi - base] - self._prefix[lo - base])
+
+    def _cover(self, lo: int, hi: int) -> bool:
+        """Make the running totals cover day ordinals ``lo`` to ``hi`` (exclusive).
+
+        False, with nothing kept, when that would span more than
+        :data:`_PREFIX_DAYS` (a date typed with the wrong century).
+        """
+        base, prefix = self._prefix_base, self._prefix
+        if prefix and base <= lo and hi <= base + len(prefix) - 1:
+            return True
+        if prefix:
+            lo, hi = min(lo, base), max(hi, base + len(prefix) - 1)
+        if hi - lo > _PREFIX_DAYS:
+            return False
+        totals = [0]
+        running = 0
+        for ordinal in range(lo, hi):
+            running += self._day_micros(ordinal)
+            totals.append(running)
+        self._prefix_base, self._prefix = lo, totals
+        return True
+
+    def _sum_days(self, lo: int, hi: int) -> int:
+        """Opening time (microseconds) of day ordinals ``lo`` to ``hi`` (exclusive), walked."""
+        return sum(self._day_micros(ordinal) for ordinal in range(lo, hi))
+
+    def _day_micros(self, ordinal: int) -> int:
+        hours = self.hours_on(dt.date.fromordinal(ordinal))
+        return 0 if hours is None else _micros(hours[1]) - _micros(hours[0])
 
     def business_minutes_between(self, start: dt.datetime, end: dt.datetime) -> int:
         """Whole business minutes (rounded down) from ``start`` to ``end``; 0 when end <= start."""

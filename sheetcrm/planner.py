@@ -18,7 +18,19 @@ planned.  So the rules below exist once:
 * a meta key is updated in place, or added below the last key;
 * new enquiries go below the last row that has anything in a column that is
   not computed (the owner's own columns count), all or nothing;
-* owned tabs are replaced whole; log lines go below a log tab's last line.
+* owned tabs are replaced whole; log lines go below a log tab's last line;
+* only what changed is written: a computed cell whose value reads back as it
+  is now is left alone (:attr:`WriteColumn.runs`), and, when the backend says
+  which tabs exist, an owned tab whose content is what the last write left
+  (a digest kept on the meta tab) is not replaced.
+
+A computed cell is left alone only when its value is the same and its style
+cannot have changed on its own: its style is the column's template style, or
+the column has none (then the style follows from the words, as the SLA's
+colour follows from "Met", "Missed" or "Overdue").  A flagged date (a
+follow-up that fell due) is written every time, because the clock alone
+flags it.  A blank cell that reads blank is left alone whatever its style.
+A formula is always written: a read shows its result, not it.
 
 Pure: no I/O, no spreadsheet library.  Rows and columns are 1-based.
 """
@@ -26,14 +38,15 @@ Pure: no I/O, no spreadsheet library.  Rows and columns are 1-based.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from .cells import header_key, header_positions, text_of
+from .cells import header_key, header_positions, text_of, to_serial
 from .errors import ConcurrentEdit, InputError, NotATracker
-from .model import Cell, CellValue, Changes, Grid, TabContent, ids_match
+from .model import Cell, CellValue, Changes, Formula, Grid, TabContent, ids_match
 from .template import Column, Template
 
 #: Characters that a spreadsheet file cannot hold (tab, newline and return are fine).
@@ -42,6 +55,12 @@ CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 MAX_CELL_TEXT = 32767
 #: Excel's largest number (Google's is larger); a bigger one is refused, not rounded.
 MAX_NUMBER = 9.99999999999999e307
+#: The meta key holding the digest of what the last write put on an owned tab.
+DIGEST_KEY = "digest {}"
+#: Meta key of the digest of a computed column's links (see plan_write).
+LINKS_KEY = "links {}"
+#: Two date-times closer than this (in days: half a second) read back as the same.
+_SERIAL_TOLERANCE = 0.5 / 86400
 
 
 # --------------------------------------------------------------------------- operations
@@ -73,6 +92,18 @@ class WriteColumn:
     style: str | None
     clear_from: int
     clear_to: int
+    #: The rows (first, last; 1-based, inclusive) whose cells must be written: the
+    #: others already read back as they would be written.  None: every row.  A
+    #: backend may still write every cell of ``cells``; the result is the same.
+    runs: tuple[tuple[int, int], ...] | None = None
+    #: Rows in ``runs`` only because their link changed while their text did not
+    #: (a read gives text, not links): a backend writing in parts sends these with
+    #: the last part, which records their fingerprints.
+    relinked: tuple[int, ...] = ()
+
+    def cells_of(self, first: int, last: int) -> tuple[Cell, ...]:
+        """The cells of rows ``first`` to ``last`` (1-based, inclusive)."""
+        return self.cells[first - 2:last - 1]
 
 
 @dataclass(frozen=True)
@@ -193,12 +224,14 @@ class Plan:
 
 
 def plan_write(changes: Changes, grids: Mapping[str, Grid], template: Template,
-               label: str) -> Plan:
+               label: str, existing: Collection[str] | None = None) -> Plan:
     """Turn ``changes`` into positional operations against ``grids``, read at write time.
 
     ``grids`` holds the tabs as they are now, keyed by template name:
     Enquiries, the meta tab, and the log tab when ``changes.log`` is set (a
-    tab that does not exist is simply absent).  Raises
+    tab that does not exist is simply absent).  ``existing`` names every tab
+    the spreadsheet has now (any case); given, an owned tab whose content has
+    not changed since the last write is not replaced.  Raises
     :class:`ConcurrentEdit` when rows moved since the engine's read, and
     :class:`InputError` for a new row or an edit that names no column.
     """
@@ -211,12 +244,31 @@ def plan_write(changes: Changes, grids: Mapping[str, Grid], template: Template,
     columns = _Columns(grid, template)
     if changes.expected_ids is not None:
         _check_rows(changes.expected_ids, grid, columns, template, label)
+    meta_updates = dict(changes.meta)
+    known = _meta_values(grids.get(meta_name, []))
     for header, cells in changes.computed.items():
         col = columns.find_or_add(header, plan)
         spec = columns.spec(header)
+        style = spec.style if spec else None
+        runs = changed_runs(cells, grid, col, style)
+        relinked: list[int] = []
+        prints = _link_prints(cells)
+        if prints is not None:
+            key = LINKS_KEY.format(header)
+            before = _joined(known, key)
+            if before is not None:
+                # A read gives a cell's text, not its link: a link whose text stayed
+                # the same (a prefilled message that moved on to the next follow-up)
+                # is seen through its fingerprint, kept on the meta tab by row.
+                relinked = [i + 2 for i, c in enumerate(cells) if c.link
+                            and before[2 * i:2 * i + 2] != prints[2 * i:2 * i + 2]]
+                runs = _merge_runs(runs, relinked)
+            if before != prints:
+                meta_updates.update(_split(known, key, prints))
         plan.enquiry_ops.append(WriteColumn(
-            col=col, cells=tuple(cells), style=spec.style if spec else None,
-            clear_from=len(cells) + 2, clear_to=len(grid)))
+            col=col, cells=tuple(cells), style=style,
+            clear_from=len(cells) + 2, clear_to=len(grid), runs=runs,
+            relinked=tuple(relinked)))
     if changes.id_fills:
         id_col = columns.find_or_add(template.column("id").header, plan)
         for row, new_id in sorted(changes.id_fills.items()):
@@ -229,8 +281,12 @@ def plan_write(changes: Changes, grids: Mapping[str, Grid], template: Template,
         plan.enquiry_ops.append(WriteValue(row, at, value))
     if changes.new_rows:
         plan.enquiry_ops.append(_plan_rows(changes.new_rows, grid, columns, template, label))
-    plan.tabs = [ReplaceTab(name, content) for name, content in changes.tabs.items()]
-    plan.meta = _plan_meta(grids.get(meta_name, []), changes.meta)
+    if existing is None:
+        plan.tabs = [ReplaceTab(name, content) for name, content in changes.tabs.items()]
+    else:
+        plan.tabs = _changed_tabs(changes.tabs, grids.get(meta_name, []), template,
+                                  existing, meta_updates)
+    plan.meta = _plan_meta(grids.get(meta_name, []), meta_updates)
     if changes.log is not None and changes.log.rows:
         plan.log = _plan_log(changes, grids)
     _plan_upgrade(changes, grids, columns, plan)
@@ -256,6 +312,142 @@ def _plan_upgrade(changes: Changes, grids: Mapping[str, Grid], columns: _Columns
                        if grid is None or _blank(_at(grid, r, c)))
         if chosen:
             plan.fills.append(FillCells(tab, chosen))
+
+
+#: The most characters kept in one meta cell (a cell holds 32,767 in Excel).
+META_CELL_CHARS = 30000
+
+
+def _joined(known: Mapping[str, str], key: str) -> str | None:
+    """A value kept over the keys ``key``, ``key 2``, ``key 3``…; None when ``key`` is absent."""
+    if key not in known:
+        return None
+    parts, n = [known[key]], 2
+    while known.get(f"{key} {n}"):
+        parts.append(known[f"{key} {n}"])
+        n += 1
+    return "".join(parts)
+
+
+def _split(known: Mapping[str, str], key: str, value: str) -> dict[str, str]:
+    """The meta updates that keep ``value`` over ``key``, ``key 2``… (unused ones blanked)."""
+    chunks = [value[i:i + META_CELL_CHARS] for i in range(0, len(value), META_CELL_CHARS)]
+    names = [key] + [f"{key} {n}" for n in range(2, len(chunks) + 1)]
+    out = {name: chunk for name, chunk in zip(names, chunks, strict=True)
+           if known.get(name) != chunk}
+    n = len(chunks) + 1
+    while known.get(f"{key} {n}"):
+        out[f"{key} {n}"] = ""
+        n += 1
+    return out
+
+
+def _meta_values(meta: Grid) -> dict[str, str]:
+    return {text_of(line[0]): text_of(line[1]) for line in meta if len(line) > 1}
+
+
+def _link_prints(cells: Sequence[Cell]) -> str | None:
+    """Two characters a row fingerprinting its link ("--" for none); None when no row has one.
+
+    Two characters a row keep 10,000 rows within one meta cell (a cell holds
+    32,767 characters in Excel); a link that changes goes unnoticed only when
+    its fingerprint happens to match, once in 4,096.
+    """
+    if not any(c.link for c in cells):
+        return None
+    out = []
+    for c in cells:
+        if c.link:
+            digest = hashlib.sha256(c.link.encode("utf-8")).digest()
+            out.append(_PRINT_CHARS[digest[0] % 64] + _PRINT_CHARS[digest[1] % 64])
+        else:
+            out.append("--")
+    return "".join(out)
+
+
+_PRINT_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+
+
+def _merge_runs(runs: Sequence[tuple[int, int]], rows: Sequence[int]
+                ) -> tuple[tuple[int, int], ...]:
+    """``runs`` with the single ``rows`` added, as sorted runs that neither overlap nor touch."""
+    wanted = sorted({r for first, last in runs for r in range(first, last + 1)} | set(rows))
+    out: list[tuple[int, int]] = []
+    for r in wanted:
+        if out and out[-1][1] == r - 1:
+            out[-1] = (out[-1][0], r)
+        else:
+            out.append((r, r))
+    return tuple(out)
+
+
+def changed_runs(cells: Sequence[Cell], grid: Grid, col: int,
+                 style: str | None) -> tuple[tuple[int, int], ...]:
+    """The runs of rows (first, last; from row 2) where ``cells`` differ from column ``col``."""
+    runs: list[tuple[int, int]] = []
+    start: int | None = None
+    for i, cell in enumerate(cells):
+        row = i + 2
+        read = _at(grid, row, col)
+        # A blank stays blank whatever its style says: an empty cell shows no number format.
+        same = ((_blank(read) and not isinstance(cell.value, Formula) and _blank(cell.value))
+                or ((cell.style == style or style is None) and reads_as(cell.value, read)))
+        if not same and start is None:
+            start = row
+        elif same and start is not None:
+            runs.append((start, row - 1))
+            start = None
+    if start is not None:
+        runs.append((start, len(cells) + 1))
+    return tuple(runs)
+
+
+def reads_as(value: CellValue | Formula, read: CellValue) -> bool:
+    """Whether a cell holding ``read`` already shows ``value`` (a formula never does).
+
+    Dates may read back as serial numbers (Google) or date-times at midnight
+    (Excel); they count as the same within half a second.
+    """
+    if isinstance(value, Formula):
+        return False
+    if _blank(value) or _blank(read):
+        return _blank(value) and _blank(read)
+    if isinstance(value, dt.date | dt.datetime):
+        if isinstance(read, dt.date | dt.datetime):
+            return abs(to_serial(value) - to_serial(read)) < _SERIAL_TOLERANCE
+        if isinstance(read, int | float) and not isinstance(read, bool):
+            return abs(to_serial(value) - read) < _SERIAL_TOLERANCE
+        return False
+    if isinstance(value, bool) or isinstance(read, bool):
+        return value is read
+    if isinstance(value, int | float) and isinstance(read, int | float):
+        return value == read
+    if isinstance(value, str) and isinstance(read, str):
+        return value == read
+    return False
+
+
+def tab_digest(content: TabContent, template: Template) -> str:
+    """A short fingerprint of everything a tab's write would put there, styles included."""
+    used = sorted({c.style for line in content.rows for c in line if c.style})
+    text = repr((content, [(name, template.styles.get(name)) for name in used]))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:20]
+
+
+def _changed_tabs(tabs: Mapping[str, TabContent], meta: Grid, template: Template,
+                  existing: Collection[str], meta_updates: dict[str, str]) -> list[ReplaceTab]:
+    """The tabs to replace: those missing, or whose digest differs from the meta tab's."""
+    keys = {n.strip().casefold() for n in existing}
+    known = _meta_values(meta)
+    out = []
+    for name, content in tabs.items():
+        key = DIGEST_KEY.format(name)
+        digest = tab_digest(content, template)
+        if name.strip().casefold() in keys and known.get(key) == digest:
+            continue
+        out.append(ReplaceTab(name, content))
+        meta_updates[key] = digest
+    return out
 
 
 def last_typed_row(grid: Grid, template: Template) -> int:

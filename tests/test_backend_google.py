@@ -37,7 +37,7 @@ from sheetcrm.errors import (
     TrackerNotFound,
 )
 from sheetcrm.model import Formula, Settings
-from sheetcrm.template import load_template
+from sheetcrm.template import column_letter, load_template
 from tests.fake_sheets import FakeSheets, Request
 from tests.helpers.clock import FakeTime, instant, serial
 from tests.helpers.google import oauth_credentials, private_key_pem
@@ -975,3 +975,190 @@ def _letter(key: str) -> str:
     from sheetcrm.template import column_letter
 
     return column_letter(_at(key) + 1)
+
+
+# --------------------------------------------------------------------------- bytes in proportion
+
+
+def _batch(fake: FakeSheets) -> Request:
+    (write,) = [r for r in fake.requests if r.kind == "spreadsheets.batchUpdate"]
+    return write
+
+
+def test_an_unchanged_refresh_sends_no_computed_cell_and_no_owned_tab(fake: FakeSheets) -> None:
+    backend, key = new_tracker(fake)
+    type_rows(fake, key, THREE)
+    tracker.refresh(backend, now=NOW)
+    fake.reset_requests()
+    tracker.refresh(backend, now=NOW)
+    # Same clock, same rows: only the photographs, the marker and the meta keys go.
+    kinds = _batch(fake).batch_kinds
+    assert "addChart" not in kinds and "deleteEmbeddedObject" not in kinds
+    cells = [q["updateCells"] for q in _batch(fake).json["requests"] if "updateCells" in q]
+    enq_id = fake.sheet_properties(key, grid_data=False)["sheets"][0]["properties"]["sheetId"]
+    assert [c for c in cells if c.get("start", c.get("range", {})).get("sheetId") == enq_id
+            and "rows" in c] == []
+    assert_respond_by_is_each_rows_own(fake, key)
+
+
+def test_a_later_refresh_sends_only_the_cell_that_changed(fake: FakeSheets) -> None:
+    backend, key = new_tracker(fake)
+    type_rows(fake, key, THREE)
+    tracker.refresh(backend, now=NOW)
+    # Brian was answered on Tue 3 Nov at 09:00: 2 h on Monday + 1 h on Tuesday = 3 h.
+    fake.set_values(key, ENQ, "E3", [["contacted"]], input="USER_ENTERED")
+    headers = fake.get_values(key, ENQ)[0]
+    fc = headers.index("First contact") + 1
+    fake.set_values(key, ENQ, f"{chr(64 + fc)}3", [["2026-11-03 09:00"]], input="USER_ENTERED")
+    fake.reset_requests()
+    tracker.refresh(backend, now=NOW)
+    written = [q["updateCells"] for q in _batch(fake).json["requests"]
+               if "updateCells" in q and "rows" in q["updateCells"]
+               and q["updateCells"].get("start", {}).get("rowIndex") == 2]
+    # Row 3 (index 2): the SLA wording and the follow-up day changed, and the WhatsApp
+    # link no longer carries the first-reply message (its text, the number, is the same).
+    sla, follow = headers.index("SLA"), headers.index("Next follow-up")
+    link = headers.index("WhatsApp")
+    assert sorted(w["start"]["columnIndex"] for w in written) == sorted([sla, follow, link])
+    assert by_name(fake, key, "SLA")["Brian"] == "Met in 3h"
+
+
+def test_id_fills_go_as_one_ranged_write(fake: FakeSheets) -> None:
+    backend, key = new_tracker(fake)
+    type_rows(fake, key, THREE)
+    fake.reset_requests()
+    tracker.refresh(backend, now=NOW)
+    id_col = fake.get_values(key, ENQ)[0].index("ID")
+    fills = [q["updateCells"] for q in _batch(fake).json["requests"]
+             if "updateCells" in q and q["updateCells"].get("fields") == "userEnteredValue"
+             and q["updateCells"].get("start", {}).get("columnIndex") == id_col]
+    assert len(fills) == 1
+    assert fills[0]["start"]["rowIndex"] == 1
+    assert len(fills[0]["rows"]) == 3
+    assert column(fake, key, "ID") == ["E0001", "E0002", "E0003"]
+
+
+def test_an_add_sets_date_formats_per_column_not_per_cell(fake: FakeSheets) -> None:
+    backend, key = new_tracker(fake)
+    backend.read()
+    fake.reset_requests()
+    rows = [{"Received": dt.datetime(2026, 11, 2, 9 + i), "Name": f"C{i}"} for i in range(4)]
+    backend.append(rows)
+    formats = [q["repeatCell"] for q in _batch(fake).json["requests"] if "repeatCell" in q]
+    # The four Received cells: one repeatCell over rows 2-5 of column A.
+    assert [(f["range"]["startRowIndex"], f["range"]["endRowIndex"],
+             f["range"]["startColumnIndex"]) for f in formats] == [(1, 5, 0)]
+    assert fake.cell(key, ENQ, "A5")["userEnteredFormat"]["numberFormat"]["type"] == "DATE_TIME"
+
+
+def test_a_refresh_too_big_for_one_request_goes_in_parts(
+    fake: FakeSheets, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import importlib
+
+    google = importlib.import_module("sheetcrm.backends.google")
+    execute = importlib.import_module("sheetcrm.backends.google.execute")
+    # Shrink the limit so that three rows need parts: every write is then ~1.5 KB.
+    monkeypatch.setattr(google, "MAX_REQUEST_BYTES", 1500)
+    monkeypatch.setattr(execute, "MAX_REQUEST_BYTES", 1500)
+    monkeypatch.setattr(execute, "PART_MARGIN", 1000)
+    backend, key = new_tracker(fake)
+    type_rows(fake, key, THREE)
+    fake.reset_requests()
+    tracker.refresh(backend, now=NOW)
+    writes = [r for r in fake.requests if r.kind == "spreadsheets.batchUpdate"]
+    assert len(writes) > 1
+    # The parts carry computed cells only; the IDs and the owned tabs go with the last.
+    assert all("addChart" not in w.batch_kinds for w in writes[:-1])
+    assert "addChart" in writes[-1].batch_kinds
+    assert column(fake, key, "ID") == ["E0001", "E0002", "E0003"]
+    assert_respond_by_is_each_rows_own(fake, key)
+    assert by_name(fake, key, "SLA")["Amina"].startswith("Overdue")
+
+
+def test_a_refresh_keeps_the_time_zone_in_step_with_settings(fake: FakeSheets) -> None:
+    from sheetcrm.settings import setting_cell
+
+    backend, key = new_tracker(fake)
+    cell = setting_cell(load_template(), "timezone", tab="").lstrip("!").replace("$", "")
+    fake.set_values(key, "Settings", cell, [["Africa/Nairobi"]], input="RAW")
+    fake.reset_requests()
+    tracker.refresh(backend, now=NOW)
+    props = fake.sheet_properties(key, grid_data=False)["properties"]
+    assert props["timeZone"] == "Africa/Nairobi"
+    assert "updateSpreadsheetProperties" in _batch(fake).batch_kinds
+    # In step now: the next refresh leaves it alone.
+    fake.reset_requests()
+    tracker.refresh(backend, now=NOW)
+    assert "updateSpreadsheetProperties" not in _batch(fake).batch_kinds
+
+
+def test_formats_and_dropdowns_grow_with_the_tracker(
+    fake: FakeSheets, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import importlib
+
+    render = importlib.import_module("sheetcrm.backends.google.render")
+    # init formats rows 2-5001; with a margin of 4998 rows, 3 enquiries (last row 4)
+    # already come near the end: 4 + 4998 = 5002 > 5001, so rows 5002-5004 are formatted.
+    monkeypatch.setattr(render, "GROW_MARGIN", 4998)
+    backend, key = new_tracker(fake)
+    type_rows(fake, key, THREE)
+    rules_before = len(fake.sheet_properties(key, grid_data=False)["sheets"][0]
+                       .get("conditionalFormats", []))
+    assert "dataValidation" not in fake.cell(key, ENQ, "E5003")
+    tracker.refresh(backend, now=NOW)
+    status = fake.cell(key, ENQ, "E5003")
+    assert status["dataValidation"]["condition"]["type"] == "ONE_OF_LIST"
+    respond = load_template().enquiries.columns
+    col = next(i for i, c in enumerate(respond) if c.key == "respond_by")
+    assert fake.cell(key, ENQ, f"{chr(65 + col)}5004")["userEnteredFormat"]["numberFormat"][
+        "type"] == "DATE_TIME"
+    rules = fake.sheet_properties(key, grid_data=False)["sheets"][0]["conditionalFormats"]
+    added = len(load_template().enquiries.conditional_formats)
+    assert len(rules) == rules_before + added
+    # The new rules start at row 5002: their formulas name row 5002's cells.
+    assert all("5002" in r["booleanRule"]["condition"]["values"][0]["userEnteredValue"]
+               for r in rules[:added])
+    meta = dict((r + [None])[:2] for r in fake.get_values(key, "sheetcrm") if r)
+    assert meta["formatted_rows"] == "5004"
+    # Far enough from the end now: the next refresh adds nothing.
+    tracker.refresh(backend, now=NOW)
+    rules_again = fake.sheet_properties(key, grid_data=False)["sheets"][0]["conditionalFormats"]
+    assert len(rules_again) == len(rules)
+
+
+def _link_of(fake: FakeSheets, key: str, name: str) -> str:
+    grid = fake.get_values(key, ENQ)
+    col = grid[0].index("WhatsApp")
+    row = next(i for i, line in enumerate(grid) if len(line) > 1 and "Amina" in line)
+    cell = fake.cell(key, ENQ, f"{column_letter(col + 1)}{row + 1}")
+    return str(cell["userEnteredFormat"]["textFormat"]["link"]["uri"])
+
+
+def test_a_link_whose_text_stays_the_same_is_still_rewritten_when_its_message_moves_on(
+        fake: FakeSheets) -> None:
+    from urllib.parse import unquote
+
+    backend, key = new_tracker(fake)
+    type_rows(fake, key, THREE[:1])
+    tracker.refresh(backend, now=NOW)
+    first = unquote(_link_of(fake, key, "Amina"))
+    assert first.startswith("https://wa.me/256772123456?text=") and "thank you for" in first
+    # Amina was answered on Tue 3 Nov: on Tue 10 Nov her follow-up is due, and the
+    # link's text (the number) is as it was, but its message is the follow-up's.
+    headers = fake.get_values(key, ENQ)[0]
+    fake.set_values(key, ENQ, f"{column_letter(headers.index('Status') + 1)}2",
+                    [["contacted"]], input="USER_ENTERED")
+    fake.set_values(key, ENQ, f"{column_letter(headers.index('First contact') + 1)}2",
+                    [["2026-11-03 09:00"]], input="USER_ENTERED")
+    tracker.refresh(backend, now=NOW)
+    later = unquote(_link_of(fake, key, "Amina"))
+    assert later != first and "just checking in" in later
+    # Nothing moved on since: the next refresh sends no WhatsApp cell.
+    fake.reset_requests()
+    tracker.refresh(backend, now=NOW)
+    col = headers.index("WhatsApp")
+    cells = [q["updateCells"] for q in _batch(fake).json["requests"] if "updateCells" in q
+             and q["updateCells"].get("start", {}).get("columnIndex") == col]
+    assert cells == []

@@ -378,3 +378,77 @@ def test_minutes_between_are_never_negative(
 def test_hours_that_end_before_they_start_are_refused() -> None:
     with pytest.raises(SettingsError, match="Monday closes at 08:00, which is not after"):
         BusinessCalendar(Settings(opening_hours={0: (dt.time(18), dt.time(8))}))
+
+
+# ---------------------------------------------------------------- whole days from running totals
+# The days between the first and the last are summed from running totals
+# (businesstime._whole_days); these cases put their edges where a total could slip.
+
+
+def test_a_holiday_and_a_closed_sunday_inside_a_gap_count_nothing() -> None:
+    # Thu 8 Oct 17:00 -> Mon 12 Oct 09:00: Thu 60, Fri 9 Oct (Independence Day) 0,
+    # Sat 10 Oct 300, Sun 11 Oct 0, Mon 60 = 420.
+    assert UG.business_minutes_between(at(2026, 10, 8, 17), at(2026, 10, 12, 9)) == 420
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "expected"),
+    [
+        # Midnight to midnight: all of Monday's 600, nothing of Tuesday.
+        (at(2026, 10, 12), at(2026, 10, 13), 600),
+        # Midnight to midnight over the closed Sunday.
+        (at(2026, 10, 18), at(2026, 10, 19), 0),
+        # Saturday's closing to Monday's opening: nothing open between.
+        (at(2026, 10, 17, 14), at(2026, 10, 19, 8), 0),
+        # Just before midnight to just after: both days closed then.
+        (at(2026, 10, 13, 23, 59), at(2026, 10, 14, 0, 1), 0),
+        # Friday 23:00 -> Monday 08:01: Saturday's 300 and one minute of Monday.
+        (at(2026, 10, 16, 23), at(2026, 10, 19, 8, 1), 301),
+    ],
+)
+def test_midnight_and_closing_edges(start: dt.datetime, end: dt.datetime, expected: int) -> None:
+    assert BusinessCalendar(Settings()).business_minutes_between(start, end) == expected
+
+
+def test_extra_closed_and_open_dates_inside_a_gap() -> None:
+    cal = BusinessCalendar(Settings(extra_closed_dates=frozenset({dt.date(2026, 10, 14)}),
+                                    extra_open_dates=frozenset({dt.date(2026, 10, 18)})))
+    # Mon 12 Oct 12:00 -> Tue 20 Oct 10:00: Mon 360, Tue 600, Wed 0 (closed), Thu 600,
+    # Fri 600, Sat 300, Sun 18 open with Monday's hours 600, Mon 19 600, Tue 20 120 = 3780.
+    assert cal.business_minutes_between(at(2026, 10, 12, 12), at(2026, 10, 20, 10)) == 3780
+
+
+def test_a_later_span_first_then_an_earlier_one() -> None:
+    # The totals are built for the later weeks, then grown backwards for the earlier.
+    cal = BusinessCalendar(Settings())
+    # Mon 19 Oct -> Mon 26 Oct: a plain week, 5 x 600 + 300 = 3300.
+    assert cal.business_minutes_between(at(2026, 10, 19), at(2026, 10, 26)) == 3300
+    # Mon 5 Oct -> Mon 12 Oct: the same week less Friday 9 Oct (a holiday) = 2700.
+    assert cal.business_minutes_between(at(2026, 10, 5), at(2026, 10, 12)) == 2700
+    # And one span over both, with the week between: 2700 + 3300 + 3300 = 9300.
+    assert cal.business_minutes_between(at(2026, 10, 5), at(2026, 10, 26)) == 9300
+
+
+def test_a_zone_with_summer_time_counts_by_the_wall_clock() -> None:
+    london = zoneinfo.ZoneInfo("Europe/London")
+    cal = BusinessCalendar(Settings(timezone="Europe/London", country="GB"))
+    # Clocks go back at 02:00 on Sun 25 Oct 2026; the shop's hours do not move.
+    # Fri 23 Oct 17:00 -> Mon 26 Oct 09:00: Fri 60, Sat 300, Sun 0, Mon 60 = 420.
+    start = dt.datetime(2026, 10, 23, 17, tzinfo=london)
+    end = dt.datetime(2026, 10, 26, 9, tzinfo=london)
+    assert cal.business_minutes_between(start, end) == 420
+    # Two whole weeks over the change: 2 x 3300 = 6600.
+    assert cal.business_minutes_between(dt.datetime(2026, 10, 19, tzinfo=london),
+                                        dt.datetime(2026, 11, 2, tzinfo=london)) == 6600
+
+
+def test_a_gap_too_long_for_the_totals_is_walked_with_the_same_answer(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import sheetcrm.businesstime as bt
+
+    monkeypatch.setattr(bt, "_PREFIX_DAYS", 2)
+    cal = BusinessCalendar(Settings())
+    # As in the first case above: 420, but the three days between are walked.
+    assert cal.business_minutes_between(at(2026, 10, 8, 17), at(2026, 10, 12, 9)) == 420
+    assert cal._prefix == []

@@ -637,3 +637,71 @@ def test_copy_paste_values_takes_what_a_formula_shows_and_all_of_a_bigger_source
     }}]})
     assert fake.get_values(key, "Sheet1")[4:] == [[2, 3, 6], ["x", "", 7]]
     assert "formulaValue" not in fake.cell(key, "Sheet1", "C5").get("userEnteredValue", {})
+
+
+# --------------------------------------------------------------------------- the discovery document
+
+
+def test_a_misspelt_fields_mask_in_a_request_is_a_400(
+    fake: FakeSheets, key: str, ws: gspread.Worksheet
+) -> None:
+    typo = {"repeatCell": {"range": {"sheetId": 0}, "cell": {"userEnteredFormat": {}},
+                           "fields": "userEnteredFromat.numberFormat"}}
+    with pytest.raises(gspread.exceptions.APIError) as excinfo:
+        ws.spreadsheet.batch_update({"requests": [typo]})
+    assert excinfo.value.error["code"] == 400
+    assert excinfo.value.error["message"] == (
+        "Invalid requests[0].repeatCell: Invalid field mask: userEnteredFromat")
+    # A nested name is checked against the message it belongs to.
+    deep = {"updateSheetProperties": {"properties": {"sheetId": 0},
+                                      "fields": "gridProperties.frozenRows"}}
+    with pytest.raises(gspread.exceptions.APIError) as excinfo:
+        ws.spreadsheet.batch_update({"requests": [deep]})
+    assert excinfo.value.error["message"].endswith(
+        "Invalid field mask: gridProperties.frozenRows")
+    # Spelt right, both go through.
+    good = {"updateSheetProperties": {"properties": {"sheetId": 0, "gridProperties": {
+        "frozenRowCount": 1}}, "fields": "gridProperties.frozenRowCount"}}
+    ws.spreadsheet.batch_update({"requests": [good]})
+    assert fake.sheet_properties(key, grid_data=False)["sheets"][0]["properties"][
+        "gridProperties"]["frozenRowCount"] == 1
+
+
+def test_a_misspelt_fields_query_is_a_400(ws: gspread.Worksheet) -> None:
+    http = ws.client
+    with pytest.raises(gspread.exceptions.APIError) as excinfo:
+        http.fetch_sheet_metadata(ws.spreadsheet_id, {"fields": "sheets(propertes,charts)"})
+    assert excinfo.value.error["message"] == "Invalid field selection sheets.propertes"
+    reply = http.fetch_sheet_metadata(ws.spreadsheet_id, {"fields": "sheets(properties,charts)"})
+    assert reply["sheets"][0]["properties"]["title"] == "Sheet1"
+
+
+def test_an_unknown_query_parameter_or_enum_is_a_400(ws: gspread.Worksheet) -> None:
+    http = ws.client
+    with pytest.raises(gspread.exceptions.APIError) as excinfo:
+        http.values_batch_get(ws.spreadsheet_id, ["Sheet1"], {"valueRenderOptions": "FORMULA"})
+    assert excinfo.value.error["message"].startswith(
+        'Invalid JSON payload received. Unknown name "valueRenderOptions"')
+    with pytest.raises(gspread.exceptions.APIError) as excinfo:
+        http.values_batch_get(ws.spreadsheet_id, ["Sheet1"], {"valueRenderOption": "RAW"})
+    assert excinfo.value.error["code"] == 400
+    assert "value_render_option" in excinfo.value.error["message"]
+
+
+def test_a_chart_spec_is_checked_field_by_field(ws: gspread.Worksheet) -> None:
+    def chart(basic: dict[str, Any]) -> dict[str, Any]:
+        return {"addChart": {"chart": {"spec": {"title": "T", "basicChart": basic},
+                                       "position": {"newSheet": True}}}}
+
+    source = {"sourceRange": {"sources": [{"sheetId": 0, "startRowIndex": 0, "endRowIndex": 3,
+                                           "startColumnIndex": 0, "endColumnIndex": 1}]}}
+    with pytest.raises(gspread.exceptions.APIError) as excinfo:
+        ws.spreadsheet.batch_update({"requests": [chart(
+            {"chartType": "BAR", "legendPostion": "BOTTOM_LEGEND",
+             "domains": [{"domain": source}]})]})
+    assert 'Unknown name "legendPostion"' in excinfo.value.error["message"]
+    with pytest.raises(gspread.exceptions.APIError) as excinfo:
+        ws.spreadsheet.batch_update({"requests": [chart(
+            {"chartType": "BARS", "domains": [{"domain": source}]})]})
+    assert excinfo.value.error["message"].startswith(
+        "Invalid value at 'requests[0].add_chart.chart.spec.basic_chart.chart_type'")

@@ -46,9 +46,10 @@ def test_a_computed_column_is_found_by_header_in_any_case_and_spacing() -> None:
                                 "Next follow-up": [Cell(dt.date(2026, 11, 4))]})
     p = plan(changes, grid)
     assert p.enquiry_ops == [
-        WriteColumn(col=2, cells=(Cell("Met in 5m"),), style=None, clear_from=3, clear_to=2),
+        WriteColumn(col=2, cells=(Cell("Met in 5m"),), style=None, clear_from=3, clear_to=2,
+                    runs=((2, 2),)),
         WriteColumn(col=4, cells=(Cell(dt.date(2026, 11, 4)),), style="date", clear_from=3,
-                    clear_to=2),
+                    clear_to=2, runs=((2, 2),)),
     ]
 
 
@@ -65,7 +66,7 @@ def test_columns_follow_the_owner_when_columns_are_reordered() -> None:
     p = plan(changes, grid)
     assert p.enquiry_ops == [
         WriteColumn(col=1, cells=(Cell("Due in 1h"), Cell("Due in 2h")), style=None,
-                    clear_from=4, clear_to=3),
+                    clear_from=4, clear_to=3, runs=((2, 3),)),
         WriteValue(row=2, col=2, value="E0008"),
         WriteValue(row=3, col=4, value="Benjamin"),
     ]
@@ -82,7 +83,9 @@ def test_a_missing_computed_column_is_added_after_the_last_used_column() -> None
     p = plan(Changes(computed={"Respond by": cells}), grid)
     assert p.enquiry_ops == [
         AddHeader(col=6, header="Respond by", spec=T.column("respond_by")),
-        WriteColumn(col=6, cells=tuple(cells), style="datetime", clear_from=4, clear_to=3),
+        # Row 3's Respond by is blank and reads blank: only row 2 is sent.
+        WriteColumn(col=6, cells=tuple(cells), style="datetime", clear_from=4, clear_to=3,
+                    runs=((2, 2),)),
     ]
     assert p.width == 6
 
@@ -93,9 +96,11 @@ def test_two_missing_computed_columns_are_added_in_order() -> None:
     p = plan(changes, grid)
     assert p.enquiry_ops == [
         AddHeader(col=3, header="Respond by", spec=T.column("respond_by")),
-        WriteColumn(col=3, cells=(Cell(None),), style="datetime", clear_from=3, clear_to=2),
+        WriteColumn(col=3, cells=(Cell(None),), style="datetime", clear_from=3, clear_to=2,
+                    runs=()),
         AddHeader(col=4, header="SLA", spec=T.column("sla")),
-        WriteColumn(col=4, cells=(Cell("Unknown"),), style=None, clear_from=3, clear_to=2),
+        WriteColumn(col=4, cells=(Cell("Unknown"),), style=None, clear_from=3, clear_to=2,
+                    runs=((2, 2),)),
     ]
     assert p.width == 4
 
@@ -111,7 +116,8 @@ def test_a_header_the_template_lacks_is_added_without_a_spec() -> None:
     p = plan(Changes(computed={"Rating": [Cell(3)]}), grid)
     assert p.enquiry_ops == [
         AddHeader(col=2, header="Rating", spec=None),
-        WriteColumn(col=2, cells=(Cell(3),), style=None, clear_from=3, clear_to=2),
+        WriteColumn(col=2, cells=(Cell(3),), style=None, clear_from=3, clear_to=2,
+                    runs=((2, 2),)),
     ]
 
 
@@ -127,7 +133,7 @@ def test_stale_rows_below_the_computed_cells_are_cleared() -> None:
 def test_no_computed_cells_clear_from_row_two() -> None:
     grid = [["Name", "SLA"], [None, "old"], [None, "old"]]
     (op,) = plan(Changes(computed={"SLA": []}), grid).enquiry_ops
-    assert op == WriteColumn(col=2, cells=(), style=None, clear_from=2, clear_to=3)
+    assert op == WriteColumn(col=2, cells=(), style=None, clear_from=2, clear_to=3, runs=())
 
 
 # --------------------------------------------------------------------------- ID fills
@@ -480,3 +486,132 @@ def test_a_new_tab_is_made_only_when_missing() -> None:
     assert [t.name for t in plan(Changes(new_tabs={"Spend": content}), [["Name"]]).tabs] == \
         ["Spend"]
     assert plan(Changes(new_tabs={"Spend": content}), [["Name"]], Spend=[["x"]]).tabs == []
+
+
+# --------------------------------------------------------------------------- only what changed
+
+
+def test_only_computed_cells_whose_value_changed_are_written() -> None:
+    # Rows 2 and 3 read back as they would be written; row 4 changed; row 5 is new.
+    grid = [["Name", "SLA"], ["A", "Met in 5m"], ["B", "Due in 1h"], ["C", "Due in 2h"],
+            ["D", None]]
+    cells = [Cell("Met in 5m", "good"), Cell("Due in 1h"), Cell("Due in 1h"), Cell("Missed")]
+    (op,) = plan(Changes(computed={"SLA": cells}), grid).enquiry_ops
+    assert isinstance(op, WriteColumn)
+    assert op.runs == ((4, 5),)
+    assert op.cells_of(4, 5) == (Cell("Due in 1h"), Cell("Missed"))
+
+
+def test_dates_read_back_as_serial_numbers_or_midnight_date_times_are_unchanged() -> None:
+    # 02/11/2026 13:00 is serial 46328 + 13/24 = 46328.541666...; Google reads that back.
+    # Excel reads a date as a date-time at midnight.
+    grid = [["Name", "Respond by", "Next follow-up"],
+            ["A", 46328 + 13 / 24, dt.datetime(2026, 11, 4)],
+            ["B", 46328.5, dt.datetime(2026, 11, 5)]]
+    changes = Changes(computed={
+        "Respond by": [Cell(dt.datetime(2026, 11, 2, 13), "datetime"),
+                       Cell(dt.datetime(2026, 11, 2, 13), "datetime")],
+        "Next follow-up": [Cell(dt.date(2026, 11, 4), "date"),
+                           Cell(dt.date(2026, 11, 6), "date")]})
+    respond, follow = plan(changes, grid).enquiry_ops
+    assert isinstance(respond, WriteColumn) and isinstance(follow, WriteColumn)
+    assert respond.runs == ((3, 3),)  # 46328.5 is 12:00, not 13:00
+    assert follow.runs == ((3, 3),)
+
+
+def test_a_flag_the_clock_alone_sets_is_always_written() -> None:
+    # The follow-up day is unchanged, but it fell due: its cell is flagged now.
+    grid = [["Name", "Next follow-up"], ["A", 46330.0], ["B", 46330.0]]
+    cells = [Cell(dt.date(2026, 11, 4), "date_due"), Cell(dt.date(2026, 11, 4), "date")]
+    (op,) = plan(Changes(computed={"Next follow-up": cells}), grid).enquiry_ops
+    assert isinstance(op, WriteColumn)
+    assert op.runs == ((2, 2),)
+
+
+def test_a_formula_or_a_cell_the_owner_typed_over_is_written() -> None:
+    from sheetcrm.model import Formula
+
+    grid = [["Name", "Problems"], ["A", 3], ["B", "typed by the owner"], ["C", None]]
+    cells = [Cell(Formula("=1+2")), Cell(None), Cell(None)]
+    (op,) = plan(Changes(computed={"Problems": cells}), grid).enquiry_ops
+    assert isinstance(op, WriteColumn)
+    assert op.runs == ((2, 3),)
+
+
+def test_an_owned_tab_is_replaced_only_when_its_content_changed() -> None:
+    today = TabContent(rows=[[Cell("Due today", "header")], [Cell("Ann")]])
+    changes = Changes(tabs={"Today": today})
+    grids = {"Enquiries": [["Name"]], "sheetcrm": [["last_id", "4"]]}
+    first = plan_write(changes, grids, T, LABEL, existing=["Enquiries", "Today", "sheetcrm"])
+    assert first.tabs == [ReplaceTab("Today", today)]
+    ((row, key, digest, new),) = [(m.row, m.key, m.value, m.new) for m in first.meta]
+    assert (row, key, new) == (2, "digest Today", True)
+    # The next write finds that digest on the meta tab: nothing to do.
+    grids["sheetcrm"] = [["last_id", "4"], ["digest Today", digest]]
+    again = plan_write(changes, grids, T, LABEL, existing=["enquiries", " today ", "sheetcrm"])
+    assert again.tabs == [] and again.meta == []
+    # Deleted by the owner: written again, whatever the digest says.
+    gone = plan_write(changes, grids, T, LABEL, existing=["Enquiries", "sheetcrm"])
+    assert gone.tabs == [ReplaceTab("Today", today)]
+    # Another row on it: written again, and the new digest replaces the old in place.
+    other = TabContent(rows=[[Cell("Due today", "header")], [Cell("Ben")]])
+    changed = plan_write(Changes(tabs={"Today": other}), grids, T, LABEL,
+                         existing=["Enquiries", "Today", "sheetcrm"])
+    assert changed.tabs == [ReplaceTab("Today", other)]
+    assert [(m.row, m.key, m.new) for m in changed.meta] == [(2, "digest Today", False)]
+    assert changed.meta[0].value != digest
+
+
+def test_without_the_tab_list_owned_tabs_are_always_replaced() -> None:
+    today = TabContent(rows=[[Cell("Due today")]])
+    p = plan(Changes(tabs={"Today": today}), [["Name"]], sheetcrm=[["last_id", "4"]])
+    assert p.tabs == [ReplaceTab("Today", today)] and p.meta == []
+
+
+# --------------------------------------------------------------------------- links a read cannot see
+
+
+def _wa(text: str, message: str) -> Cell:
+    return Cell(text, "link", f"https://wa.me/{text}?text={message}")
+
+
+def _meta_of(p: Plan) -> dict[str, str]:
+    return {m.key: m.value for m in p.meta}
+
+
+def test_a_link_that_moved_on_under_the_same_text_is_written_and_only_that_one() -> None:
+    grid = [["Name", "WhatsApp"], ["A", "256700000001"], ["B", None], ["C", "256700000003"]]
+    first = [_wa("256700000001", "hello"), Cell(None), _wa("256700000003", "hello")]
+    # No fingerprints yet (a tracker from before them): the text decides, as before, and
+    # the fingerprints are kept: two characters a row, "--" for a row without a link.
+    p1 = plan(Changes(computed={"WhatsApp": first}), grid)
+    (op1,) = p1.enquiry_ops
+    assert isinstance(op1, WriteColumn) and op1.runs == () and op1.relinked == ()
+    prints = _meta_of(p1)["links WhatsApp"]
+    assert len(prints) == 6 and prints[2:4] == "--"
+    meta = [["links WhatsApp", prints]]
+    # Same links again: nothing to write, nothing to keep.
+    p2 = plan(Changes(computed={"WhatsApp": first}), grid, sheetcrm=meta)
+    assert p2.enquiry_ops[0] == op1 and p2.meta == []
+    # C's message moved on to a follow-up; its text did not: row 4 only.
+    later = [first[0], first[1], _wa("256700000003", "follow-up")]
+    (op3,) = plan(Changes(computed={"WhatsApp": later}), grid, sheetcrm=meta).enquiry_ops
+    assert isinstance(op3, WriteColumn)
+    assert op3.runs == ((4, 4),) and op3.relinked == (4,)
+
+
+def test_fingerprints_of_a_long_column_go_over_several_meta_keys(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import sheetcrm.planner as planner
+
+    monkeypatch.setattr(planner, "META_CELL_CHARS", 4)  # two rows a key
+    grid = [["Name", "WhatsApp"]] + [[f"N{i}", f"2567{i}"] for i in range(5)]
+    cells = [_wa(f"2567{i}", "hi") for i in range(5)]
+    kept = _meta_of(plan(Changes(computed={"WhatsApp": cells}), grid))
+    # 5 rows, 10 characters: 4 + 4 + 2 over three keys.
+    assert [len(kept[k]) for k in ("links WhatsApp", "links WhatsApp 2", "links WhatsApp 3")] \
+        == [4, 4, 2]
+    # Two rows deleted: the third key is blanked, not left behind.
+    meta = [[k, v] for k, v in kept.items()]
+    fewer = _meta_of(plan(Changes(computed={"WhatsApp": cells[:3]}), grid[:4], sheetcrm=meta))
+    assert fewer == {"links WhatsApp 2": kept["links WhatsApp 2"][:2], "links WhatsApp 3": ""}

@@ -83,6 +83,8 @@ class Request:
     range: str | None = None
     #: For batchUpdate: the request types in order, e.g. ["addSheet", "repeatCell"].
     batch_kinds: list[str] = field(default_factory=list)
+    #: Bytes of the request body as sent (0 for none): what the request costs on the wire.
+    size: int = 0
 
 
 @dataclass
@@ -467,6 +469,7 @@ class FakeSheets:
             key=r.key,
             range=r.range,
             batch_kinds=_batch_kinds(body) if r.kind == "spreadsheets.batchUpdate" else [],
+            size=len(raw or b""),
         )
         with self._lock:
             self.requests.append(record)

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from ._fields import MaskError, apply_update, parse_mask
-from ._schema import check, check_batch_request
+from ._schema import MASKED, check, check_batch_request, check_mask
 from ._state import (
     CELL_LIMIT,
     DEFAULT_COLS,
@@ -1070,6 +1070,22 @@ KNOWN_UNSUPPORTED = (
 )
 
 
+def _check_masks(index: int, request: Mapping[str, Any]) -> None:
+    """A ``fields`` mask naming a field its message lacks is a 400, as at Google."""
+    for kind, body in request.items():
+        target = MASKED.get(kind)
+        if target is None or not isinstance(body, dict) or not isinstance(body.get("fields"), str):
+            continue
+        try:
+            mask = parse_mask(body["fields"])
+        except MaskError:
+            raise bad_request(f"Invalid requests[{index}].{kind}: Invalid field mask: "
+                              f"{body['fields']}") from None
+        bad = check_mask(target, mask, "")
+        if bad is not None:
+            raise bad_request(f"Invalid requests[{index}].{kind}: Invalid field mask: {bad}")
+
+
 def batch_update(
     ss: Spreadsheet, body: Mapping[str, Any], rng: random.Random, email: str
 ) -> tuple[Spreadsheet, dict[str, Any]]:
@@ -1087,6 +1103,7 @@ def batch_update(
             if kind not in HANDLERS and kind not in KNOWN_UNSUPPORTED:
                 raise _unknown(i, kind)
         check_batch_request(i, req)
+        _check_masks(i, req)
     work = ss.clone()
     ctx = Context(work, rng, email)
     replies: list[dict[str, Any]] = []

@@ -1,15 +1,23 @@
-"""Request bodies checked as Google's JSON parser checks them.
+"""Request bodies, queries and field masks checked as Google checks them.
 
 Google rejects a misspelt field or enum value with 400 "Invalid JSON payload
 received" before doing anything.  A fake that ignored unknown fields would let
-a typo such as ``userEnteredFromat`` pass silently, so the fake checks the
-messages it implements.  Fields marked ``ANY`` are accepted without checking.
+a typo such as ``userEnteredFromat`` pass silently, so every body is checked
+against Google's own discovery document for Sheets v4 (``sheets.v4.json``,
+shipped with google-api-python-client, a test-only dependency): every message,
+chart specs included, every enum, every query parameter and every ``fields``
+mask.  Only the names of enum types in messages are kept by hand (the
+document does not name them).  Fields typed ``any`` are accepted unchecked.
 """
 
 from __future__ import annotations
 
+import json
 import re
+from pathlib import Path
 from typing import Any
+
+import googleapiclient
 
 from ._state import ApiError
 
@@ -62,132 +70,129 @@ NUM = "num"
 STR = "str"
 BOOL = "bool"
 
-MESSAGES: dict[str, dict[str, Any]] = {
-    "Color": {"red": NUM, "green": NUM, "blue": NUM, "alpha": NUM},
-    "ColorStyle": {"rgbColor": "Color", "themeColor": _enum("ThemeColorType")},
-    "GridRange": {"sheetId": INT, "startRowIndex": INT, "endRowIndex": INT,
-                  "startColumnIndex": INT, "endColumnIndex": INT},
-    "DimensionRange": {"sheetId": INT, "dimension": _enum("Dimension"), "startIndex": INT,
-                       "endIndex": INT},
-    "GridCoordinate": {"sheetId": INT, "rowIndex": INT, "columnIndex": INT},
-    "NumberFormat": {"type": _enum("NumberFormatType"), "pattern": STR},
-    "Padding": {"top": INT, "right": INT, "bottom": INT, "left": INT},
-    "Link": {"uri": STR},
-    "TextFormat": {"foregroundColor": "Color", "foregroundColorStyle": "ColorStyle",
-                   "fontFamily": STR, "fontSize": INT, "bold": BOOL, "italic": BOOL,
-                   "strikethrough": BOOL, "underline": BOOL, "link": "Link"},
-    "Border": {"style": _enum("Style"), "width": INT, "color": "Color", "colorStyle": "ColorStyle"},
-    "Borders": {"top": "Border", "bottom": "Border", "left": "Border", "right": "Border"},
-    "TextRotation": {"angle": INT, "vertical": BOOL},
-    "CellFormat": {
-        "numberFormat": "NumberFormat", "backgroundColor": "Color",
-        "backgroundColorStyle": "ColorStyle", "borders": "Borders", "padding": "Padding",
-        "horizontalAlignment": _enum("HorizontalAlign"),
-        "verticalAlignment": _enum("VerticalAlign"), "wrapStrategy": _enum("WrapStrategy"),
-        "textDirection": _enum("TextDirection"), "textFormat": "TextFormat",
-        "hyperlinkDisplayType": _enum("HyperlinkDisplayType"), "textRotation": "TextRotation",
-    },
-    "ExtendedValue": {"numberValue": NUM, "stringValue": STR, "boolValue": BOOL,
-                      "formulaValue": STR, "errorValue": ANY},
-    "ConditionValue": {"relativeDate": _enum("RelativeDate"), "userEnteredValue": STR},
-    "BooleanCondition": {"type": _enum("ConditionType"), "values": ["ConditionValue"]},
-    "DataValidationRule": {"condition": "BooleanCondition", "inputMessage": STR,
-                           "strict": BOOL, "showCustomUi": BOOL},
-    "TextFormatRun": {"startIndex": INT, "format": "TextFormat"},
-    "CellData": {
-        "userEnteredValue": "ExtendedValue", "effectiveValue": "ExtendedValue",
-        "formattedValue": STR, "userEnteredFormat": "CellFormat", "effectiveFormat": "CellFormat",
-        "hyperlink": STR, "note": STR, "textFormatRuns": ["TextFormatRun"],
-        "dataValidation": "DataValidationRule", "pivotTable": ANY, "dataSourceTable": ANY,
-        "dataSourceFormula": ANY, "chipRuns": ANY,
-    },
-    "RowData": {"values": ["CellData"]},
-    "GridProperties": {"rowCount": INT, "columnCount": INT, "frozenRowCount": INT,
-                       "frozenColumnCount": INT, "hideGridlines": BOOL,
-                       "rowGroupControlAfter": BOOL, "columnGroupControlAfter": BOOL},
-    "SheetProperties": {
-        "sheetId": INT, "title": STR, "index": INT, "sheetType": _enum("SheetType"),
-        "gridProperties": "GridProperties", "hidden": BOOL, "tabColor": "Color",
-        "tabColorStyle": "ColorStyle", "rightToLeft": BOOL, "dataSourceSheetProperties": ANY,
-    },
-    "SpreadsheetProperties": {
-        "title": STR, "locale": STR, "autoRecalc": _enum("RecalculationInterval"),
-        "timeZone": STR, "defaultFormat": "CellFormat", "iterativeCalculationSettings": ANY,
-        "spreadsheetTheme": ANY, "importFunctionsExternalUrlAccessAllowed": BOOL,
-    },
-    "DimensionProperties": {"hiddenByFilter": BOOL, "hiddenByUser": BOOL, "pixelSize": INT,
-                            "developerMetadata": ANY, "dataSourceColumnReference": ANY},
-    "BooleanRule": {"condition": "BooleanCondition", "format": "CellFormat"},
-    "ConditionalFormatRule": {"ranges": ["GridRange"], "booleanRule": "BooleanRule",
-                              "gradientRule": ANY},
-    "Editors": {"users": [STR], "groups": [STR], "domainUsersCanEdit": BOOL},
-    "ProtectedRange": {
-        "protectedRangeId": INT, "range": "GridRange", "namedRangeId": STR, "description": STR,
-        "warningOnly": BOOL, "requestingUserCanEdit": BOOL, "unprotectedRanges": ["GridRange"],
-        "editors": "Editors", "tableId": STR,
-    },
-    "NamedRange": {"namedRangeId": STR, "name": STR, "range": "GridRange"},
-    "EmbeddedChart": {"chartId": INT, "spec": ANY, "position": ANY, "border": ANY},
-    "SortSpec": {"dimensionIndex": INT, "sortOrder": _enum("SortOrder"),
-                 "foregroundColor": "Color", "backgroundColor": "Color",
-                 "foregroundColorStyle": "ColorStyle", "backgroundColorStyle": "ColorStyle",
-                 "dataSourceColumnReference": ANY},
-    "BasicFilter": {"range": "GridRange", "sortSpecs": ["SortSpec"], "criteria": ANY,
-                    "filterSpecs": ANY, "tableId": STR},
-    # Requests
-    "addSheet": {"properties": "SheetProperties"},
-    "deleteSheet": {"sheetId": INT},
-    "duplicateSheet": {"sourceSheetId": INT, "insertSheetIndex": INT, "newSheetId": INT,
-                       "newSheetName": STR},
-    "updateSheetProperties": {"properties": "SheetProperties", "fields": STR},
-    "updateSpreadsheetProperties": {"properties": "SpreadsheetProperties", "fields": STR},
-    "updateCells": {"rows": ["RowData"], "fields": STR, "start": "GridCoordinate",
-                    "range": "GridRange"},
-    "repeatCell": {"range": "GridRange", "cell": "CellData", "fields": STR},
-    "updateBorders": {"range": "GridRange", "top": "Border", "bottom": "Border",
-                      "left": "Border", "right": "Border", "innerHorizontal": "Border",
-                      "innerVertical": "Border"},
-    "setDataValidation": {"range": "GridRange", "rule": "DataValidationRule",
-                          "filteredRowsIncluded": BOOL},
-    "insertDimension": {"range": "DimensionRange", "inheritFromBefore": BOOL},
-    "appendDimension": {"sheetId": INT, "dimension": _enum("Dimension"), "length": INT},
-    "deleteDimension": {"range": "DimensionRange"},
-    "updateDimensionProperties": {"range": "DimensionRange", "properties": "DimensionProperties",
-                                  "fields": STR, "dataSourceSheetRange": ANY},
-    "autoResizeDimensions": {"dimensions": "DimensionRange", "dataSourceSheetDimensions": ANY},
-    "addDimensionGroup": {"range": "DimensionRange"},
-    "deleteDimensionGroup": {"range": "DimensionRange"},
-    "addConditionalFormatRule": {"rule": "ConditionalFormatRule", "index": INT},
-    "deleteConditionalFormatRule": {"sheetId": INT, "index": INT},
-    "updateConditionalFormatRule": {"index": INT, "sheetId": INT, "newIndex": INT,
-                                    "rule": "ConditionalFormatRule"},
-    "addProtectedRange": {"protectedRange": "ProtectedRange"},
-    "deleteProtectedRange": {"protectedRangeId": INT},
-    "addChart": {"chart": "EmbeddedChart"},
-    "deleteEmbeddedObject": {"objectId": INT},
-    "addNamedRange": {"namedRange": "NamedRange"},
-    "deleteNamedRange": {"namedRangeId": STR},
-    "updateNamedRange": {"namedRange": "NamedRange", "fields": STR},
-    "mergeCells": {"range": "GridRange", "mergeType": _enum("MergeType")},
-    "unmergeCells": {"range": "GridRange"},
-    "sortRange": {"range": "GridRange", "sortSpecs": ["SortSpec"]},
-    "setBasicFilter": {"filter": "BasicFilter"},
-    "clearBasicFilter": {"sheetId": INT, "tableId": STR},
-    "copyPaste": {"source": "GridRange", "destination": "GridRange",
-                  "pasteType": _enum("PasteType"), "pasteOrientation": _enum("PasteOrientation")},
-    "cutPaste": {"source": "GridRange", "destination": "GridCoordinate",
-                 "pasteType": _enum("PasteType")},
-    # Bodies of the values methods and of batchUpdate itself.
-    "ValueRange": {"range": STR, "majorDimension": _enum("Dimension"), "values": ANY},
-    "BatchUpdateValuesRequest": {
-        "valueInputOption": _enum("ValueInputOption"), "data": ["ValueRange"],
-        "includeValuesInResponse": BOOL, "responseValueRenderOption": _enum("ValueRenderOption"),
-        "responseDateTimeRenderOption": _enum("DateTimeRenderOption"),
-    },
-    "BatchClearValuesRequest": {"ranges": [STR]},
-    "BatchUpdateSpreadsheetRequest": {"requests": ANY, "includeSpreadsheetInResponse": BOOL,
-                                      "responseRanges": [STR], "responseIncludeGridData": BOOL},
+# --------------------------------------------------------------------------- discovery
+
+#: Google's own description of the Sheets v4 API, as google-api-python-client ships it.
+DISCOVERY_PATH = (Path(googleapiclient.__file__).parent / "discovery_cache" / "documents"
+                  / "sheets.v4.json")
+DISCOVERY: dict[str, Any] = json.loads(DISCOVERY_PATH.read_text(encoding="utf-8"))
+_SCHEMAS: dict[str, Any] = DISCOVERY["schemas"]
+
+
+def _enum_name(values: tuple[str, ...], where: str) -> str:
+    """The enum's type name for messages: the hand-named one it matches, else ``where``."""
+    for name, known in _ENUMS.items():
+        if set(known) <= set(values):
+            return name
+    _ENUMS[where] = values
+    return where
+
+
+def _spec(prop: dict[str, Any], where: str) -> Any:
+    """A discovery property as a spec: INT, NUM, STR, BOOL, ANY, [spec], enum or schema id."""
+    if "$ref" in prop:
+        return prop["$ref"]
+    kind = prop.get("type")
+    if kind == "array":
+        return [_spec(prop.get("items", {"type": "any"}), where)]
+    if kind == "string" and "enum" in prop:
+        return _enum(_enum_name(tuple(prop["enum"]), where))
+    if kind == "string":
+        # int64 fields travel as strings; Google also takes a number for them.
+        return ANY if prop.get("format") == "int64" else STR
+    if kind == "integer":
+        return INT
+    if kind == "number":
+        return NUM
+    if kind == "boolean":
+        return BOOL
+    return ANY  # "any", or an object of free keys
+
+
+def _messages() -> dict[str, dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {}
+    for name, schema in _SCHEMAS.items():
+        out[name] = {p: _spec(v, f"{name}.{p}")
+                     for p, v in schema.get("properties", {}).items()}
+    # Each entry of batchUpdate's requests is a Request; name its kinds as they are sent.
+    for kind, prop in _SCHEMAS["Request"]["properties"].items():
+        out[kind] = out[prop["$ref"]]
+    return out
+
+
+#: Message name (a schema id, or a batchUpdate request kind) -> field -> spec.
+MESSAGES: dict[str, dict[str, Any]] = _messages()
+
+#: The message each update request's ``fields`` mask is written against.
+MASKED: dict[str, str] = {
+    "updateCells": "CellData", "repeatCell": "CellData",
+    "updateSheetProperties": "SheetProperties",
+    "updateSpreadsheetProperties": "SpreadsheetProperties",
+    "updateDimensionProperties": "DimensionProperties", "updateNamedRange": "NamedRange",
+    "updateProtectedRange": "ProtectedRange", "updateBanding": "BandedRange",
+    "updateFilterView": "FilterView", "updateSlicerSpec": "SlicerSpec",
+    "updateEmbeddedObjectPosition": "EmbeddedObjectPosition",
+    "updateEmbeddedObjectBorder": "EmbeddedObjectBorder",
+    "updateDeveloperMetadata": "DeveloperMetadata", "updateDimensionGroup": "DimensionGroup",
+    "updateDataSource": "DataSource", "updateTable": "Table",
 }
+
+
+def check_mask(message: str, mask: Any, where: str) -> str | None:
+    """The first name in a parsed ``fields`` mask that ``message`` has no field for, else None.
+
+    ``where`` prefixes the name in the answer (``sheets.propertes``).
+    """
+    fields = MESSAGES.get(message)
+    if fields is None:
+        return None
+    for name, sub in mask.items():
+        if name == "*":
+            continue
+        spec = fields.get(name)
+        if spec is None:
+            return f"{where}{name}"
+        while isinstance(spec, list):
+            spec = spec[0]
+        if sub:
+            if not isinstance(spec, str) or spec not in MESSAGES:
+                return f"{where}{name}.{next(iter(sub))}"
+            bad = check_mask(spec, sub, f"{where}{name}.")
+            if bad is not None:
+                return bad
+    return None
+
+
+def check_query(method: str, query: list[tuple[str, str]]) -> None:
+    """Check a query string against the discovery document's parameters for ``method``.
+
+    ``method`` is the fake's kind ("spreadsheets.get", "values.batchGet"...).
+    An unknown parameter or a bad enum value is a 400, as at Google.
+    """
+    node: Any = DISCOVERY
+    parts = method.split(".")
+    if parts[0] == "values":
+        parts = ["spreadsheets", *parts]
+    try:
+        for part in parts[:-1]:
+            node = node["resources"][part]
+        params = {**DISCOVERY["parameters"], **node["methods"][parts[-1]]["parameters"]}
+    except KeyError:
+        return
+    for name, value in query:
+        spec = params.get(name)
+        if spec is None:
+            raise ApiError(400, f'Invalid JSON payload received. Unknown name "{name}": '
+                                "Cannot bind query parameter. Field '"
+                                f"{name}' could not be found in request message.",
+                           "INVALID_ARGUMENT")
+        if "enum" in spec and value not in spec["enum"]:
+            raise ApiError(400, f"Invalid value at '{snake(name)}' "
+                                f'(type.googleapis.com/google.apps.sheets.v4.{name}), "{value}"',
+                           "INVALID_ARGUMENT")
+        if spec.get("type") == "boolean" and value.lower() not in ("true", "false", "1", "0"):
+            raise ApiError(400, f"Invalid value at '{snake(name)}' (TYPE_BOOL), \"{value}\"",
+                           "INVALID_ARGUMENT")
 
 
 def snake(name: str) -> str:

@@ -16,7 +16,7 @@ from . import _valueapi as values
 from ._batch import batch_update
 from ._fields import MaskError, parse_mask, select
 from ._get import render_spreadsheet
-from ._schema import check
+from ._schema import check, check_mask, check_query
 from ._state import (
     DEFAULT_COLS,
     DEFAULT_ROWS,
@@ -218,6 +218,8 @@ class Server:
         body: Any,
     ) -> Reply:
         kind = r.kind
+        if not kind.startswith("drive.") and kind != "unknown":
+            check_query(kind, query)
         if body is not None and not isinstance(body, (dict, bytes)):
             raise bad_request("Invalid JSON payload received. Expected an object.")
         jbody: dict[str, Any] = body if isinstance(body, dict) else {}
@@ -229,6 +231,9 @@ class Server:
                     mask = parse_mask(params["fields"])
                 except MaskError:
                     raise bad_request(f"Invalid field selection {params['fields']}") from None
+                bad = check_mask("Spreadsheet", mask, "")
+                if bad is not None:
+                    raise bad_request(f"Invalid field selection {bad}")
             ranges = [v for k, v in query if k == "ranges"]
             return Reply(200, render_spreadsheet(
                 ss, include_grid_data=_true(params.get("includeGridData")),
@@ -256,7 +261,9 @@ class Server:
             check({"values.update": "ValueRange", "values.append": "ValueRange",
                    "values.batchUpdate": "BatchUpdateValuesRequest",
                    "values.batchClear": "BatchClearValuesRequest"}.get(kind, "ValueRange"),
-                  jbody if kind != "values.clear" else {}, "")
+                  jbody if kind != "values.clear" else {},
+                  # Google binds a values.update or append body to the field "data".
+                  "data" if kind in ("values.update", "values.append") else "")
             work = ss.clone()
             if kind == "values.update":
                 reply = values.values_update(work, r.range or "", params, jbody)

@@ -27,15 +27,18 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import gspread
 
-from ...errors import ConcurrentEdit, NotATracker
+from ...businesstime import load_zone
+from ...cells import header_key, header_positions
+from ...errors import ConcurrentEdit, NotATracker, SettingsError
 from ...model import CellValue, Changes, Grid, Snapshot, TabContent, trimmed
-from ...planner import plan_write
+from ...planner import Plan, plan_write
+from ...settings import settings_from_grid
 from ...template import Template, load_template
 from ..base import BackendBase
 from ..retry import RetryPolicy
@@ -48,9 +51,15 @@ from .client import (
     spreadsheet_key,
     tab_key,
 )
-from .execute import execute, inserted
-from .render import plan_create
-from .requests import RequestBatch, extended_value, number_format
+from .execute import MAX_REQUEST_BYTES, execute, first_part, inserted, request_bytes
+from .render import (
+    FORMATTED_KEY,
+    formatted_rows,
+    grow_formats,
+    plan_create,
+    rows_to_format,
+)
+from .requests import RequestBatch, extended_value, number_format, time_zone
 from .transaction import JOURNAL_TAB, Batch, State, Transaction, photograph, seal
 
 __all__ = [
@@ -66,6 +75,8 @@ __all__ = [
 
 #: The tabs a read takes, by template kind.
 READ_KINDS = ("enquiries", "settings", "lists", "meta", "spend")
+#: What a write returns when it sent only a first part of the plan (see execute.first_part).
+_PART = object()
 
 
 @dataclass(frozen=True)
@@ -266,25 +277,58 @@ class GoogleBackend(BackendBase):
                     keys.add(tab_key(name))
             return wanted
 
+        computed = list(changes.computed)
+        parts_sent = False
+
         def plan(state: State) -> Batch:
             if find_tab(state.sheets, enquiries) is None:
                 raise self._not_a_tracker(template)
             if read_grids is not None:
                 # The engine decided from its read: if any tab it read has changed
-                # since, its decisions may be wrong (the log tab only grows).
+                # since, its decisions may be wrong (the log tab only grows).  Once
+                # a part of this write has landed, its computed columns differ.
+                masked = computed if parts_sent else []
                 compared = [n for n in names(state.sheets)
                             if log_tab is None or tab_key(n) != tab_key(log_tab)]
-                if any(trimmed(read_grids.get(n, [])) != trimmed(state.grids.get(n, []))
+                if any(trimmed(_without(read_grids.get(n, []), masked))
+                       != trimmed(_without(state.grids.get(n, []), masked))
                        for n in compared):
                     self._forget()
                     raise ConcurrentEdit(f"{self.label} changed while sheetcrm was "
                                          f"{job.doing}: nothing was written")
-            planned = plan_write(changes, state.grids, template, self.label)
+            grid = state.grids.get(enquiries, [])
+            meta = state.grids.get(template.tab("meta").name)
+            formatted = formatted_rows(meta or [], template)
+            # Only with the meta tab read: it says how far the formats already go.
+            grow_to = (rows_to_format(len(grid) + len(changes.new_rows), formatted, template)
+                       if meta is not None else None)
+            wanted = changes
+            if grow_to is not None:
+                # Rows past the formatted ones would get no dropdowns or colours.
+                wanted = replace(changes, meta={**changes.meta, FORMATTED_KEY: str(grow_to)})
+            planned: Plan = plan_write(wanted, state.grids, template, self.label,
+                                       existing=[s.title for s in state.sheets.values()])
             batch = RequestBatch(state.sheets)
             enq = execute(planned, batch, template.styles)
+            if grow_to is not None and grid:
+                batch.grow(enq, rows=grow_to, cols=enq.cols)
+                grow_formats(batch, template, enq.sheet_id, list(grid[0]), formatted + 1,
+                             grow_to)
+            result: Any = planned.appended
+            zone = self._zone_to_set(template, state)
+            if zone is not None:
+                batch.writes.append(time_zone(zone))
+            if request_bytes(batch.requests()) > MAX_REQUEST_BYTES:
+                part = first_part(planned, template.styles)
+                if part is not None:
+                    # Too big for one request: the first computed cells now, the rest
+                    # (planned again from a fresh read) after them.
+                    planned, result = part, _PART
+                    batch = RequestBatch(state.sheets)
+                    enq = execute(planned, batch, template.styles)
             guard = (photograph(batch, enq, planned.planned, inserted(planned))
                      if planned.positional else None)
-            return seal(batch, template, planned.appended, guard)
+            return seal(batch, template, result, guard)
 
         with self.session():
             sheets = self._sheets if self._sheets is not None else self._metadata("reading")
@@ -296,9 +340,14 @@ class GoogleBackend(BackendBase):
                 what = (f"reading {self.label}" if trust_read
                         else f"checking {self.label} before writing")
                 grids = self._api.batch_get(names(sheets), sheets, what)
-            appended: list[int] = self._write(job.name, job.advice, State(sheets, grids),
-                                              names, plan)
-        return appended
+            while True:
+                appended = self._write(job.name, job.advice, State(sheets, grids), names, plan)
+                if appended is not _PART:
+                    return list(appended)
+                parts_sent = True
+                what = f"checking {self.label} before writing the rest"
+                sheets = self._metadata(what)
+                grids = self._api.batch_get(names(sheets), sheets, what)
 
     def create(self, template: Template, contents: Mapping[str, TabContent]) -> None:
         """Format an empty spreadsheet as a tracker: three requests in all."""
@@ -336,6 +385,25 @@ class GoogleBackend(BackendBase):
         self._sheets = None
         self._read_grids = None
 
+    def _zone_to_set(self, template: Template, state: State) -> str | None:
+        """The Settings tab's time zone when the spreadsheet's differs from it, else None.
+
+        The sheet's own NOW() (the red "overdue" colour) runs in the
+        spreadsheet's time zone, so it follows the Settings tab on every write
+        that read Settings.  A Settings tab that does not read is left to the
+        engine's own message.
+        """
+        grid = state.grids.get(template.tab("settings").name)
+        if not grid or self._api.time_zone is None:
+            return None
+        try:
+            zone = settings_from_grid(grid, template).timezone.strip()
+        except SettingsError:
+            return None
+        if load_zone(zone) is None or zone == self._api.time_zone:
+            return None
+        return zone
+
     def _read_names(self, template: Template, sheets: Mapping[str, SheetInfo]) -> list[str]:
         names = [template.tab(kind).name for kind in READ_KINDS]
         return [n for n in names if find_tab(sheets, n) is not None]
@@ -345,6 +413,16 @@ class GoogleBackend(BackendBase):
             f"{self.label} is not a sheetcrm tracker: it has no {template.enquiries.name!r} tab "
             "(check the link, or run `sheetcrm init` on an empty sheet)"
         )
+
+
+def _without(grid: Grid, headers: Sequence[str]) -> Grid:
+    """``grid`` with the columns headed ``headers`` blanked below row 1."""
+    if not headers or not grid:
+        return grid
+    positions = header_positions(grid[0])
+    cols = {positions[k] for k in (header_key(h) for h in headers) if k in positions}
+    return [grid[0]] + [[None if i in cols else v for i, v in enumerate(line)]
+                        for line in grid[1:]]
 
 
 def _template_name(template: Template, title: str) -> str:

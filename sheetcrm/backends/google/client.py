@@ -137,6 +137,8 @@ class SheetsClient:
         self.email = account_email
         self.warn = warn
         self.title: str | None = None
+        #: The spreadsheet's time zone as the last metadata read gave it (None before one).
+        self.time_zone: str | None = None
 
     @property
     def label(self) -> str:
@@ -245,6 +247,7 @@ class SheetsClient:
         data = self.call(what, lambda http: http.fetch_sheet_metadata(self.key), advice=advice)
         props = data.get("properties", {})
         self.title = str(props.get("title") or self.key)
+        self.time_zone = str(props["timeZone"]) if props.get("timeZone") else None
         sheets: Sheets = {}
         for position, sheet in enumerate(data.get("sheets", [])):
             p = sheet.get("properties", {})

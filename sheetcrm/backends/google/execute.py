@@ -8,7 +8,10 @@ row guard can check them.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
+from dataclasses import replace
+from typing import Any
 
 from ...model import Cell, TabContent
 from ...planner import (
@@ -27,16 +30,22 @@ from .requests import (
     CELL_FIELDS,
     RequestBatch,
     add_chart,
+    cell_data,
     clear_values,
     column_format_requests,
     column_width,
     default_style,
     freeze,
+    number_format_range,
     update_cells,
 )
 
 #: Fields written on an owner's cell (an ID fill, an edit, a new row): the value only.
 VALUE_FIELDS = "userEnteredValue"
+#: Google's recommended largest request; a write that would be bigger goes in parts.
+MAX_REQUEST_BYTES = 2_000_000
+#: Room left in a part for the photographs, the marker and the JSON around the cells.
+PART_MARGIN = 100_000
 
 
 def execute(plan: Plan, batch: RequestBatch, styles: Mapping[str, Style]) -> SheetInfo:
@@ -60,15 +69,19 @@ def execute(plan: Plan, batch: RequestBatch, styles: Mapping[str, Style]) -> She
     longest = max((len(op.cells) for op in plan.enquiry_ops if isinstance(op, WriteColumn)),
                   default=0)
     batch.grow(enq, rows=1 + longest, cols=plan.width)
+    values: list[WriteValue] = []
     for op in plan.enquiry_ops:
+        if isinstance(op, WriteValue):
+            # Kept in order, but consecutive cells of one column go as one ranged write.
+            values.append(op)
+            continue
+        _write_values(batch, enq, values, styles)
+        values = []
         if isinstance(op, WriteColumn):
             _write_column(batch, enq, op, styles)
-        elif isinstance(op, WriteValue):
-            batch.writes.append(update_cells(enq.sheet_id, op.row - 1, op.col - 1,
-                                             [[Cell(op.value)]], styles, fields=VALUE_FIELDS))
-            batch.touch(op.row - 1, op.row, op.col - 1, op.col)
         elif isinstance(op, InsertRows):
             _insert_rows(batch, enq, op, styles)
+    _write_values(batch, enq, values, styles)
     for tab in plan.tabs:
         _replace_tab(batch, tab, styles)
     if plan.meta:
@@ -93,18 +106,85 @@ def _fill_cells(batch: RequestBatch, op: FillCells, styles: Mapping[str, Style])
         batch.writes.append(update_cells(info.sheet_id, row - 1, col - 1, [[cell]], styles))
 
 
+def request_bytes(requests: list[dict[str, Any]]) -> int:
+    """The size of a batchUpdate body carrying ``requests``, as gspread sends it."""
+    return len(json.dumps({"requests": requests}).encode("utf-8"))
+
+
+def first_part(plan: Plan, styles: Mapping[str, Style], budget: int | None = None
+               ) -> Plan | None:
+    """The leading computed cells of ``plan`` that fit in ``budget`` bytes, as a plan of their own.
+
+    Computed cells may be written in any number of parts (each part is
+    guarded, and the next is planned from a fresh read, so what landed is
+    not sent again); the part carries no ID fills, new rows, tabs or meta
+    keys, which go with the last part.  None when nothing can be split off.
+    """
+    if budget is None:
+        budget = MAX_REQUEST_BYTES - PART_MARGIN
+    part = Plan(enquiries=plan.enquiries, planned=plan.planned, meta_tab=plan.meta_tab)
+    used = 0
+    for op in plan.enquiry_ops:
+        if isinstance(op, AddHeader):
+            part.enquiry_ops.append(op)
+            continue
+        if not isinstance(op, WriteColumn) or used >= budget:
+            continue
+        runs = op.runs if op.runs is not None else ((2, len(op.cells) + 1),) if op.cells else ()
+        # Rows sent only for a changed link go with the last part, which records
+        # their fingerprints; sent in a part, the next plan would ask for them again.
+        runs = _without(runs, set(op.relinked))
+        taken: list[tuple[int, int]] = []
+        for first, last in runs:
+            row = first
+            while row <= last and used < budget:
+                used += len(json.dumps(cell_data(op.cells[row - 2], styles))) + 16
+                row += 1
+            if row > first:
+                taken.append((first, row - 1))
+            if used >= budget:
+                break
+        if taken:
+            part.enquiry_ops.append(replace(op, runs=tuple(taken),
+                                            clear_from=len(op.cells) + 2,
+                                            clear_to=len(op.cells) + 1, relinked=()))
+    if not any(isinstance(op, WriteColumn) for op in part.enquiry_ops):
+        return None
+    return part
+
+
 def inserted(plan: Plan) -> tuple[int, int] | None:
     """(0-based start, count) of the rows the plan inserts into Enquiries, if any."""
     rows = plan.appended
     return (rows[0] - 1, len(rows)) if rows else None
 
 
+def _write_values(batch: RequestBatch, enq: SheetInfo, ops: list[WriteValue],
+                  styles: Mapping[str, Style]) -> None:
+    """Values (ID fills, edits): one updateCells per run of rows in one column."""
+    i = 0
+    while i < len(ops):
+        j = i + 1
+        while (j < len(ops) and ops[j].col == ops[i].col
+               and ops[j].row == ops[j - 1].row + 1):
+            j += 1
+        first = ops[i]
+        batch.writes.append(update_cells(enq.sheet_id, first.row - 1, first.col - 1,
+                                         [[Cell(op.value)] for op in ops[i:j]], styles,
+                                         fields=VALUE_FIELDS))
+        batch.touch(first.row - 1, first.row - 1 + (j - i), first.col - 1, first.col)
+        i = j
+
+
 def _write_column(batch: RequestBatch, enq: SheetInfo, op: WriteColumn,
                   styles: Mapping[str, Style]) -> None:
     col0 = op.col - 1
-    if op.cells:
-        batch.writes.append(update_cells(enq.sheet_id, 1, col0, [[c] for c in op.cells], styles))
-        batch.touch(1, 1 + len(op.cells), col0, col0 + 1)
+    runs = op.runs if op.runs is not None else ((2, len(op.cells) + 1),) if op.cells else ()
+    # Only the rows whose cells changed: an unchanged refresh sends next to nothing.
+    for first, last in runs:
+        batch.writes.append(update_cells(enq.sheet_id, first - 1, col0,
+                                         [[c] for c in op.cells_of(first, last)], styles))
+        batch.touch(first - 1, last, col0, col0 + 1)
     # Rows below the computed ones may still show an old value (a row was
     # deleted since the last refresh): their values only are cleared.
     if op.clear_to >= op.clear_from:
@@ -128,15 +208,22 @@ def _insert_rows(batch: RequestBatch, enq: SheetInfo, op: InsertRows,
     })
     enq.rows += len(cells)
     batch.writes.append(update_cells(enq.sheet_id, start, 0, cells, styles, fields=VALUE_FIELDS))
-    # A date-time needs a date format to show as one; set it on those cells only.
-    for i, line in enumerate(cells):
-        for col0, cell in enumerate(line):
-            kind = default_style(cell.value)
+    # A date-time needs a date format to show as one; set it on those cells
+    # only, one repeatCell per run of rows in a column that hold the same kind.
+    width = max((len(line) for line in cells), default=0)
+    for col0 in range(width):
+        kinds = [default_style(line[col0].value) if col0 < len(line) else None
+                 for line in cells]
+        i = 0
+        while i < len(kinds):
+            j = i + 1
+            while j < len(kinds) and kinds[j] == kinds[i]:
+                j += 1
+            kind = kinds[i]
             if kind is not None:
-                batch.writes.append(update_cells(
-                    enq.sheet_id, start + i, col0, [[Cell(cell.value, style=kind)]], styles,
-                    fields="userEnteredFormat.numberFormat",
-                ))
+                batch.writes.append(number_format_range(
+                    enq.sheet_id, start + i, start + j, col0, styles, kind))
+            i = j
 
 
 def _replace_tab(batch: RequestBatch, tab: ReplaceTab, styles: Mapping[str, Style]) -> None:
@@ -170,3 +257,22 @@ def _append_lines(batch: RequestBatch, op: AppendLines, styles: Mapping[str, Sty
     info = batch.sheet(op.tab, rows=start + len(op.rows), cols=width, hidden=False)
     batch.writes.append(update_cells(info.sheet_id, start, 0, [list(r) for r in op.rows],
                                      styles))
+
+
+def _without(runs: tuple[tuple[int, int], ...], rows: set[int]) -> tuple[tuple[int, int], ...]:
+    """``runs`` less the single ``rows``."""
+    if not rows:
+        return runs
+    out: list[tuple[int, int]] = []
+    for first, last in runs:
+        start = None
+        for row in range(first, last + 1):
+            if row in rows:
+                if start is not None:
+                    out.append((start, row - 1))
+                    start = None
+            elif start is None:
+                start = row
+        if start is not None:
+            out.append((start, last))
+    return tuple(out)

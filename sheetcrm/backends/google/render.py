@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 from gspread.utils import absolute_range_name
 
+from ...cells import header_key, header_positions
 from ...errors import InputError
 from ...model import Cell, Grid, TabContent, trimmed
 from ...settings import setting_cell, setting_row
@@ -166,6 +168,76 @@ def _plan_enquiries(batch: RequestBatch, template: Template, tab: Tab,
                 },
             }
         })
+
+
+#: The meta key holding the last Enquiries row that has the template's formats and dropdowns.
+FORMATTED_KEY = "formatted_rows"
+#: Grow the formatted rows when fewer than this many are left below the last row.
+GROW_MARGIN = 500
+
+
+def formatted_rows(meta: Grid, template: Template) -> int:
+    """The last Enquiries row (1-based) with the template's formats (init formats 2 to rows+1)."""
+    for line in meta:
+        if line and isinstance(line[0], str) and line[0].strip() == FORMATTED_KEY:
+            value = line[1] if len(line) > 1 else None
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                return int(value)
+            if isinstance(value, str) and value.strip().isdigit():
+                return int(value.strip())
+    return template.rows + 1
+
+
+def rows_to_format(last_row: int, formatted: int, template: Template) -> int | None:
+    """The new last formatted row when ``last_row`` comes near ``formatted``; None if not yet."""
+    if last_row + GROW_MARGIN <= formatted:
+        return None
+    return last_row + template.rows
+
+
+def grow_formats(batch: RequestBatch, template: Template, sheet_id: int, header: list[object],
+                 first: int, last: int) -> None:
+    """Formats, dropdowns and colour rules of Enquiries rows ``first`` to ``last`` (1-based).
+
+    Columns are found by their headers as they are now; a column the owner
+    renamed away gets nothing.  The rules' cell references start at ``first``.
+    """
+    positions = header_positions(header)  # type: ignore[arg-type]
+    styles = template.styles
+    data = {"sheetId": sheet_id, "startRowIndex": first - 1, "endRowIndex": last}
+    letters: dict[str, str] = {}
+    for col in template.enquiries.columns:
+        i = positions.get(header_key(col.header))
+        if i is None:
+            continue
+        letters[col.key] = column_letter(i + 1)
+        fmt = cell_format(styles.get(col.style) if col.style else None)
+        if fmt:
+            batch.writes.append({"repeatCell": {
+                "range": {**data, "startColumnIndex": i, "endColumnIndex": i + 1},
+                "cell": {"userEnteredFormat": fmt}, "fields": "userEnteredFormat"}})
+        rule = validation_rule(col, i, first)
+        if rule is not None:
+            batch.writes.append({"setDataValidation": {
+                "range": {**data, "startColumnIndex": i, "endColumnIndex": i + 1},
+                "rule": rule}})
+    width = max(positions.values(), default=0) + 1
+    tab = template.enquiries
+    if not all(k in letters for cf in tab.conditional_formats
+               for k in re.findall(r"\{(\w+)\}", cf.formula) if k != "sla_hours"):
+        return  # a column a rule needs has gone: no rule rather than a wrong one
+    address = setting_cell(template, "sla_hours",
+                           tab=absolute_range_name(template.tab("settings").name))
+    for n, cf in enumerate(tab.conditional_formats):
+        formula = template.cf_formula(cf, letters, first, f'INDIRECT("{address}")')
+        batch.writes.append({"addConditionalFormatRule": {"index": n, "rule": {
+            "ranges": [{**data, "startColumnIndex": 0, "endColumnIndex": width}],
+            "booleanRule": {
+                "condition": {"type": "CUSTOM_FORMULA",
+                              "values": [{"userEnteredValue": "=" + formula}]},
+                "format": cf_format(styles.get(cf.style)),
+            },
+        }}})
 
 
 def content_for(contents: Mapping[str, TabContent], name: str) -> TabContent | None:

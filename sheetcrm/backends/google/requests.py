@@ -182,6 +182,27 @@ def update_cells(
     return {"updateCells": body}
 
 
+def number_format_range(sheet_id: int, row0: int, row1: int, col0: int,
+                        styles: Mapping[str, Style], kind: str) -> dict[str, Any]:
+    """Give cells [row0, row1) of column ``col0`` the number format of a date, date-time or time."""
+    fmt = cell_format(styles.get(kind)).get("numberFormat") or number_format(
+        _DEFAULT_FORMATS[kind])
+    return {
+        "repeatCell": {
+            "range": {"sheetId": sheet_id, "startRowIndex": row0, "endRowIndex": row1,
+                      "startColumnIndex": col0, "endColumnIndex": col0 + 1},
+            "cell": {"userEnteredFormat": {"numberFormat": fmt}},
+            "fields": "userEnteredFormat.numberFormat",
+        }
+    }
+
+
+def time_zone(zone: str) -> dict[str, Any]:
+    """Set the spreadsheet's time zone (its NOW() and TODAY() run in it)."""
+    return {"updateSpreadsheetProperties": {"properties": {"timeZone": zone},
+                                            "fields": "timeZone"}}
+
+
 def clear_values(sheet_id: int, row0: int, row1: int, col0: int, col1: int) -> dict[str, Any]:
     """Clear the values (only) of cells [row0, row1) x [col0, col1)."""
     return {
@@ -342,8 +363,11 @@ def cf_format(style: Style | None) -> dict[str, Any]:
     return out
 
 
-def validation_rule(col: Column, index: int) -> dict[str, Any] | None:
-    """The DataValidationRule of a template column at 0-based ``index`` (None without one)."""
+def validation_rule(col: Column, index: int, first_row: int = 2) -> dict[str, Any] | None:
+    """The DataValidationRule of a template column at 0-based ``index`` (None without one).
+
+    ``first_row`` is the range's first row, which a formula's cell refers to.
+    """
     v = col.validation
     if v is None:
         return None
@@ -357,7 +381,7 @@ def validation_rule(col: Column, index: int) -> dict[str, Any] | None:
                               "values": [{"userEnteredValue": x} for x in v.values]},
                 "showCustomUi": True}
     else:
-        cell = f"{column_letter(index + 1)}2"
+        cell = f"{column_letter(index + 1)}{first_row}"
         lo = v.min if v.min is not None else 0
         checks = [f"ISNUMBER({cell})", f"{cell}=INT({cell})", f"{cell}>={lo}"]
         if v.max is not None:
