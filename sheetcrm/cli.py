@@ -288,6 +288,8 @@ def report(app: App, target: str, month: str | None, now: dt.datetime | None,
     """Print the monthly figures per channel. Writes nothing."""
     backend = app.open(target)
     months = tracker.report(backend, month=month, now=now)
+    if backend.notice:
+        _progress(backend.notice)
     click.echo(exporters.get("json" if as_json else "text").report(backend.label, months))
 
 
