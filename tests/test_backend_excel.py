@@ -692,6 +692,58 @@ def test_another_sheetcrm_holding_the_lock_makes_us_busy(tracker: Path) -> None:
     assert tracker.read_bytes() == before
 
 
+def test_no_lock_file_is_left_beside_the_tracker(tracker: Path) -> None:
+    backend = ExcelBackend(tracker)
+    with backend.lock():
+        with backend.lock():  # re-entrant: the inner release keeps it
+            backend.read()
+        assert (tracker.parent / ".tracker.xlsx.sheetcrm.lock").exists()
+        backend.apply(changes_for(0, meta={"next_id": "2"}))
+    assert sorted(p.name for p in tracker.parent.iterdir()) == ["sheetcrm-backups",
+                                                                "tracker.xlsx"]
+
+
+def test_a_waiter_locks_the_new_file_after_the_holder_removed_the_old_one(
+        tracker: Path) -> None:
+    # A holds the lock; B waits on the same file; A lets go (removing the file); B must then
+    # hold the lock on the file now at the path, so that C, arriving last, is told it is busy.
+    import threading
+
+    a, b = ExcelBackend(tracker), ExcelBackend(tracker, lock_timeout=5)
+    c = ExcelBackend(tracker, lock_timeout=0.2)
+    b_has_it, b_may_go = threading.Event(), threading.Event()
+
+    def waiter() -> None:
+        with b.lock():
+            b_has_it.set()
+            b_may_go.wait(5)
+
+    with a.lock():
+        thread = threading.Thread(target=waiter)
+        thread.start()
+        assert not b_has_it.wait(0.3)  # B waits while A holds it
+    assert b_has_it.wait(5)
+    with pytest.raises(TrackerBusy, match="Another sheetcrm command"):
+        with c.lock():
+            pass
+    b_may_go.set()
+    thread.join(5)
+    with c.lock():  # free again once B is done
+        pass
+    assert not (tracker.parent / ".tracker.xlsx.sheetcrm.lock").exists()
+
+
+def test_read_saved_reads_a_tracker_open_elsewhere_and_says_so(tracker: Path) -> None:
+    backend = ExcelBackend(tracker)
+    assert backend.read_saved().tabs["sheetcrm"][0] == ["next_id", "1"]
+    assert backend.notice is None
+    (tracker.parent / "~$tracker.xlsx").write_text("owner")
+    assert backend.read_saved().tabs["sheetcrm"][0] == ["next_id", "1"]
+    assert backend.notice is not None and "last saved copy" in backend.notice
+    with pytest.raises(TrackerBusy):
+        backend.read()  # a read that may lead to a write still refuses
+
+
 def test_the_engine_can_hold_the_lock_across_read_and_apply(tracker: Path) -> None:
     backend = ExcelBackend(tracker)
     with backend.lock():

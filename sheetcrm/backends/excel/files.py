@@ -98,14 +98,21 @@ class TrackerFile:
             )
         raise NotATracker(f"{self.label} is not an Excel workbook: its name must end in .xlsx")
 
-    def check_owner_locks(self) -> None:
-        """Refuse while Excel or LibreOffice has the file open (their lock file exists)."""
+    def owner_lock(self) -> str | None:
+        """The name of Excel's or LibreOffice's lock file beside the tracker, if there is one."""
         for name in (f"~${self.path.name}", f".~lock.{self.path.name}#"):
             if (self.path.parent / name).exists():
-                raise TrackerBusy(
-                    f"{self.label} is open in Excel or LibreOffice (lock file {name}): close it "
-                    "and run the command again; if it is not open, delete that lock file"
-                )
+                return name
+        return None
+
+    def check_owner_locks(self) -> None:
+        """Refuse while Excel or LibreOffice has the file open (their lock file exists)."""
+        name = self.owner_lock()
+        if name is not None:
+            raise TrackerBusy(
+                f"{self.label} is open in Excel or LibreOffice (lock file {name}): close it "
+                "and run the command again; if it is not open, delete that lock file"
+            )
 
     def stamp(self) -> Stamp:
         """The file's current stamp; a missing file is :class:`TrackerNotFound`."""

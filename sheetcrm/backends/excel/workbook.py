@@ -130,11 +130,11 @@ def _indexed_relationships() -> Iterator[None]:
     list, so loading 10,000 WhatsApp links took 50 million comparisons.
     """
     original = RelationshipList.get
-    RelationshipList.get = _indexed_get  # type: ignore[method-assign]
+    RelationshipList.get = _indexed_get
     try:
         yield
     finally:
-        RelationshipList.get = original  # type: ignore[method-assign]
+        RelationshipList.get = original
 
 
 def _plain_warning(text: str) -> str:
