@@ -987,3 +987,53 @@ def test_appended_values_read_back_unchanged(rows: list[dict[str, Any]]) -> None
             want = {h: (None if v == "" else pytest.approx(v, rel=1e-15)
                         if isinstance(v, float) else v) for h, v in row.items()}
             assert got == want
+
+
+# ---------------------------------------------------------------- growing the formatted range
+
+
+def formatted_ends(path: Path) -> set[int]:
+    """The last row of every dropdown and conditional format range on Enquiries."""
+    ws = openpyxl.load_workbook(path)["Enquiries"]
+    ends = {r.max_row for dv in ws.data_validations.dataValidation for r in dv.sqref.ranges}
+    ends |= {r.max_row for cf in ws.conditional_formatting for r in cf.sqref.ranges}
+    return ends
+
+
+def test_dropdowns_and_colours_grow_with_the_tracker(tmp_path: Path, template: Template) -> None:
+    import dataclasses
+
+    small = dataclasses.replace(template, rows=10)  # as if 5,000 were 10
+    path = tmp_path / "tracker.xlsx"
+    backend = ExcelBackend(path, template=small)
+    backend.create(small, contents(small))
+    assert formatted_ends(path) == {10}
+    backend.append([{"Name": f"N{i}", "Source": "WhatsApp"} for i in range(12)])
+    # Last enquiry on row 13; at least 10 // 5 = 2 rows of room wanted (row 15), so the
+    # range grows a whole step of 10, to row 20.
+    assert formatted_ends(path) == {20}
+    backend.append([{"Name": "One more", "Source": "WhatsApp"}])
+    assert formatted_ends(path) == {20}  # row 14 + 2 still fits
+    ws = openpyxl.load_workbook(path)["Enquiries"]
+    sources = [dv for dv in ws.data_validations.dataValidation if dv.type == "list"]
+    assert any(str(dv.sqref) == f"{letter(small, 'Source')}2:{letter(small, 'Source')}20"
+               for dv in sources)
+
+
+def test_an_owner_range_elsewhere_is_left_alone(tmp_path: Path, template: Template) -> None:
+    import dataclasses
+
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    small = dataclasses.replace(template, rows=10)
+    path = tmp_path / "tracker.xlsx"
+    ExcelBackend(path, template=small).create(small, contents(small))
+    wb = openpyxl.load_workbook(path)
+    owner = DataValidation(type="whole", operator="between", formula1="0", formula2="9")
+    owner.add("Q3:Q7")
+    wb["Enquiries"].add_data_validation(owner)
+    wb.save(path)
+    ExcelBackend(path, template=small).append(
+        [{"Name": f"N{i}", "Source": "WhatsApp"} for i in range(12)])
+    ws = openpyxl.load_workbook(path)["Enquiries"]
+    assert "Q3:Q7" in {str(dv.sqref) for dv in ws.data_validations.dataValidation}

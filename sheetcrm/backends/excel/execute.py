@@ -25,6 +25,7 @@ from ...planner import (
     WriteValue,
 )
 from ...template import Template, column_letter
+from .ranges import grow_ranges
 from .render import note, set_value, style_target, write_cell, write_tab
 from .workbook import find_sheet
 
@@ -47,6 +48,7 @@ class Executor:
                 )
             for op in plan.enquiry_ops:
                 self.enquiries(ws, op)
+            grow_ranges(ws, last_row(plan), self.template.rows)
         for tab in plan.tabs:
             self.replace_tab(tab)
         if plan.meta:
@@ -170,6 +172,11 @@ class Executor:
 
     def _in_template(self, name: str) -> bool:
         return name.casefold() in (t.name.casefold() for t in self.template.tabs)
+
+
+def last_row(plan: Plan) -> int:
+    """The last Enquiries row once ``plan`` is carried out (the header is row 1)."""
+    return max([len(plan.planned), 1, *plan.appended])
 
 
 def _own_dimension(ws: Any, col: int) -> Any:

@@ -32,6 +32,7 @@ from ...errors import SheetCRMError
 from ...model import Cell, CellValue, Chart, Formula, TabContent
 from ...planner import MAX_CELL_TEXT, MAX_NUMBER
 from ...template import Column, Style, Template, column_letter
+from .ranges import grow_ranges
 
 # ---------------------------------------------------------------- writing cells
 
@@ -250,6 +251,9 @@ class Renderer:
             if tab.kind == "enquiries":
                 self.enquiries(wb, ws, contents)
                 self.enquiry_rows(ws, contents.get(tab.name))
+                given = contents.get(tab.name)
+                if given is not None:
+                    grow_ranges(ws, len(given.rows), self.template.rows)
             else:
                 write_tab(ws, contents.get(tab.name, TabContent(rows=[])), self.template,
                           f"{self.label}, tab '{tab.name}'")
