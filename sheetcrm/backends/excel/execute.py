@@ -37,6 +37,7 @@ class Executor:
         self.template = template
         self.wb = wb
         self.label = label
+        self._filled: dict[int, list[int]] | None = None
 
     def run(self, plan: Plan) -> None:
         """Every operation of ``plan``: Enquiries first, then owned tabs, meta and the log."""
@@ -60,6 +61,8 @@ class Executor:
 
     def enquiries(self, ws: Any, op: EnquiriesOp) -> None:
         """One operation on the Enquiries tab."""
+        if not isinstance(op, WriteColumn):
+            self._filled = None  # other operations may fill cells anywhere: walk again
         if isinstance(op, AddHeader):
             self.add_header(ws, op)
         elif isinstance(op, WriteColumn):
@@ -94,11 +97,25 @@ class Executor:
         # Excel keeps links on cells without a value, and owners' files can hold values
         # below the last row read; every such cell of the column is cleared, not just
         # those up to ``clear_to``.
-        stale = [r for (r, c), x in ws._cells.items()
-                 if c == op.col and r >= op.clear_from and (x.value is not None or x.hyperlink)]
+        stale = [r for r in self._filled_rows(ws).get(op.col, ()) if r >= op.clear_from
+                 and ((x := ws._cells[(r, op.col)]).value is not None or x.hyperlink)]
         for row in stale:
             write_cell(ws.cell(row=row, column=op.col), Cell(None), self.template,
                        f"{self.label}, Enquiries!{letter}{row}", op.style)
+
+    def _filled_rows(self, ws: Any) -> dict[int, list[int]]:
+        """Rows of each column holding a cell, from one walk over the sheet per plan.
+
+        Only cells are added after the walk (never removed), and the computed
+        columns write above the rows they clear, so the walk stays a superset.
+        """
+        if self._filled is None:
+            filled: dict[int, list[int]] = {}
+            for (r, c), x in ws._cells.items():
+                if x.value is not None or x.hyperlink:
+                    filled.setdefault(c, []).append(r)
+            self._filled = filled
+        return self._filled
 
     def insert_rows(self, ws: Any, op: InsertRows) -> None:
         """New enquiries' values in their column's template style; tables grow to hold them."""
