@@ -30,18 +30,19 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
-from ...errors import ConcurrentEdit, InputError, NotATracker, WriteFailed
+from ...errors import ConcurrentEdit, InputError, NotATracker, SheetCRMError, WriteFailed
 from ...model import Changes, Grid, Snapshot, TabContent
 from ...planner import plan_write
 from ...template import Template, load_template
 from ..base import BackendBase
 from .execute import Executor
-from .fastread import read_grids
+from .fastread import read_book, read_grids
+from .fastwrite import FastWriter
 from .files import BACKUP_DIR, KEEP_BACKUPS, Stamp, TrackerFile
 from .render import Renderer
-from .workbook import find_sheet, grid, open_workbook
+from .workbook import check_package, find_sheet, grid, open_workbook
 
 __all__ = ["BACKUP_DIR", "KEEP_BACKUPS", "ExcelBackend"]
 
@@ -68,6 +69,11 @@ class ExcelBackend(BackendBase):
         self.fast_read = True
         #: Which reader the last :meth:`read_saved` used: "fast" or "openpyxl".
         self.last_read_path: str | None = None
+        #: Whether refresh, add and import may use the fast read and write (:mod:`.fastwrite`).
+        self.fast_write = True
+        #: Which writer the last :meth:`apply` used: "fast" or "openpyxl".
+        self.last_write_path: str | None = None
+        self._fast: tuple[bytes, Stamp, dict[str, Grid]] | None = None
 
     # ------------------------------------------------------------ identity
 
@@ -134,6 +140,10 @@ class ExcelBackend(BackendBase):
 
     def read(self, *, everything: bool = False) -> Snapshot:
         """Read the Enquiries, Settings, Lists and meta tabs (or every tab) in one pass."""
+        if not everything and self.fast_write:
+            fast = self._fast_read()
+            if fast is not None:
+                return fast
         wb = self._load()
         tabs: dict[str, Grid] = {}
         if everything:
@@ -196,7 +206,12 @@ class ExcelBackend(BackendBase):
         """Plan ``changes`` against the file as it is now and save them in one atomic write."""
         self._file.check_owner_locks()
         with self.session():
+            if self._fast is not None:
+                appended = self._apply_fast(changes)
+                if appended is not None:
+                    return appended
             wb = self._current_workbook()
+            self.last_write_path = "openpyxl"
             try:
                 plan = plan_write(changes, self._grids(wb, changes), self.template, self.label)
                 Executor(self.template, wb, self.label).run(plan)
@@ -224,7 +239,68 @@ class ExcelBackend(BackendBase):
                 out[name] = grid(ws)
         return out
 
+    def _fast_read(self) -> Snapshot | None:
+        """The read for a refresh, add or import with python-calamine, if it reads exactly."""
+        self._file.check_suffix()
+        self._file.check_owner_locks()
+        data, stamp = self._file.read()
+        archive, names = check_package(data, self.label)
+        if any(b"<extLst" in archive.read(name) for name in names
+               if name.startswith("xl/worksheets/") and name.endswith(".xml")):
+            return None  # only openpyxl's load says whether it keeps these extensions
+        kinds = ("enquiries", "settings", "lists", "meta")
+        book = read_book(data, [self.template.tab(kind).name for kind in kinds])
+        if book is None or self.template.enquiries.name not in book[1]:
+            return None
+        titles, tabs = book
+        self._forget()
+        self._fast = (data, stamp, tabs)
+        self._stamp = stamp
+        return Snapshot(tabs=tabs, tab_names=tuple(titles))
+
+    def _apply_fast(self, changes: Changes) -> list[int] | None:
+        """Write through :class:`.fastwrite.FastWriter`; None when the openpyxl path must."""
+        assert self._fast is not None
+        data, stamp, tabs = self._fast
+        if self._file.stamp() != stamp:
+            self._forget()
+            raise ConcurrentEdit(
+                f"{self.label} changed on disk since it was read: read it again and retry"
+            )
+        names = [self.template.enquiries.name, self.template.tab("meta").name]
+        if changes.log is not None:
+            self._fallback(data, stamp)
+            return None
+        grids = {name: tabs[name] for name in names if name in tabs}
+        plan = plan_write(changes, grids, self.template, self.label)
+        if plan.empty:
+            return plan.appended
+        try:
+            new = FastWriter(self.template, data, self.label).write(plan)
+        except SheetCRMError:
+            self._forget()
+            raise
+        except Exception:  # noqa: BLE001 - any shape the fast path did not expect
+            self._fallback(data, stamp)
+            return None
+        try:
+            self._file.save(lambda fh: _write_all(fh, new), stamp)
+        except BaseException:
+            self._forget()
+            raise
+        self.last_write_path = "fast"
+        self._forget()
+        self._stamp = self._file.stamp()
+        return plan.appended
+
+    def _fallback(self, data: bytes, stamp: Stamp) -> None:
+        """Load the bytes already read with openpyxl, for the openpyxl path."""
+        self._forget()
+        wb = open_workbook(data, self.label)
+        self._wb, self._stamp = wb, stamp
+
     def _forget(self) -> None:
+        self._fast = None
         self._wb = None
         self._stamp = None
         self._read_grids = {}
@@ -253,3 +329,7 @@ class ExcelBackend(BackendBase):
         self._wb = wb
         self._stamp = stamp
         return wb
+
+
+def _write_all(fh: BinaryIO, data: bytes) -> None:
+    fh.write(data)

@@ -56,6 +56,17 @@ def read_grids(data: bytes, names: Sequence[str]) -> dict[str, Grid] | None:
         return None
 
 
+def read_book(data: bytes, names: Sequence[str]) -> tuple[list[str], dict[str, Grid]] | None:
+    """Every tab's title, in order, and the grids of ``names``; None to use openpyxl."""
+    try:
+        grids = _read(data, names)
+        archive = zipfile.ZipFile(BytesIO(data))
+        book = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+        return list(_sheet_parts(archive, book)), grids
+    except Exception:  # noqa: BLE001 - anything odd in the file: openpyxl decides
+        return None
+
+
 def _read(data: bytes, names: Sequence[str]) -> dict[str, Grid]:
     from python_calamine import CalamineWorkbook
 

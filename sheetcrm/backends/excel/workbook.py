@@ -62,8 +62,12 @@ _HARMLESS_WARNINGS = (
 _DATE_OVERFLOW = re.compile(r"^Cell ([A-Z]+[0-9]+) is marked as a date but the serial value")
 
 
-def open_workbook(data: bytes, label: str) -> Any:
-    """Check the bytes of a tracker and load them with openpyxl (formulas kept)."""
+def check_package(data: bytes, label: str) -> tuple[zipfile.ZipFile, list[str]]:
+    """Refuse bytes that are not an .xlsx, or that hold parts openpyxl would drop on save.
+
+    Returns the open zip and the names of its parts; what only openpyxl's load
+    can find (its warnings) is checked by :func:`open_workbook`.
+    """
     damaged = f"{label} is not an Excel workbook (.xlsx) or is damaged"
     if data.startswith(_OLE_MAGIC):
         raise NotATracker(
@@ -78,6 +82,24 @@ def open_workbook(data: bytes, label: str) -> Any:
     if "xl/workbook.xml" not in names:
         raise NotATracker(damaged)
     lost = _unkept_features(archive, names)
+    if lost:
+        raise _losing(label, lost)
+    return archive, names
+
+
+def _losing(label: str, lost: list[str]) -> BackendError:
+    what = ", ".join(dict.fromkeys(lost))
+    return BackendError(
+        f"{label} contains {what}, which sheetcrm would lose when saving: keep those in "
+        "another workbook and remove them from the tracker, then run the command again"
+    )
+
+
+def open_workbook(data: bytes, label: str) -> Any:
+    """Check the bytes of a tracker and load them with openpyxl (formulas kept)."""
+    damaged = f"{label} is not an Excel workbook (.xlsx) or is damaged"
+    archive, _names = check_package(data, label)
+    lost: list[str] = []
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
@@ -94,11 +116,7 @@ def open_workbook(data: bytes, label: str) -> Any:
         elif not any(h in text for h in _HARMLESS_WARNINGS):
             lost.append(_plain_warning(text))
     if lost:
-        what = ", ".join(dict.fromkeys(lost))
-        raise BackendError(
-            f"{label} contains {what}, which sheetcrm would lose when saving: keep those in "
-            "another workbook and remove them from the tracker, then run the command again"
-        )
+        raise _losing(label, lost)
     if overflowed:
         try:
             _restore_overflowed_dates(wb, archive, set(overflowed))
