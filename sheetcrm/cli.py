@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -273,7 +273,7 @@ def refresh(app: App, target: str, now: dt.datetime | None, as_json: bool) -> No
     if not as_json:
         _progress(f"Refreshing {backend.label}...")
     evaluation = tracker.refresh(backend, now=now)
-    _print_refresh(backend.label, evaluation, as_json)
+    _print_refresh(backend.label, evaluation, as_json, backend.details())
 
 
 @cli.command()
@@ -374,8 +374,9 @@ def _progress(message: str) -> None:
     click.echo(message, err=True)
 
 
-def _print_refresh(label: str, evaluation: Evaluation, as_json: bool) -> None:
-    click.echo(exporters.get("json" if as_json else "text").refresh(label, evaluation))
+def _print_refresh(label: str, evaluation: Evaluation, as_json: bool,
+                   details: Mapping[str, str] | None = None) -> None:
+    click.echo(exporters.get("json" if as_json else "text").refresh(label, evaluation, details))
 
 
 def main() -> None:

@@ -81,6 +81,10 @@ class Backend(Protocol):
         """A line for the user about the last read (e.g. "from the last saved copy"), or None."""
         ...
 
+    def details(self) -> dict[str, str]:
+        """How the last write was made, for ``--json`` (Excel: ``excel_path``)."""
+        ...
+
     def apply(self, changes: Changes) -> list[int]:
         """Plan ``changes`` against the tracker as it is now, and write it all or nothing.
 
@@ -112,6 +116,10 @@ class BackendBase:
     def notice(self) -> str | None:
         """Nothing to say about the last read, unless a backend overrides this."""
         return None
+
+    def details(self) -> dict[str, str]:
+        """Nothing to say about how the last write was made."""
+        return {}
 
     def append(self, rows: Sequence[Mapping[str, CellValue]]) -> list[int]:
         """Append enquiries below the last typed row, all or nothing; returns their rows."""

@@ -8,7 +8,7 @@ tracker in its own right: see :mod:`sheetcrm.sync`.)
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from types import ModuleType
 
@@ -22,7 +22,8 @@ from . import json, text
 class Exporter:
     """The functions one format provides."""
 
-    refresh: Callable[[str, Evaluation], str]
+    #: ``refresh(label, evaluation, details)``; details say how the backend wrote, or None.
+    refresh: Callable[[str, Evaluation, Mapping[str, str] | None], str]
     report: Callable[[str, Sequence[MonthFigures]], str]
 
 

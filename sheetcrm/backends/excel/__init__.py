@@ -197,6 +197,10 @@ class ExcelBackend(BackendBase):
             )
         return Snapshot(tabs=grids, tab_names=tuple(grids))
 
+    def details(self) -> dict[str, str]:
+        """Which writer the last write used: ``{"excel_path": "fast" | "openpyxl"}``."""
+        return {"excel_path": self.last_write_path} if self.last_write_path else {}
+
     @property
     def notice(self) -> str | None:
         """Set when the last :meth:`read_saved` read a tracker that is open elsewhere."""

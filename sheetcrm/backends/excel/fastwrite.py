@@ -63,6 +63,12 @@ _AFTER_LINKS = re.compile(
 _REFUSED = re.compile(rb"<mergeCells\b|<tableParts\b|<sheetProtection\b|<extLst\b")
 
 
+_STRINGS_TYPE = (b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
+                 b'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>')
+_STRINGS_REL = (b'<Relationship Id="rIdSheetcrmStrings" Type="' + _RELNS.encode()
+                + b'/sharedStrings" Target="sharedStrings.xml"/>')
+
+
 class Unsupported(Exception):
     """A shape of file the fast write does not handle: use the openpyxl path."""
 
@@ -130,7 +136,8 @@ class FastWriter:
         book = ElementTree.fromstring(self.archive.read("xl/workbook.xml"))
         rels = ElementTree.fromstring(self.archive.read("xl/_rels/workbook.xml.rels"))
         targets = {r.get("Id"): r.get("Target", "") for r in rels}
-        titles = {s.get("name", ""): s.get(f"{{{_RELNS}}}id") for s in book.iter(f"{{{_MAIN}}}sheet")}
+        titles = {s.get("name", ""): s.get(f"{{{_RELNS}}}id")
+                  for s in book.iter(f"{{{_MAIN}}}sheet")}
         title = name if name in titles else next(
             (t for t in titles if t.strip().casefold() == name.strip().casefold()), None)
         if title is None:
@@ -199,13 +206,14 @@ class FastWriter:
             if isinstance(op, WriteColumn):
                 letter = get_column_letter(op.col)
                 for row, cell in enumerate(op.cells, start=2):
-                    add(row, op.col, "cell", _cell_edit(cell, template,
-                                                        f"{label}, Enquiries!{letter}{row}", op.style))
+                    where = f"{label}, Enquiries!{letter}{row}"
+                    add(row, op.col, "cell", _cell_edit(cell, template, where, op.style))
                 edits.setdefault((0, op.col), []).append(
                     ("stale", _cell_edit(Cell(None), template, f"{label}, Enquiries!{letter}",
                                          op.style), op.clear_from))
             elif isinstance(op, WriteValue):
-                add(op.row, op.col, "value", _value_edit(op.value, f"{label}, Enquiries row {op.row}"))
+                where = f"{label}, Enquiries row {op.row}"
+                add(op.row, op.col, "value", _value_edit(op.value, where))
             elif isinstance(op, InsertRows):
                 for i, (number, values) in enumerate(zip(op.numbers, op.rows, strict=True)):
                     named = op.given[i] if op.given else None
@@ -333,7 +341,14 @@ class FastWriter:
         out = BytesIO()
         with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as new:
             for info in self.archive.infolist():
-                new.writestr(info, parts.get(info.filename, self.archive.read(info.filename)))
+                data = parts.get(info.filename)
+                if data is None:
+                    data = self.archive.read(info)
+                # A copy: writestr sets the entry's offsets, which this archive still needs.
+                new.writestr(copy(info), data)
+            for name, data in parts.items():
+                if name not in self.names:
+                    new.writestr(name, data)
         return out.getvalue()
 
     def _spliced(self, saved: bytes, title: str, rows: bytes, links: list[bytes],
@@ -377,9 +392,15 @@ class FastWriter:
             parts[rels_part] = rels.replace(b"</Relationships>", b"".join(new_rels)
                                             + b"</Relationships>")
         if "xl/sharedStrings.xml" in self.names:
-            if "xl/sharedStrings.xml" not in archive.namelist():
-                raise Unsupported("openpyxl wrote no shared strings part")
+            # openpyxl writes text inline; the kept rows may point into the old table.
             parts["xl/sharedStrings.xml"] = self.archive.read("xl/sharedStrings.xml")
+            if "xl/sharedStrings.xml" not in archive.namelist():
+                types = archive.read("[Content_Types].xml")
+                parts["[Content_Types].xml"] = types.replace(
+                    b"</Types>", _STRINGS_TYPE + b"</Types>")
+                book_rels = archive.read("xl/_rels/workbook.xml.rels")
+                parts["xl/_rels/workbook.xml.rels"] = book_rels.replace(
+                    b"</Relationships>", _STRINGS_REL + b"</Relationships>")
         return FastWriter(self.template, saved, self.label)._replaced(parts)
 
 
