@@ -50,6 +50,7 @@ _SHEET_DATA = re.compile(rb"<sheetData\s*/>|<sheetData>(.*?)</sheetData>", re.S)
 _ROW = re.compile(rb"<row\b([^>]*?)(?:/>|>(.*?)</row>)", re.S)
 _CELL = re.compile(rb"<c\b([^>]*?)(?:/>|>(.*?)</c>)", re.S)
 _R_ATTR = re.compile(rb'\sr="([A-Z]*)(\d+)"')
+_SPACE = re.compile(rb"\s*")
 _SPANS = re.compile(rb'\sspans="[^"]*"')
 _S_ATTR = re.compile(rb'\ss="(\d+)"')
 _HYPERLINKS = re.compile(rb"<hyperlinks\b[^>]*/>|<hyperlinks\b[^>]*>(.*?)</hyperlinks>", re.S)
@@ -109,10 +110,11 @@ class FastWriter:
         match = _SHEET_DATA.search(xml)
         if match is None:
             raise Unsupported("no sheetData")
-        rows = match.group(1) or b""
-        header, body = self._split_header(rows)
+        header, body = self._split_header(match.group(1) or b"")
         links, kept_links = self._links(part, xml)
-        stub = xml[: match.start()] + b"<sheetData>" + header + b"</sheetData>" + xml[match.end():]
+        stub = b"".join((xml[: match.start()], b"<sheetData>", header, b"</sheetData>",
+                         xml[match.end():]))
+        del xml, match  # the rows live on in ``body`` alone: a tracker's largest part
         stub = _HYPERLINKS.sub(b"", stub)
         wb = open_workbook(self._replaced({part: stub}), self.label)
         ws = find_sheet(wb, plan.enquiries)
@@ -121,6 +123,7 @@ class FastWriter:
         executor = Executor(self.template, wb, self.label)
         edits = self._edits(plan, executor, ws)
         new_rows, new_links, bounds = self._stream(ws, body, edits, links)
+        del body
         grow_ranges(ws, last_row(plan), self.template.rows)
         for tab in plan.tabs:
             executor.replace_tab(tab)
@@ -150,7 +153,8 @@ class FastWriter:
 
     @staticmethod
     def _split_header(rows: bytes) -> tuple[bytes, bytes]:
-        first = _ROW.match(rows.lstrip())
+        start = _SPACE.match(rows).end()  # type: ignore[union-attr]
+        first = _ROW.match(rows, start)
         if first is None:
             return b"", rows
         found = _R_ATTR.search(b" " + first.group(1))
@@ -158,8 +162,7 @@ class FastWriter:
             raise Unsupported("a row without a number")
         if int(found.group(2)) != 1:
             return b"", rows
-        start = len(rows) - len(rows.lstrip())
-        return rows[start: start + first.end()], rows[start + first.end():]
+        return rows[start: first.end()], rows[first.end():]
 
     def _links(self, part: str, xml: bytes) -> tuple[dict[str, bytes], list[bytes]]:
         """The original hyperlinks of rows 2 and below, by cell, as <hyperlink> elements.
@@ -193,27 +196,29 @@ class FastWriter:
 
     # ------------------------------------------------------------ the plan's cells
 
-    def _edits(self, plan: Plan, executor: Executor, ws: Any) -> dict[tuple[int, int], list[Any]]:
-        edits: dict[tuple[int, int], list[Any]] = {}
+    def _edits(self, plan: Plan, executor: Executor, ws: Any) -> _Pending:
+        """The plan's cells below the header, by row; header operations done on the stub."""
+        sparse: dict[int, dict[int, list[tuple[int, str, Edit]]]] = {}
+        columns: list[tuple[int, WriteColumn]] = []
+        stale: dict[int, tuple[Edit, int]] = {}
         template, label = self.template, self.label
 
-        def add(row: int, col: int, kind: str, edit: Edit) -> None:
+        def add(index: int, row: int, col: int, kind: str, edit: Edit) -> None:
             if row < 2:
                 raise Unsupported("a cell on the header row")
-            edits.setdefault((row, col), []).append((kind, edit))
+            sparse.setdefault(row, {}).setdefault(col, []).append((index, kind, edit))
 
-        for op in plan.enquiry_ops:
+        for index, op in enumerate(plan.enquiry_ops):
             if isinstance(op, WriteColumn):
-                letter = get_column_letter(op.col)
-                for row, cell in enumerate(op.cells, start=2):
-                    where = f"{label}, Enquiries!{letter}{row}"
-                    add(row, op.col, "cell", _cell_edit(cell, template, where, op.style))
-                edits.setdefault((0, op.col), []).append(
-                    ("stale", _cell_edit(Cell(None), template, f"{label}, Enquiries!{letter}",
-                                         op.style), op.clear_from))
+                if op.col in stale:
+                    raise Unsupported("a column written twice")
+                columns.append((index, op))  # its cells are made row by row, when streamed
+                where = f"{label}, Enquiries!{get_column_letter(op.col)}"
+                stale[op.col] = (_cell_edit(Cell(None), template, where, op.style),
+                                 op.clear_from)
             elif isinstance(op, WriteValue):
                 where = f"{label}, Enquiries row {op.row}"
-                add(op.row, op.col, "value", _value_edit(op.value, where))
+                add(index, op.row, op.col, "value", _value_edit(op.value, where))
             elif isinstance(op, InsertRows):
                 for i, (number, values) in enumerate(zip(op.numbers, op.rows, strict=True)):
                     named = op.given[i] if op.given else None
@@ -224,25 +229,21 @@ class FastWriter:
                         elif value is None:
                             continue
                         style = op.styles[col - 1] if col <= len(op.styles) else None
-                        add(number, col, "insert", _insert_edit(
+                        add(index, number, col, "insert", _insert_edit(
                             value, template.styles[style] if style else None,
                             f"{label}, Enquiries!{get_column_letter(col)}{number}"))
             else:
                 executor.add_header(ws, op)
-        return edits
+        return _Pending(sparse, columns, stale, template, label)
 
-    def _stream(self, ws: Any, body: bytes, edits: dict[tuple[int, int], list[Any]],
-                links: dict[str, bytes]) -> tuple[bytes, list[bytes], tuple[int, int]]:
-        stale = {col: (edit[0][1], edit[0][2]) for (row, col), edit in edits.items() if row == 0}
-        pending: dict[int, dict[int, list[Any]]] = {}
-        for (row, col), kinds in edits.items():
-            if row:
-                pending.setdefault(row, {})[col] = kinds
+    def _stream(self, ws: Any, body: bytes, pending: _Pending,
+                links: dict[str, bytes]) -> tuple[list[bytes], list[bytes], tuple[int, int]]:
+        stale = pending.stale
         out: list[bytes] = []
         new_links: list[bytes] = []
         max_row, max_col = 1, ws.max_column
         position = 0
-        waiting = sorted(pending, reverse=True)  # rows not yet in the file, smallest last
+        waiting = sorted(pending.rows, reverse=True)  # rows not yet in the file, smallest last
         for match in _ROW.finditer(body):
             if body[position: match.start()].strip():
                 raise Unsupported("something between rows")
@@ -253,9 +254,9 @@ class FastWriter:
             number = int(found.group(2))
             while waiting and waiting[-1] < number:
                 earlier = waiting.pop()
-                if earlier in pending:
+                if earlier in pending.rows:
                     out.append(self._new_row(ws, earlier, pending.pop(earlier), new_links))
-            cells = self._row_cells(ws, number, match.group(2) or b"", pending.pop(number, {}),
+            cells = self._row_cells(ws, number, match.group(2) or b"", pending.pop(number),
                                     stale, links, new_links)
             if cells:
                 max_row = max(max_row, number)
@@ -264,12 +265,13 @@ class FastWriter:
             out.append(b"<row" + attrs + b">" + b"".join(x for _, x in cells) + b"</row>")
         if body[position:].strip():
             raise Unsupported("something after the rows")
-        for later in sorted(pending):
-            out.append(self._new_row(ws, later, pending[later], new_links))
+        for later in sorted(pending.rows):
+            row_edits = pending.pop(later)
+            out.append(self._new_row(ws, later, row_edits, new_links))
             max_row = max(max_row, later)
-            max_col = max(max_col, max(pending[later]))
+            max_col = max(max_col, max(row_edits))
         kept = [x for ref, x in links.items()]
-        return b"".join(out), kept + new_links, (max_row, max_col)
+        return out, kept + new_links, (max_row, max_col)
 
     def _row_cells(self, ws: Any, number: int, content: bytes, edits: dict[int, list[Any]],
                    stale: dict[int, tuple[Edit, int]], links: dict[str, bytes],
@@ -351,7 +353,7 @@ class FastWriter:
                     new.writestr(name, data)
         return out.getvalue()
 
-    def _spliced(self, saved: bytes, title: str, rows: bytes, links: list[bytes],
+    def _spliced(self, saved: bytes, title: str, rows: list[bytes], links: list[bytes],
                  bounds: tuple[int, int]) -> bytes:
         archive = zipfile.ZipFile(BytesIO(saved))
         part = FastWriter(self.template, saved, self.label)._enquiries_part(title)
@@ -360,8 +362,9 @@ class FastWriter:
         if match is None:
             raise Unsupported("openpyxl wrote no sheetData")
         header = match.group(1) or b""
-        xml = xml[: match.start()] + b"<sheetData>" + header + rows + b"</sheetData>" + \
-            xml[match.end():]
+        xml = b"".join((xml[: match.start()], b"<sheetData>", header, *rows, b"</sheetData>",
+                        xml[match.end():]))
+        rows.clear()
         rels_part = str(PurePosixPath(part).parent / "_rels" / (PurePosixPath(part).name + ".rels"))
         rels = archive.read(rels_part) if rels_part in archive.namelist() else (
             b'<Relationships xmlns="' + _PKG.encode() + b'"></Relationships>')
@@ -435,6 +438,39 @@ def _name(tag: str) -> str:
     if tag.startswith("{"):
         raise Unsupported(f"a namespaced name {tag}")
     return tag
+
+
+class _Pending:
+    """The cells still to write, by row: the computed columns' made only when their row comes.
+
+    Making a closure for each of 50,000 computed cells up front cost more memory
+    than the rest of the write.
+    """
+
+    def __init__(self, sparse: dict[int, dict[int, list[tuple[int, str, Edit]]]],
+                 columns: list[tuple[int, WriteColumn]], stale: dict[int, tuple[Edit, int]],
+                 template: Template, label: str) -> None:
+        self.sparse = sparse
+        self.columns = columns
+        self.stale = stale
+        self.template = template
+        self.label = label
+        longest = max((len(op.cells) for _, op in columns), default=0)
+        self.rows = set(sparse) | set(range(2, 2 + longest))
+
+    def pop(self, row: int) -> dict[int, list[tuple[str, Edit]]]:
+        """The edits of ``row`` by column, in the plan's order; none once taken."""
+        if row not in self.rows:
+            return {}
+        self.rows.discard(row)
+        found = {col: list(kinds) for col, kinds in self.sparse.pop(row, {}).items()}
+        for index, op in self.columns:
+            if 2 <= row < 2 + len(op.cells):
+                where = f"{self.label}, Enquiries!{get_column_letter(op.col)}{row}"
+                found.setdefault(op.col, []).append(
+                    (index, "cell", _cell_edit(op.cells[row - 2], self.template, where, op.style)))
+        return {col: [(kind, edit) for _, kind, edit in sorted(kinds, key=lambda k: k[0])]
+                for col, kinds in found.items()}
 
 
 def _link_xml(attrs: dict[str, str]) -> bytes:
