@@ -23,6 +23,12 @@ The modules: :mod:`.files` (locks, stable reads, atomic saves, backups),
 :mod:`.render` (styles, cells, owned tabs, a new tracker) and :mod:`.execute`
 (a :class:`~sheetcrm.planner.Plan` carried out on a workbook).  Where a
 write lands is decided by :func:`sheetcrm.planner.plan_write`, not here.
+
+A refresh, ``add`` or ``import`` normally takes the fast path: the read with
+python-calamine (:mod:`.fastread`) and the write by :mod:`.fastwrite`, which
+loads only a stub of the workbook and streams the Enquiries rows.  Whatever
+that path does not handle falls back to the openpyxl path before anything is
+saved; :meth:`ExcelBackend.details` says which path wrote.
 """
 
 from __future__ import annotations
