@@ -12,7 +12,7 @@ import datetime as dt
 import functools
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -536,7 +536,7 @@ def refresh(app: App, target: str | None, now: dt.datetime | None, as_json: bool
     if not as_json:
         _progress(f"Refreshing {backend.label}...")
     evaluation = tracker.refresh(backend, now=now)
-    _print_refresh(backend.label, evaluation, as_json)
+    _print_refresh(backend.label, evaluation, as_json, backend.details())
 
 
 @cli.command(epilog=FLEET_EPILOG)
@@ -561,6 +561,8 @@ def report(app: App, target: str | None, month: str | None, now: dt.datetime | N
     assert target is not None
     backend = app.open(target)
     figures = tracker.report_figures(backend, month=month, now=now)
+    if backend.notice:
+        _progress(backend.notice)
     click.echo(exporters.get("json" if as_json else "text").report(
         backend.label, figures.months, figures.figures))
 
@@ -821,8 +823,9 @@ def _progress(message: str) -> None:
     click.echo(message, err=True)
 
 
-def _print_refresh(label: str, evaluation: Evaluation, as_json: bool) -> None:
-    click.echo(exporters.get("json" if as_json else "text").refresh(label, evaluation))
+def _print_refresh(label: str, evaluation: Evaluation, as_json: bool,
+                   details: Mapping[str, str] | None = None) -> None:
+    click.echo(exporters.get("json" if as_json else "text").refresh(label, evaluation, details))
 
 
 def main() -> None:

@@ -603,7 +603,7 @@ def report_figures(backend: Backend, *, month: str | None = None,
     """
     if month is not None and not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month):
         raise InputError(f"--month {month!r} is not a month: use the form 2026-10")
-    evaluation = evaluate(backend.read(), now=now, label=backend.label, build_tabs=False)
+    evaluation = evaluate(backend.read_saved(), now=now, label=backend.label, build_tabs=False)
     months = evaluation.months
     if month is not None:
         months = [m for m in months if m.month == month]

@@ -693,6 +693,58 @@ def test_another_sheetcrm_holding_the_lock_makes_us_busy(tracker: Path) -> None:
     assert tracker.read_bytes() == before
 
 
+def test_no_lock_file_is_left_beside_the_tracker(tracker: Path) -> None:
+    backend = ExcelBackend(tracker)
+    with backend.lock():
+        with backend.lock():  # re-entrant: the inner release keeps it
+            backend.read()
+        assert (tracker.parent / ".tracker.xlsx.sheetcrm.lock").exists()
+        backend.apply(changes_for(0, meta={"next_id": "2"}))
+    assert sorted(p.name for p in tracker.parent.iterdir()) == ["sheetcrm-backups",
+                                                                "tracker.xlsx"]
+
+
+def test_a_waiter_locks_the_new_file_after_the_holder_removed_the_old_one(
+        tracker: Path) -> None:
+    # A holds the lock; B waits on the same file; A lets go (removing the file); B must then
+    # hold the lock on the file now at the path, so that C, arriving last, is told it is busy.
+    import threading
+
+    a, b = ExcelBackend(tracker), ExcelBackend(tracker, lock_timeout=5)
+    c = ExcelBackend(tracker, lock_timeout=0.2)
+    b_has_it, b_may_go = threading.Event(), threading.Event()
+
+    def waiter() -> None:
+        with b.lock():
+            b_has_it.set()
+            b_may_go.wait(5)
+
+    with a.lock():
+        thread = threading.Thread(target=waiter)
+        thread.start()
+        assert not b_has_it.wait(0.3)  # B waits while A holds it
+    assert b_has_it.wait(5)
+    with pytest.raises(TrackerBusy, match="Another sheetcrm command"):
+        with c.lock():
+            pass
+    b_may_go.set()
+    thread.join(5)
+    with c.lock():  # free again once B is done
+        pass
+    assert not (tracker.parent / ".tracker.xlsx.sheetcrm.lock").exists()
+
+
+def test_read_saved_reads_a_tracker_open_elsewhere_and_says_so(tracker: Path) -> None:
+    backend = ExcelBackend(tracker)
+    assert backend.read_saved().tabs["sheetcrm"][0] == ["next_id", "1"]
+    assert backend.notice is None
+    (tracker.parent / "~$tracker.xlsx").write_text("owner")
+    assert backend.read_saved().tabs["sheetcrm"][0] == ["next_id", "1"]
+    assert backend.notice is not None and "last saved copy" in backend.notice
+    with pytest.raises(TrackerBusy):
+        backend.read()  # a read that may lead to a write still refuses
+
+
 def test_the_engine_can_hold_the_lock_across_read_and_apply(tracker: Path) -> None:
     backend = ExcelBackend(tracker)
     with backend.lock():
@@ -936,3 +988,53 @@ def test_appended_values_read_back_unchanged(rows: list[dict[str, Any]]) -> None
             want = {h: (None if v == "" else pytest.approx(v, rel=1e-15)
                         if isinstance(v, float) else v) for h, v in row.items()}
             assert got == want
+
+
+# ---------------------------------------------------------------- growing the formatted range
+
+
+def formatted_ends(path: Path) -> set[int]:
+    """The last row of every dropdown and conditional format range on Enquiries."""
+    ws = openpyxl.load_workbook(path)["Enquiries"]
+    ends = {r.max_row for dv in ws.data_validations.dataValidation for r in dv.sqref.ranges}
+    ends |= {r.max_row for cf in ws.conditional_formatting for r in cf.sqref.ranges}
+    return ends
+
+
+def test_dropdowns_and_colours_grow_with_the_tracker(tmp_path: Path, template: Template) -> None:
+    import dataclasses
+
+    small = dataclasses.replace(template, rows=10)  # as if 5,000 were 10
+    path = tmp_path / "tracker.xlsx"
+    backend = ExcelBackend(path, template=small)
+    backend.create(small, contents(small))
+    assert formatted_ends(path) == {10}
+    backend.append([{"Name": f"N{i}", "Source": "WhatsApp"} for i in range(12)])
+    # Last enquiry on row 13; at least 10 // 5 = 2 rows of room wanted (row 15), so the
+    # range grows a whole step of 10, to row 20.
+    assert formatted_ends(path) == {20}
+    backend.append([{"Name": "One more", "Source": "WhatsApp"}])
+    assert formatted_ends(path) == {20}  # row 14 + 2 still fits
+    ws = openpyxl.load_workbook(path)["Enquiries"]
+    sources = [dv for dv in ws.data_validations.dataValidation if dv.type == "list"]
+    assert any(str(dv.sqref) == f"{letter(small, 'Source')}2:{letter(small, 'Source')}20"
+               for dv in sources)
+
+
+def test_an_owner_range_elsewhere_is_left_alone(tmp_path: Path, template: Template) -> None:
+    import dataclasses
+
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    small = dataclasses.replace(template, rows=10)
+    path = tmp_path / "tracker.xlsx"
+    ExcelBackend(path, template=small).create(small, contents(small))
+    wb = openpyxl.load_workbook(path)
+    owner = DataValidation(type="whole", operator="between", formula1="0", formula2="9")
+    owner.add("Q3:Q7")
+    wb["Enquiries"].add_data_validation(owner)
+    wb.save(path)
+    ExcelBackend(path, template=small).append(
+        [{"Name": f"N{i}", "Source": "WhatsApp"} for i in range(12)])
+    ws = openpyxl.load_workbook(path)["Enquiries"]
+    assert "Q3:Q7" in {str(dv.sqref) for dv in ws.data_validations.dataValidation}

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from tests.helpers.cli import assert_one_line_error, digest, run
 from tests.helpers.trackers import cli_tracker
 
@@ -76,3 +78,26 @@ def test_report_json_lists_the_enquiries_to_win_back(tmp_path: Path) -> None:
     # Ann (due 05/10 13:00) and Ben (06/10 13:00) are still pending, overdue by far more
     # than the last follow-up day (7); Cat's reply has been due since 03/11 13:00 only.
     assert json.loads(result.stdout)["win_back"] == ["E0001", "E0002"]
+
+
+@pytest.mark.parametrize("lock_name", ["~$tracker.xlsx", ".~lock.tracker.xlsx#"])
+def test_report_reads_a_tracker_open_in_excel_and_says_the_figures_are_from_the_saved_copy(
+        tmp_path: Path, lock_name: str) -> None:
+    path = tracker(tmp_path)
+    (tmp_path / lock_name).write_text("owner")
+    before = digest(path)
+    result = run("report", str(path), "--month", "2026-10", "--json",
+                 "--now", "2026-11-04T10:00")
+    assert result.exit_code == 0, result.output
+    # Ann and Ben were received in October 2026.
+    assert json.loads(result.stdout)["months"][0]["total"]["enquiries"] == 2
+    assert "open in Excel or LibreOffice" in result.stderr
+    assert "last saved copy" in result.stderr
+    assert digest(path) == before
+    assert (tmp_path / lock_name).read_text() == "owner"  # the owner's lock is theirs
+
+
+def test_report_of_a_closed_tracker_says_nothing_about_saved_copies(tmp_path: Path) -> None:
+    result = run("report", str(tracker(tmp_path)), "--now", "2026-11-04T10:00")
+    assert result.exit_code == 0, result.output
+    assert "saved copy" not in result.output

@@ -568,7 +568,7 @@ def test_without_the_tab_list_owned_tabs_are_always_replaced() -> None:
     assert p.tabs == [ReplaceTab("Today", today)] and p.meta == []
 
 
-# --------------------------------------------------------------------------- links a read cannot see
+# ------------------------------------------------------------------ links a read cannot see
 
 
 def _wa(text: str, message: str) -> Cell:

@@ -102,6 +102,15 @@ def assert_failed_and_untouched(result: Result, path: Path, before: dict[str, by
     assert not temp_files(path.parent)
 
 
+def test_these_faults_meet_the_fast_path(tracker_file: Path) -> None:
+    # Every fault below is met by the CLI's default path; this proves that path is the fast
+    # one for this tracker (a change making it fall back would otherwise go unnoticed).
+    result = run("refresh", str(tracker_file), "--now", NOW, "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["excel_path"] == "fast"
+    assert not (tracker_file.parent / ".tracker.xlsx.sheetcrm.lock").exists()
+
+
 # --------------------------------------------------------------------------- open elsewhere
 
 
@@ -416,6 +425,10 @@ def test_a_refresh_killed_at_any_moment_leaves_the_old_or_the_new_tracker(
     duration = time.monotonic() - began
     assert proc.returncode == 0
     assert saving is not None, "never saw the temporary file of the save"
+    probe = ExcelBackend(work / "probe.xlsx")
+    shutil.copy(original, probe.path)
+    tracker.refresh(probe, now=dt.datetime(2026, 11, 3, 10))
+    assert probe.last_write_path == "fast"  # the kills below meet the fast path
 
     # Half the kills anywhere in the run, half inside the save itself.
     rng = random.Random(2026)

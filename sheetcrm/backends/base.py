@@ -68,6 +68,23 @@ class Backend(Protocol):
         """
         ...
 
+    def read_saved(self) -> Snapshot:
+        """Read as :meth:`read` does, for a command that writes nothing.
+
+        Such a read may use the last saved copy of a tracker open elsewhere; it
+        says so in :attr:`notice`.
+        """
+        ...
+
+    @property
+    def notice(self) -> str | None:
+        """A line for the user about the last read (e.g. "from the last saved copy"), or None."""
+        ...
+
+    def details(self) -> dict[str, str]:
+        """How the last write was made, for ``--json`` (Excel: ``excel_path``)."""
+        ...
+
     def apply(self, changes: Changes) -> list[int]:
         """Plan ``changes`` against the tracker as it is now, and write it all or nothing.
 
@@ -87,6 +104,22 @@ class BackendBase:
 
     def apply(self, changes: Changes) -> list[int]:  # pragma: no cover - always overridden
         raise NotImplementedError
+
+    def read(self, *, everything: bool = False) -> Snapshot:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def read_saved(self) -> Snapshot:
+        """Read for a command that writes nothing: by default exactly :meth:`read`."""
+        return self.read()
+
+    @property
+    def notice(self) -> str | None:
+        """Nothing to say about the last read, unless a backend overrides this."""
+        return None
+
+    def details(self) -> dict[str, str]:
+        """Nothing to say about how the last write was made."""
+        return {}
 
     def append(self, rows: Sequence[Mapping[str, CellValue]]) -> list[int]:
         """Append enquiries below the last typed row, all or nothing; returns their rows."""

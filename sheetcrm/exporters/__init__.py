@@ -26,7 +26,8 @@ from . import json, text
 class Exporter:
     """The functions one format provides."""
 
-    refresh: Callable[[str, Evaluation], str]
+    #: ``refresh(label, evaluation, details)``; details say how the backend wrote, or None.
+    refresh: Callable[[str, Evaluation, Mapping[str, str] | None], str]
     report: ReportFunction
     #: ``refresh --all`` / ``report --all``: (action, outcomes) -> the closing table.
     fleet: Callable[[str, Sequence[TrackerOutcome]], str]

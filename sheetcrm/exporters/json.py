@@ -11,9 +11,12 @@ from ..results import Evaluation
 from ..summary import MonthFigures
 
 
-def refresh(label: str, e: Evaluation) -> str:
-    """Every enquiry's computed values and every month's figures."""
-    return json.dumps(e.as_dict(), indent=2)
+def refresh(label: str, e: Evaluation, details: Mapping[str, str] | None = None) -> str:
+    """Every enquiry's computed values and every month's figures (and how it was written)."""
+    out = e.as_dict()
+    if details:
+        out.update(details)
+    return json.dumps(out, indent=2)
 
 
 def report(label: str, months: Sequence[MonthFigures],

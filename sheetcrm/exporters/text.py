@@ -21,7 +21,7 @@ def percent(value: float | None) -> str:
     return "-" if value is None else f"{value:.0%}"
 
 
-def refresh(label: str, e: Evaluation) -> str:
+def refresh(label: str, e: Evaluation, details: Mapping[str, str] | None = None) -> str:
     """A refresh's outcome in a few lines."""
     lines = [
         f"Refreshed {label} as at {e.now:%d/%m/%Y %H:%M} ({e.settings.timezone}).",

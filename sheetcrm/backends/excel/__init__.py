@@ -23,6 +23,12 @@ The modules: :mod:`.files` (locks, stable reads, atomic saves, backups),
 :mod:`.render` (styles, cells, owned tabs, a new tracker) and :mod:`.execute`
 (a :class:`~sheetcrm.planner.Plan` carried out on a workbook).  Where a
 write lands is decided by :func:`sheetcrm.planner.plan_write`, not here.
+
+A refresh, ``add`` or ``import`` normally takes the fast path: the read with
+python-calamine (:mod:`.fastread`) and the write by :mod:`.fastwrite`, which
+loads only a stub of the workbook and streams the Enquiries rows.  Whatever
+that path does not handle falls back to the openpyxl path before anything is
+saved; :meth:`ExcelBackend.details` says which path wrote.
 """
 
 from __future__ import annotations
@@ -30,17 +36,19 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
-from ...errors import ConcurrentEdit, InputError, NotATracker, WriteFailed
+from ...errors import ConcurrentEdit, InputError, NotATracker, SheetCRMError, WriteFailed
 from ...model import Changes, Grid, Snapshot, TabContent
 from ...planner import plan_write
 from ...template import Template, load_template
 from ..base import BackendBase
 from .execute import Executor
+from .fastread import read_book, read_grids
+from .fastwrite import FastWriter
 from .files import BACKUP_DIR, KEEP_BACKUPS, Stamp, TrackerFile
 from .render import Renderer
-from .workbook import find_sheet, grid, open_workbook
+from .workbook import check_package, find_sheet, grid, open_workbook
 
 __all__ = ["BACKUP_DIR", "KEEP_BACKUPS", "ExcelBackend"]
 
@@ -62,6 +70,16 @@ class ExcelBackend(BackendBase):
         self._stamp: Stamp | None = None
         #: The grids the last read made of that workbook, so apply need not make them again.
         self._read_grids: dict[str, Grid] = {}
+        self._notice: str | None = None
+        #: Whether :meth:`read_saved` may read with python-calamine (tests turn it off).
+        self.fast_read = True
+        #: Which reader the last :meth:`read_saved` used: "fast" or "openpyxl".
+        self.last_read_path: str | None = None
+        #: Whether refresh, add and import may use the fast read and write (:mod:`.fastwrite`).
+        self.fast_write = True
+        #: Which writer the last :meth:`apply` used: "fast" or "openpyxl".
+        self.last_write_path: str | None = None
+        self._fast: tuple[bytes, Stamp, dict[str, Grid]] | None = None
 
     # ------------------------------------------------------------ identity
 
@@ -128,6 +146,10 @@ class ExcelBackend(BackendBase):
 
     def read(self, *, everything: bool = False) -> Snapshot:
         """Read the Enquiries, Settings, Lists and meta tabs (or every tab) in one pass."""
+        if not everything and self.fast_write:
+            fast = self._fast_read()
+            if fast is not None:
+                return fast
         wb = self._load()
         tabs: dict[str, Grid] = {}
         if everything:
@@ -146,11 +168,62 @@ class ExcelBackend(BackendBase):
         order = tuple(tabs) if everything else tuple(wb.sheetnames)
         return Snapshot(tabs=tabs, tab_names=order)
 
+    def read_saved(self) -> Snapshot:
+        """Read the tabs a report needs, fast, from the file as last saved.
+
+        Unlike :meth:`read`, a tracker the owner has open is read too (reading
+        cannot harm it); :attr:`notice` then says the figures are from the last
+        saved copy.  python-calamine reads the values when it reads them exactly
+        as openpyxl would (:mod:`.fastread`); otherwise openpyxl does.
+        """
+        self._notice = None
+        self._file.check_suffix()
+        open_by = self._file.owner_lock()
+        data, _stamp = self._file.read()
+        kinds = ("enquiries", "settings", "lists", "meta")
+        names = [self.template.tab(kind).name for kind in kinds]
+        grids = read_grids(data, names) if self.fast_read else None
+        if grids is not None:
+            self.last_read_path = "fast"
+        else:
+            self.last_read_path = "openpyxl"
+            wb = open_workbook(data, self.label)
+            grids = {}
+            for name in names:
+                ws = find_sheet(wb, name)
+                if ws is not None:
+                    grids[name] = grid(ws)
+        if self.template.enquiries.name not in grids:
+            raise NotATracker(
+                f"{self.label} is not a sheetcrm tracker: it has no "
+                f"'{self.template.enquiries.name}' tab"
+            )
+        if open_by is not None:
+            self._notice = (
+                f"{self.label} is open in Excel or LibreOffice ({open_by}): these figures are "
+                "from its last saved copy, without any changes not yet saved"
+            )
+        return Snapshot(tabs=grids, tab_names=tuple(grids))
+
+    def details(self) -> dict[str, str]:
+        """Which writer the last write used: ``{"excel_path": "fast" | "openpyxl"}``."""
+        return {"excel_path": self.last_write_path} if self.last_write_path else {}
+
+    @property
+    def notice(self) -> str | None:
+        """Set when the last :meth:`read_saved` read a tracker that is open elsewhere."""
+        return self._notice
+
     def apply(self, changes: Changes) -> list[int]:
         """Plan ``changes`` against the file as it is now and save them in one atomic write."""
         self._file.check_owner_locks()
         with self.session():
+            if self._fast is not None:
+                appended = self._apply_fast(changes)
+                if appended is not None:
+                    return appended
             wb = self._current_workbook()
+            self.last_write_path = "openpyxl"
             try:
                 plan = plan_write(changes, self._grids(wb, changes), self.template, self.label)
                 Executor(self.template, wb, self.label).run(plan)
@@ -179,7 +252,68 @@ class ExcelBackend(BackendBase):
                 out[name] = grid(ws)
         return out
 
+    def _fast_read(self) -> Snapshot | None:
+        """The read for a refresh, add or import with python-calamine, if it reads exactly."""
+        self._file.check_suffix()
+        self._file.check_owner_locks()
+        data, stamp = self._file.read()
+        archive, names = check_package(data, self.label)
+        if any(b"<extLst" in archive.read(name) for name in names
+               if name.startswith("xl/worksheets/") and name.endswith(".xml")):
+            return None  # only openpyxl's load says whether it keeps these extensions
+        kinds = ("enquiries", "settings", "lists", "meta")
+        book = read_book(data, [self.template.tab(kind).name for kind in kinds])
+        if book is None or self.template.enquiries.name not in book[1]:
+            return None
+        titles, tabs = book
+        self._forget()
+        self._fast = (data, stamp, tabs)
+        self._stamp = stamp
+        return Snapshot(tabs=tabs, tab_names=tuple(titles))
+
+    def _apply_fast(self, changes: Changes) -> list[int] | None:
+        """Write through :class:`.fastwrite.FastWriter`; None when the openpyxl path must."""
+        assert self._fast is not None
+        data, stamp, tabs = self._fast
+        if self._file.stamp() != stamp:
+            self._forget()
+            raise ConcurrentEdit(
+                f"{self.label} changed on disk since it was read: read it again and retry"
+            )
+        names = [self.template.enquiries.name, self.template.tab("meta").name]
+        if changes.log is not None:
+            self._fallback(data, stamp)
+            return None
+        grids = {name: tabs[name] for name in names if name in tabs}
+        plan = plan_write(changes, grids, self.template, self.label)
+        if plan.empty:
+            return plan.appended
+        try:
+            new = FastWriter(self.template, data, self.label).write(plan)
+        except SheetCRMError:
+            self._forget()
+            raise
+        except Exception:  # noqa: BLE001 - any shape the fast path did not expect
+            self._fallback(data, stamp)
+            return None
+        try:
+            self._file.save(lambda fh: _write_all(fh, new), stamp)
+        except BaseException:
+            self._forget()
+            raise
+        self.last_write_path = "fast"
+        self._forget()
+        self._stamp = self._file.stamp()
+        return plan.appended
+
+    def _fallback(self, data: bytes, stamp: Stamp) -> None:
+        """Load the bytes already read with openpyxl, for the openpyxl path."""
+        self._forget()
+        wb = open_workbook(data, self.label)
+        self._wb, self._stamp = wb, stamp
+
     def _forget(self) -> None:
+        self._fast = None
         self._wb = None
         self._stamp = None
         self._read_grids = {}
@@ -208,3 +342,7 @@ class ExcelBackend(BackendBase):
         self._wb = wb
         self._stamp = stamp
         return wb
+
+
+def _write_all(fh: BinaryIO, data: bytes) -> None:
+    fh.write(data)

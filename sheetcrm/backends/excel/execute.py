@@ -27,6 +27,7 @@ from ...planner import (
     WriteValue,
 )
 from ...template import Template, column_letter
+from .ranges import grow_ranges
 from .render import column_format, note, set_value, style_target, write_cell, write_tab
 from .workbook import find_sheet
 
@@ -38,6 +39,7 @@ class Executor:
         self.template = template
         self.wb = wb
         self.label = label
+        self._filled: dict[int, list[int]] | None = None
 
     def run(self, plan: Plan) -> None:
         """Every operation of ``plan``: Enquiries first, then owned tabs, meta and the log."""
@@ -49,6 +51,7 @@ class Executor:
                 )
             for op in plan.enquiry_ops:
                 self.enquiries(ws, op)
+            grow_ranges(ws, last_row(plan), self.template.rows)
         for tab in plan.tabs:
             self.replace_tab(tab)
         if plan.meta:
@@ -69,6 +72,8 @@ class Executor:
 
     def enquiries(self, ws: Any, op: EnquiriesOp) -> None:
         """One operation on the Enquiries tab."""
+        if not isinstance(op, WriteColumn):
+            self._filled = None  # other operations may fill cells anywhere: walk again
         if isinstance(op, AddHeader):
             self.add_header(ws, op)
         elif isinstance(op, WriteColumn):
@@ -108,11 +113,25 @@ class Executor:
         # Excel keeps links on cells without a value, and owners' files can hold values
         # below the last row read; every such cell of the column is cleared, not just
         # those up to ``clear_to``.
-        stale = [r for (r, c), x in ws._cells.items()
-                 if c == op.col and r >= op.clear_from and (x.value is not None or x.hyperlink)]
+        stale = [r for r in self._filled_rows(ws).get(op.col, ()) if r >= op.clear_from
+                 and ((x := ws._cells[(r, op.col)]).value is not None or x.hyperlink)]
         for row in stale:
             write_cell(ws.cell(row=row, column=op.col), Cell(None), self.template,
                        f"{self.label}, Enquiries!{letter}{row}", op.style)
+
+    def _filled_rows(self, ws: Any) -> dict[int, list[int]]:
+        """Rows of each column holding a cell, from one walk over the sheet per plan.
+
+        Only cells are added after the walk (never removed), and the computed
+        columns write above the rows they clear, so the walk stays a superset.
+        """
+        if self._filled is None:
+            filled: dict[int, list[int]] = {}
+            for (r, c), x in ws._cells.items():
+                if x.value is not None or x.hyperlink:
+                    filled.setdefault(c, []).append(r)
+            self._filled = filled
+        return self._filled
 
     def insert_rows(self, ws: Any, op: InsertRows) -> None:
         """New enquiries' values in their column's template style; tables grow to hold them."""
@@ -186,6 +205,11 @@ class Executor:
 
     def _in_template(self, name: str) -> bool:
         return name.casefold() in (t.name.casefold() for t in self.template.tabs)
+
+
+def last_row(plan: Plan) -> int:
+    """The last Enquiries row once ``plan`` is carried out (the header is row 1)."""
+    return max([len(plan.planned), 1, *plan.appended])
 
 
 def _own_dimension(ws: Any, col: int) -> Any:

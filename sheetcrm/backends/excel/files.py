@@ -15,11 +15,17 @@ import re
 import shutil
 import stat
 import tempfile
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
 import filelock
+
+try:
+    import fcntl as _fcntl
+except ImportError:  # pragma: no cover - Windows
+    _fcntl = None  # type: ignore[assignment]
 
 from ...errors import (
     BackendError,
@@ -46,9 +52,7 @@ class TrackerFile:
         self.label = str(path)
         self._lock_timeout = lock_timeout
         self._keep_backups = keep_backups
-        self._filelock = filelock.FileLock(
-            str(path.parent / f".{path.name}.sheetcrm.lock"), timeout=lock_timeout
-        )
+        self._filelock = OwnLock(path.parent / f".{path.name}.sheetcrm.lock")
 
     # ------------------------------------------------------------ locks and checks
 
@@ -56,7 +60,7 @@ class TrackerFile:
     def lock(self) -> Iterator[None]:
         """Hold sheetcrm's own lock on this tracker (re-entrant) for a read-then-write."""
         try:
-            self._filelock.acquire(timeout=self._lock_timeout)
+            self._filelock.acquire(self._lock_timeout)
         except filelock.Timeout:
             raise TrackerBusy(
                 f"Another sheetcrm command is working on {self.label}: wait for it to finish "
@@ -94,14 +98,21 @@ class TrackerFile:
             )
         raise NotATracker(f"{self.label} is not an Excel workbook: its name must end in .xlsx")
 
-    def check_owner_locks(self) -> None:
-        """Refuse while Excel or LibreOffice has the file open (their lock file exists)."""
+    def owner_lock(self) -> str | None:
+        """The name of Excel's or LibreOffice's lock file beside the tracker, if there is one."""
         for name in (f"~${self.path.name}", f".~lock.{self.path.name}#"):
             if (self.path.parent / name).exists():
-                raise TrackerBusy(
-                    f"{self.label} is open in Excel or LibreOffice (lock file {name}): close it "
-                    "and run the command again; if it is not open, delete that lock file"
-                )
+                return name
+        return None
+
+    def check_owner_locks(self) -> None:
+        """Refuse while Excel or LibreOffice has the file open (their lock file exists)."""
+        name = self.owner_lock()
+        if name is not None:
+            raise TrackerBusy(
+                f"{self.label} is open in Excel or LibreOffice (lock file {name}): close it "
+                "and run the command again; if it is not open, delete that lock file"
+            )
 
     def stamp(self) -> Stamp:
         """The file's current stamp; a missing file is :class:`TrackerNotFound`."""
@@ -244,6 +255,75 @@ class TrackerFile:
         ours = sorted(p for p in folder.iterdir() if pattern.fullmatch(p.name))
         for old in ours[: max(0, len(ours) - self._keep_backups)]:
             old.unlink()
+
+
+class OwnLock:
+    """sheetcrm's own lock file, re-entrant, removed again when the last holder lets go.
+
+    The file is locked with ``flock`` (as :mod:`filelock` does, so either can wait for
+    the other).  Removing it on release is safe because a waiter that then gets the
+    lock checks that the file it locked is still the one at the path, and starts
+    again if the holder removed it meanwhile.  Where ``flock`` does not exist
+    (Windows), :mod:`filelock` is used, which removes its file itself.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._fd: int | None = None
+        self._count = 0
+        self._fallback = None if _fcntl is not None else filelock.FileLock(str(path))
+
+    def acquire(self, timeout: float) -> None:
+        """Take the lock, waiting up to ``timeout`` seconds (:class:`filelock.Timeout`)."""
+        if self._fallback is not None:
+            self._fallback.acquire(timeout=timeout)
+            return
+        if self._count:
+            self._count += 1
+            return
+        assert _fcntl is not None
+        deadline = time.monotonic() + timeout
+        while True:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            try:
+                _fcntl.flock(fd, _fcntl.LOCK_EX | _fcntl.LOCK_NB)
+            except OSError:
+                os.close(fd)
+                if time.monotonic() >= deadline:
+                    raise filelock.Timeout(str(self.path)) from None
+                time.sleep(0.05)
+                continue
+            if self._still_there(fd):
+                self._fd, self._count = fd, 1
+                return
+            os.close(fd)  # the holder removed it as we waited: lock the new one
+
+    def _still_there(self, fd: int) -> bool:
+        try:
+            st = os.stat(self.path)
+        except OSError:
+            return False
+        mine = os.fstat(fd)
+        return (st.st_ino, st.st_dev) == (mine.st_ino, mine.st_dev)
+
+    def release(self) -> None:
+        """Let go once; the last release removes the file, then unlocks it."""
+        if self._fallback is not None:
+            self._fallback.release()
+            return
+        if self._count == 0:
+            return
+        self._count -= 1
+        if self._count or self._fd is None:
+            return
+        fd, self._fd = self._fd, None
+        assert _fcntl is not None
+        try:
+            with contextlib.suppress(OSError):
+                os.unlink(self.path)  # while still locked, so no one can have it yet
+        finally:
+            _fcntl.flock(fd, _fcntl.LOCK_UN)
+            os.close(fd)
 
 
 def reason(exc: OSError) -> str:

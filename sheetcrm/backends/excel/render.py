@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+import weakref
 from collections.abc import Mapping
 from typing import Any
 
@@ -22,6 +23,8 @@ from openpyxl.comments import Comment
 from openpyxl.formatting.formatting import ConditionalFormattingList
 from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles.cell_style import StyleArray
+from openpyxl.styles.numbers import BUILTIN_FORMATS_MAX_SIZE, BUILTIN_FORMATS_REVERSE
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 
@@ -29,12 +32,16 @@ from ...errors import SheetCRMError
 from ...model import Cell, CellValue, Chart, Formula, TabContent
 from ...planner import MAX_CELL_TEXT, MAX_NUMBER
 from ...template import Column, Style, Template, column_letter
+from .ranges import grow_ranges
 
 # ---------------------------------------------------------------- writing cells
 
 
 def _argb(colour: str) -> str:
     return "FF" + colour.lstrip("#").upper()
+
+
+_GENERAL = BUILTIN_FORMATS_REVERSE["General"]
 
 
 def _font(style: Style | None) -> Font:
@@ -57,15 +64,44 @@ def _alignment(style: Style | None) -> Alignment:
     return Alignment(wrap_text=True, vertical="top")
 
 
+#: Per workbook, the font, fill, alignment and number format ids of each named style.
+_STYLE_IDS: weakref.WeakKeyDictionary[Any, dict[Style | None, tuple[int, int, int, int | None]]]
+_STYLE_IDS = weakref.WeakKeyDictionary()
+
+
+def _style_ids(wb: Any, style: Style | None) -> tuple[int, int, int, int | None]:
+    """The ids ``style`` has in ``wb``'s style lists, added once per workbook.
+
+    Building and hashing a Font, Fill and Alignment for every cell took a third
+    of a refresh; the lists only grow, so an id stays right for the workbook's life.
+    """
+    known = _STYLE_IDS.setdefault(wb, {})
+    ids = known.get(style)
+    if ids is None:
+        fmt: int | None = None
+        if style is not None and style.number_format:
+            fmt = BUILTIN_FORMATS_REVERSE.get(style.number_format)
+            if fmt is None:
+                fmt = wb._number_formats.add(style.number_format) + BUILTIN_FORMATS_MAX_SIZE
+        ids = (wb._fonts.add(_font(style)), wb._fills.add(_fill(style)),
+               wb._alignments.add(_alignment(style)), fmt)
+        known[style] = ids
+    return ids
+
+
 def style_target(target: Any, style: Style | None, keep_date_format: bool = False) -> None:
     """Give a cell or a whole column exactly this style (or the default for ``None``)."""
-    target.font = _font(style)
-    target.fill = _fill(style)
-    target.alignment = _alignment(style)
-    if style is not None and style.number_format:
-        target.number_format = style.number_format
+    font, fill, alignment, fmt = _style_ids(target.parent.parent, style)
+    if not target._style:
+        target._style = StyleArray()
+    array = target._style
+    array.fontId = font
+    array.fillId = fill
+    array.alignmentId = alignment
+    if fmt is not None:
+        array.numFmtId = fmt
     elif not keep_date_format:
-        target.number_format = "General"
+        array.numFmtId = _GENERAL
 
 
 def _fits_excel(number: float) -> bool:
@@ -229,6 +265,9 @@ class Renderer:
             if tab.kind == "enquiries":
                 self.enquiries(wb, ws, contents)
                 self.enquiry_rows(ws, contents.get(tab.name))
+                given = contents.get(tab.name)
+                if given is not None:
+                    grow_ranges(ws, len(given.rows), self.template.rows)
             else:
                 write_tab(ws, contents.get(tab.name, TabContent(rows=[])), self.template,
                           f"{self.label}, tab '{tab.name}'")

@@ -1,0 +1,272 @@
+"""The fast write is kept only while its file reads exactly as the openpyxl path's file.
+
+Each test makes one tracker, copies it, runs the same command on both copies,
+one with the fast path (the default) and one with it turned off, and compares
+what openpyxl (and, in the LibreOffice test, headless LibreOffice) reads from
+the two results: every cell's value, number format, font, fill, alignment and
+link on every tab, the dropdowns, conditional formats, charts, frozen panes,
+column widths, tab order and visibility.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+from copy import copy
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from openpyxl.worksheet.table import Table
+
+from sheetcrm import tracker
+from sheetcrm.backends.excel import ExcelBackend
+from tests.helpers.cli import run
+from tests.helpers.trackers import cli_tracker
+
+NOW = dt.datetime(2026, 11, 23, 11, 0)
+PEOPLE = (("Ann", "05/10/2026 09:00", "WhatsApp", "0772 123456"),
+          ("Ben", "06/10/2026 09:00", "Facebook", "+256 701 234567"),
+          ("Cat", "03/11/2026 09:00", "Walk-in", ""))
+
+
+def small(folder: Path) -> Path:
+    """Three enquiries added through the CLI, refreshed once by the openpyxl path."""
+    path = cli_tracker(folder, *(("--name", n, "--received", r, "--source", s, "--contact", c)
+                                 for n, r, s, c in PEOPLE))
+    backend = ExcelBackend(path)
+    backend.fast_write = False
+    tracker.refresh(backend, now=NOW)
+    return path
+
+
+def cell_view(cell: Any) -> tuple[Any, ...]:
+    """What a reader sees of one cell."""
+    link = cell.hyperlink.target or cell.hyperlink.location if cell.hyperlink else None
+    return (cell.value, cell.number_format, copy(cell.font), copy(cell.fill),
+            copy(cell.alignment), link)
+
+
+def workbook_view(path: Path) -> dict[str, Any]:
+    """Everything the comparison covers, as openpyxl reads it."""
+    wb = openpyxl.load_workbook(path)
+    out: dict[str, Any] = {"tabs": [(ws.title, ws.sheet_state) for ws in wb.worksheets],
+                           "names": sorted(wb.defined_names)}
+    blank = cell_view(openpyxl.Workbook().active["A1"])
+    for ws in wb.worksheets:
+        cells = {(c.row, c.column): cell_view(c) for c in ws._cells.values()}
+        out[ws.title] = {
+            "cells": {k: v for k, v in cells.items() if v != blank},
+            "validations": [(str(d.sqref), d.type, d.formula1, d.formula2)
+                            for d in ws.data_validations.dataValidation],
+            "formats": [(str(cf.sqref), [(r.type, r.formula, r.priority) for r in cf.rules])
+                        for cf in ws.conditional_formatting],
+            "charts": [(type(c).__name__, c.anchor._from.col, c.anchor._from.row)
+                       for c in ws._charts],
+            "freeze": ws.freeze_panes,
+            "widths": {k: d.width for k, d in ws.column_dimensions.items()},
+            "notes": {c.coordinate: c.comment.text for c in ws._cells.values() if c.comment},
+        }
+    return out
+
+
+def both(source: Path, tmp_path: Path, command: Any) -> tuple[Path, Path, ExcelBackend]:
+    """``command(backend)`` on a copy by each path; returns (fast file, openpyxl file, fast)."""
+    fast, slow = tmp_path / "fast" / source.name, tmp_path / "slow" / source.name
+    for target in (fast, slow):
+        target.parent.mkdir(exist_ok=True)
+        shutil.copy(source, target)
+    fast_backend, slow_backend = ExcelBackend(fast), ExcelBackend(slow)
+    slow_backend.fast_write = False
+    command(fast_backend)
+    command(slow_backend)
+    assert slow_backend.last_write_path == "openpyxl"
+    return fast, slow, fast_backend
+
+
+def refresh(backend: ExcelBackend) -> None:
+    """A later refresh."""
+    tracker.refresh(backend, now=NOW)
+
+
+def assert_same(fast: Path, slow: Path) -> None:
+    """openpyxl reads both files alike."""
+    a, b = workbook_view(fast), workbook_view(slow)
+    assert a.keys() == b.keys()
+    for key in a:
+        assert a[key] == b[key], key
+
+
+# ---------------------------------------------------------------- the trackers of the suite
+
+
+def test_a_later_refresh(tmp_path: Path) -> None:
+    fast, slow, backend = both(small(tmp_path), tmp_path, refresh)
+    assert backend.last_write_path == "fast"
+    assert_same(fast, slow)
+    ws = openpyxl.load_workbook(fast)["Enquiries"]
+    # Ann's WhatsApp link is built from 0772 123456 in Uganda: +256 772 123456.
+    assert ws["N2"].hyperlink.target.startswith("https://wa.me/256772123456?text=")
+
+
+def test_the_demo(tmp_path: Path) -> None:
+    path = tmp_path / "demo.xlsx"
+    assert run("demo", str(path), "--now", "2026-11-02T10:00").exit_code == 0
+    fast, slow, backend = both(path, tmp_path, refresh)
+    assert backend.last_write_path == "fast"
+    assert_same(fast, slow)
+
+
+def test_add_and_import_append_rows_alike(tmp_path: Path) -> None:
+    def add(backend: ExcelBackend) -> None:
+        tracker.add_enquiry(backend, {"name": "Dora", "contact": "0772 999888",
+                                      "source": "Instagram",
+                                      "received": "20/11/2026 10:00"}, now=NOW)
+        tracker.refresh(backend, now=NOW)
+
+    fast, slow, backend = both(small(tmp_path), tmp_path, add)
+    assert backend.last_write_path == "fast"
+    assert_same(fast, slow)
+    assert openpyxl.load_workbook(fast)["Enquiries"]["B5"].value == "Dora"
+
+
+def test_owner_reordered_and_added_columns_and_tabs(tmp_path: Path) -> None:
+    path = small(tmp_path)
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Enquiries"]
+    ws.move_range("L1:L4", cols=6)   # SLA moved to column R
+    ws.move_range("I1:I4", cols=10)  # Notes moved to column S
+    ws["T1"], ws["T2"], ws["T3"] = "Stylist", "Mary", "Joan"
+    ws["T2"].hyperlink = "https://example.com/mary"
+    wb.create_sheet("Stylists", 1)["A1"] = "Mary"
+    wb.save(path)
+    fast, slow, backend = both(path, tmp_path, refresh)
+    assert backend.last_write_path == "fast"
+    assert_same(fast, slow)
+    ws = openpyxl.load_workbook(fast)["Enquiries"]
+    assert ws["T2"].hyperlink.target == "https://example.com/mary"  # the owner's link stays
+
+
+def test_messy_owner_values_and_stale_computed_cells(tmp_path: Path) -> None:
+    path = small(tmp_path)
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Enquiries"]
+    ws["A5"], ws["B5"], ws["C5"], ws["H5"] = "5/10/26 9am", "  Dora  ", 772123456, 45000.5
+    ws["I5"] = "line one\nline two & <more>"
+    ws["A6"], ws["B6"], ws["F6"] = dt.date(2026, 10, 7), "Eve", dt.time(9, 30)
+    ws["L9"] = "left over"       # a computed cell below the last enquiry is cleared
+    ws["N9"].hyperlink = "https://wa.me/256700000000"
+    wb.save(path)
+    fast, slow, backend = both(path, tmp_path, refresh)
+    assert backend.last_write_path == "fast"
+    assert_same(fast, slow)
+    ws = openpyxl.load_workbook(fast)["Enquiries"]
+    assert ws["L9"].value is None and ws["N9"].hyperlink is None
+
+
+_owner_values = st.one_of(
+    st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), max_size=20),
+    st.integers(-(10**9), 10**9),
+    st.floats(-1e6, 1e6, allow_nan=False),
+    st.datetimes(dt.datetime(2025, 1, 1), dt.datetime(2027, 1, 1)).map(
+        lambda d: d.replace(microsecond=0)),
+    st.none(),
+)
+
+
+@settings(max_examples=10, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(values=st.lists(_owner_values, min_size=1, max_size=10))
+def test_hypothesis_trackers(tmp_path: Path, values: list[Any]) -> None:
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(dir=tmp_path))
+    path = folder / "tracker.xlsx"
+    path.write_bytes(_small_bytes())
+    wb = openpyxl.load_workbook(path)
+    columns = (2, 3, 8, 9)  # Name, Contact, Value, Notes: no date format to overflow
+    for i, value in enumerate(values):
+        wb["Enquiries"].cell(row=2 + i // 4, column=columns[i % 4], value=value)
+    wb.save(path)
+    fast, slow, _ = both(path, folder, refresh)
+    assert_same(fast, slow)
+
+
+_SMALL: list[bytes] = []
+
+
+def _small_bytes() -> bytes:
+    import tempfile
+
+    if not _SMALL:
+        folder = Path(tempfile.mkdtemp())
+        _SMALL.append(small(folder).read_bytes())
+        shutil.rmtree(folder)
+    return _SMALL[0]
+
+
+# ---------------------------------------------------------------- what falls back
+
+
+def test_a_table_over_the_enquiries_falls_back_to_openpyxl(tmp_path: Path) -> None:
+    path = small(tmp_path)
+    wb = openpyxl.load_workbook(path)
+    wb["Enquiries"].add_table(Table(displayName="Enquiries", ref="A1:O4"))
+    wb.save(path)
+    fast, slow, backend = both(path, tmp_path, refresh)
+    assert backend.last_write_path == "openpyxl"
+    assert_same(fast, slow)
+
+
+def test_merged_cells_fall_back_to_openpyxl(tmp_path: Path) -> None:
+    path = small(tmp_path)
+    wb = openpyxl.load_workbook(path)
+    wb["Enquiries"].merge_cells("P2:Q2")
+    wb.save(path)
+    _, _, backend = both(path, tmp_path, refresh)
+    assert backend.last_write_path == "openpyxl"
+
+
+def test_a_formula_in_an_owner_cell_falls_back_to_openpyxl(tmp_path: Path) -> None:
+    path = small(tmp_path)
+    wb = openpyxl.load_workbook(path)
+    wb["Enquiries"]["H2"] = "=1000*2"
+    wb.save(path)
+    fast, slow, backend = both(path, tmp_path, refresh)
+    assert backend.last_write_path == "openpyxl"
+    assert_same(fast, slow)
+
+
+def test_the_json_output_says_which_path_wrote(tmp_path: Path) -> None:
+    path = small(tmp_path)
+    result = run("refresh", str(path), "--now", "2026-11-23T11:00", "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["excel_path"] == "fast"
+
+
+# ---------------------------------------------------------------- files from other programs
+
+
+@pytest.mark.libreoffice
+def test_libreoffice_reads_both_alike_and_a_libreoffice_saved_tracker_too(
+        tmp_path: Path, libreoffice: str) -> None:
+    from tests.helpers.libreoffice import export_tabs, roundtrip
+
+    (tmp_path / "made").mkdir()
+    source = small(tmp_path / "made")
+    (tmp_path / "saved").mkdir()
+    saved = roundtrip(source, tmp_path / "saved", soffice=libreoffice)  # shared strings, LO XML
+    for name, origin in (("ours", source), ("lo", saved)):
+        folder = tmp_path / name
+        folder.mkdir()
+        fast, slow, backend = both(origin, folder, refresh)
+        assert backend.last_write_path == "fast"
+        assert_same(fast, slow)
+        (folder / "csv-fast").mkdir()
+        (folder / "csv-slow").mkdir()
+        assert export_tabs(fast, folder / "csv-fast", soffice=libreoffice) == \
+            export_tabs(slow, folder / "csv-slow", soffice=libreoffice)
