@@ -87,8 +87,10 @@ class ChannelFigures:
 
     def as_dict(self) -> dict[str, object]:
         """The figures with the issue's JSON keys; rates to 3 places, whole money as an int."""
-        value: float | int = self.value_won
-        if math.isfinite(self.value_won) and self.value_won.is_integer():
+        value: float | int | None = self.value_won
+        if not math.isfinite(self.value_won):
+            value = None  # too big for a number: JSON has no infinity
+        elif self.value_won.is_integer():
             value = int(self.value_won)
         return {**self._base_dict(value), **self._alignment_dict()}
 
@@ -112,7 +114,7 @@ class ChannelFigures:
             out["pipeline_coverage"] = _round_rate(self.pipeline_coverage)
         return out
 
-    def _base_dict(self, value: float | int) -> dict[str, object]:
+    def _base_dict(self, value: float | int | None) -> dict[str, object]:
         return {
             "source": self.source,
             "enquiries": self.enquiries,

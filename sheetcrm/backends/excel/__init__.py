@@ -180,7 +180,8 @@ class ExcelBackend(BackendBase):
         self._file.check_suffix()
         open_by = self._file.owner_lock()
         data, _stamp = self._file.read()
-        kinds = ("enquiries", "settings", "lists", "meta")
+        kinds = [k for k in ("enquiries", "settings", "lists", "meta", "spend")
+                 if self.template.has_tab(k)]
         names = [self.template.tab(kind).name for kind in kinds]
         grids = read_grids(data, names) if self.fast_read else None
         if grids is not None:
@@ -261,7 +262,8 @@ class ExcelBackend(BackendBase):
         if any(b"<extLst" in archive.read(name) for name in names
                if name.startswith("xl/worksheets/") and name.endswith(".xml")):
             return None  # only openpyxl's load says whether it keeps these extensions
-        kinds = ("enquiries", "settings", "lists", "meta")
+        kinds = [k for k in ("enquiries", "settings", "lists", "meta", "spend")
+                 if self.template.has_tab(k)]
         book = read_book(data, [self.template.tab(kind).name for kind in kinds])
         if book is None or self.template.enquiries.name not in book[1]:
             return None
@@ -281,10 +283,17 @@ class ExcelBackend(BackendBase):
                 f"{self.label} changed on disk since it was read: read it again and retry"
             )
         names = [self.template.enquiries.name, self.template.tab("meta").name]
-        if changes.log is not None:
-            self._fallback(data, stamp)
+        if changes.fills or changes.new_tabs:
+            self._fallback(data, stamp)  # upgrade: rare, and it writes into owner tabs
             return None
         grids = {name: tabs[name] for name in names if name in tabs}
+        if changes.log is not None:
+            # The log tab (History) is not among the tabs read for the engine.
+            logged = read_grids(data, [changes.log.tab])
+            if logged is None:
+                self._fallback(data, stamp)
+                return None
+            grids.update(logged)
         plan = plan_write(changes, grids, self.template, self.label)
         if plan.empty:
             return plan.appended

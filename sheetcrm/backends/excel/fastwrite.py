@@ -101,8 +101,9 @@ class FastWriter:
 
     def write(self, plan: Plan) -> bytes:
         """The new file's bytes, or :class:`Unsupported`."""
-        if plan.log is not None:
-            raise Unsupported("a log tab")
+        if plan.log is not None and plan.log.tab.strip().casefold() == \
+                plan.enquiries.strip().casefold():
+            raise Unsupported("a log on the Enquiries tab")
         part = self._enquiries_part(plan.enquiries)
         xml = self.archive.read(part)
         if _REFUSED.search(xml):
@@ -129,6 +130,9 @@ class FastWriter:
             executor.replace_tab(tab)
         if plan.meta:
             executor.set_meta(plan.meta_tab, plan.meta)
+        if plan.log is not None:
+            # History: a tab of its own, whole in the stub, so openpyxl appends to it.
+            executor.append_lines(plan.log)
         out = BytesIO()
         wb.save(out)
         return self._spliced(out.getvalue(), ws.title, new_rows, kept_links + new_links, bounds)
