@@ -89,6 +89,17 @@ class DateListSpec:
 
 
 @dataclass(frozen=True)
+class PageSetup:
+    """How a tab prints: orientation, scaling and the rows repeated on every page."""
+
+    landscape: bool = False
+    #: Shrink the tab to one page wide (as many pages tall as it needs).
+    fit_width: bool = False
+    #: The top rows printed again at the top of every page (0 for none).
+    title_rows: int = 0
+
+
+@dataclass(frozen=True)
 class Tab:
     """A tab of the tracker and everything the template says about it."""
 
@@ -106,6 +117,8 @@ class Tab:
     date_lists: tuple[DateListSpec, ...] = ()
     sources_header: str = "Sources"
     sources: tuple[str, ...] = ()
+    #: Print set-up, where the template gives one (Excel and LibreOffice keep it).
+    page: PageSetup | None = None
 
 
 @dataclass(frozen=True)
@@ -130,6 +143,11 @@ class Template:
     def enquiries(self) -> Tab:
         """The Enquiries tab."""
         return self.tab("enquiries")
+
+    def tab_named(self, name: str) -> Tab | None:
+        """The template's tab with this name (ignoring case and outer spaces), if any."""
+        key = name.strip().casefold()
+        return next((t for t in self.tabs if t.name.strip().casefold() == key), None)
 
     def column(self, key: str) -> Column:
         """The Enquiries column with this key."""
@@ -178,8 +196,10 @@ def _build(data: Mapping[str, Any]) -> Template:
         settings = tuple(SettingSpec(**s) for s in t.pop("settings", ()))
         date_lists = tuple(DateListSpec(**d) for d in t.pop("date_lists", ()))
         sources = tuple(t.pop("sources", ()))
+        page = t.pop("page", None)
         tabs.append(Tab(columns=columns, conditional_formats=cfs, settings=settings,
-                        date_lists=date_lists, sources=sources, **t))
+                        date_lists=date_lists, sources=sources,
+                        page=PageSetup(**page) if page is not None else None, **t))
     for col in (c for tab in tabs for c in tab.columns):
         if col.style is not None and col.style not in styles:
             raise SheetCRMError(f"Template column {col.header!r} uses unknown style {col.style!r}")

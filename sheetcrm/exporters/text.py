@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from ..results import Evaluation
 from ..sla import format_minutes
-from ..summary import MonthFigures, month_label
+from ..summary import MonthFigures, headline, month_label
 
 
 def enquiries(count: int) -> str:
@@ -29,12 +29,18 @@ def refresh(label: str, e: Evaluation) -> str:
     ]
     if e.rows_with_problems:
         lines.append(f"  Rows with problems: {e.rows_with_problems} (see the Problems column).")
-    if e.months:
-        m = e.months[0]
+    heading = headline(e.months, e.now.date())
+    shown = [(heading.so_far(), heading.current)] if heading.current else []
+    if heading.complete:
+        shown.append((heading.last_full(), heading.complete))
+    if not shown and e.months:  # every dated enquiry is in a month still to come
+        shown.append((month_label(e.months[0].month), e.months[0]))
+    for title, m in shown:
         t = m.total
-        line = (f"  {month_label(m.month)}: {enquiries(t.enquiries)}, {t.converted} converted "
-                f"({percent(t.conversion_rate)}), {percent(t.sla_met_rate)} answered within the "
-                f"SLA, {m.sla_breaches} SLA breaches")
+        line = (f"  {title}: {enquiries(t.enquiries)}, {t.contacted} contacted, "
+                f"{t.converted} converted ({percent(t.conversion_rate)}), "
+                f"{percent(t.sla_met_rate)} answered within the SLA, "
+                f"{m.sla_breaches} SLA breaches")
         lines.append(line + (": escalate." if m.escalate else "."))
     return "\n".join(lines)
 

@@ -25,7 +25,14 @@ from ...planner import (
     WriteValue,
 )
 from ...template import Template, column_letter
-from .render import note, set_value, style_target, write_cell, write_tab
+from .render import (
+    fit_wrapped_rows,
+    note,
+    set_value,
+    style_target,
+    write_cell,
+    write_tab,
+)
 from .workbook import find_sheet
 
 
@@ -118,6 +125,7 @@ class Executor:
                 set_value(target, value, f"{self.label}, Enquiries!{column_letter(col)}{number}")
         if op.rows:
             _grow_tables(ws, op.row - 1, op.numbers[-1])
+            fit_wrapped_rows(ws, op.numbers)
 
     # ------------------------------------------------------------ other tabs
 
