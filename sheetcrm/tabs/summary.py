@@ -169,8 +169,8 @@ def _live_counts(enq: str, letters: Mapping[str, str], span: int) -> list[list[C
 def _channel_row(ch: ChannelFigures, *, total: bool) -> list[Cell]:
     s = "total" if total else None
     return [
-        Cell(ch.source, style=s), Cell(ch.enquiries, style=s), Cell(ch.converted, style=s),
-        Cell(ch.contacted, style=s), Cell(ch.lost, style=s), Cell(ch.open, style=s),
+        Cell(ch.source, style=s), Cell(ch.enquiries, style=s), Cell(ch.contacted, style=s),
+        Cell(ch.converted, style=s), Cell(ch.lost, style=s), Cell(ch.open, style=s),
         pct(ch.conversion_rate, "total_percent" if total else "percent"),
         pct(ch.sla_met_rate, "total_percent" if total else "percent"),
         Cell(days(ch.median_response_minutes),
