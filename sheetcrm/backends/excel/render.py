@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+import textwrap
 from collections.abc import Mapping
 from typing import Any
 
@@ -192,8 +193,8 @@ def fit_wrapped_rows(ws: Any, rows: Any) -> None:
     Neither Excel nor LibreOffice grows a row to fit wrapped text when it opens
     a file (they only do while someone types), so a long Note would print its
     second line over the next row. A row's height is set for the longest
-    wrapped cell, guessing one character per unit of column width; a row whose
-    text fits one line keeps the default height.
+    wrapped cell; a row whose text fits one line keeps the default height.  Lines break between words, as the
+    spreadsheet breaks them, about one character per unit of column width.
     """
     for r in rows:
         lines = 1
@@ -202,7 +203,7 @@ def fit_wrapped_rows(ws: Any, rows: Any) -> None:
                 continue
             width = ws.column_dimensions[cell.column_letter].width or 13
             per_line = max(1, int(width) - 1)
-            lines = max(lines, sum(max(1, math.ceil(len(part) / per_line))
+            lines = max(lines, sum(max(1, len(textwrap.wrap(part, per_line)))
                                    for part in cell.value.split("\n")))
         if lines > 1:
             ws.row_dimensions[r].height = lines * LINE_HEIGHT
