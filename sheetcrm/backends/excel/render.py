@@ -193,8 +193,8 @@ def fit_wrapped_rows(ws: Any, rows: Any) -> None:
     Neither Excel nor LibreOffice grows a row to fit wrapped text when it opens
     a file (they only do while someone types), so a long Note would print its
     second line over the next row. A row's height is set for the longest
-    wrapped cell; a row whose text fits one line keeps the default height.  Lines break between words, as the
-    spreadsheet breaks them, about one character per unit of column width.
+    wrapped cell, its lines broken between words at about one character per unit
+    of column width; a row whose text fits one line keeps the default height.
     """
     for r in rows:
         lines = 1
