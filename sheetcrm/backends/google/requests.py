@@ -386,8 +386,8 @@ def add_chart(sheet_id: int, chart: Chart) -> dict[str, Any]:
     if chart.y_axis_title:
         value["title"] = chart.y_axis_title
     if chart.counts or chart.percent:
-        # Counts and shares start at 0. (The API sets no gap between labels; Sheets
-        # picks whole-number steps for whole-number data by itself.)
+        # Counts and shares start at 0. The API has no setting for the gap between
+        # labels, so Google Sheets chooses it (docs/screen.md says so).
         value["viewWindowOptions"] = {"viewWindowMode": "EXPLICIT", "viewWindowMin": 0,
                                       **({"viewWindowMax": 1} if chart.percent else {})}
     if len(value) > 1:
