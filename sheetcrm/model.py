@@ -122,6 +122,8 @@ class Chart:
     anchor_col: int
     y_axis_title: str = ""
     percent: bool = False
+    #: The values are counts: the value axis starts at 0 and steps in whole numbers.
+    counts: bool = False
 
 
 @dataclass(frozen=True)

@@ -318,3 +318,37 @@ def monthly_figures(facts: Iterable[EnquiryFacts], *, escalate_at: int = 3,
             )
         )
     return result
+
+
+@dataclass(frozen=True)
+class Headline:
+    """The months an owner reads first: this month so far and the latest complete month."""
+
+    #: The month of ``today``, when it has enquiries: its figures are partial.
+    current: MonthFigures | None
+    #: The newest month before ``today``'s month that has enquiries.
+    complete: MonthFigures | None
+    today: dt.date
+
+    def so_far(self) -> str:
+        """'November 2026 so far (1 to 23 November)'."""
+        assert self.current is not None
+        return (f"{month_label(self.current.month)} so far "
+                f"(1 to {self.today.day} {self.today:%B})")
+
+    def last_full(self) -> str:
+        """'October 2026 (last full month)'."""
+        assert self.complete is not None
+        return f"{month_label(self.complete.month)} (last full month)"
+
+
+def headline(months: Sequence[MonthFigures], today: dt.date) -> Headline:
+    """This month so far and the latest complete month, from ``months`` (newest first).
+
+    A month two days old says little on its own, so the Summary and the
+    refresh output show the latest complete month beside it, each named.
+    """
+    this_month = f"{today:%Y-%m}"
+    current = next((m for m in months if m.month == this_month), None)
+    complete = next((m for m in months if m.month < this_month), None)
+    return Headline(current=current, complete=complete, today=today)

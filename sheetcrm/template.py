@@ -90,6 +90,17 @@ class DateListSpec:
 
 
 @dataclass(frozen=True)
+class PageSetup:
+    """How a tab prints: orientation, scaling and the rows repeated on every page."""
+
+    landscape: bool = False
+    #: Shrink the tab to one page wide (as many pages tall as it needs).
+    fit_width: bool = False
+    #: The top rows printed again at the top of every page (0 for none).
+    title_rows: int = 0
+
+
+@dataclass(frozen=True)
 class Tab:
     """A tab of the tracker and everything the template says about it."""
 
@@ -116,6 +127,8 @@ class Tab:
     #: The lost reasons offered on the Lists tab.
     lost_reasons_header: str = "Lost reasons"
     lost_reasons: tuple[str, ...] = ()
+    #: Print set-up, where the template gives one (Excel and LibreOffice keep it).
+    page: PageSetup | None = None
 
 
 @dataclass(frozen=True)
@@ -140,6 +153,11 @@ class Template:
     def enquiries(self) -> Tab:
         """The Enquiries tab."""
         return self.tab("enquiries")
+
+    def tab_named(self, name: str) -> Tab | None:
+        """The template's tab with this name (ignoring case and outer spaces), if any."""
+        key = name.strip().casefold()
+        return next((t for t in self.tabs if t.name.strip().casefold() == key), None)
 
     def column(self, key: str) -> Column:
         """The Enquiries column with this key."""
@@ -203,9 +221,11 @@ def _build(data: Mapping[str, Any], country: str = "UG") -> Template:
         sources = tuple(t.pop("sources", ()))
         scoring = tuple((str(label), int(points)) for label, points in t.pop("scoring", ()))
         lost_reasons = tuple(t.pop("lost_reasons", ()))
+        page = t.pop("page", None)
         tabs.append(Tab(columns=columns, optional_columns=optional, conditional_formats=cfs,
                         settings=settings, date_lists=date_lists, sources=sources,
-                        scoring=scoring, lost_reasons=lost_reasons, **t))
+                        scoring=scoring, lost_reasons=lost_reasons,
+                        page=PageSetup(**page) if page is not None else None, **t))
     for col in (c for tab in tabs for c in tab.columns + tab.optional_columns):
         if col.style is not None and col.style not in styles:
             raise SheetCRMError(f"Template column {col.header!r} uses unknown style {col.style!r}")

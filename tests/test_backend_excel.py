@@ -160,7 +160,7 @@ def test_create_renders_the_enquiries_tab(tracker: Path, template: Template) -> 
     assert status.font.b and status.fill.fgColor.rgb == "FF1F4E78"
     assert status.comment.author == "sheetcrm"
     assert status.comment.text == template.column("status").note
-    assert ws.freeze_panes == "C2"  # freeze_rows = 1, freeze_cols = 2
+    assert ws.freeze_panes == "B2"  # freeze_rows = 1, freeze_cols = 1: Name only
     for col in template.enquiries.columns:
         assert ws.column_dimensions[letter(template, col.header)].width == col.width
     # Column-level formats, so rows the owner types later inherit them.
@@ -349,7 +349,7 @@ def test_read_finds_tabs_whatever_their_case(tracker: Path) -> None:
     wb = openpyxl.load_workbook(tracker)
     wb["Enquiries"].title = "enquiries "
     wb.save(tracker)
-    assert ExcelBackend(tracker).read().tabs["Enquiries"][0][0] == "Received"
+    assert ExcelBackend(tracker).read().tabs["Enquiries"][0][0] == "Name"
 
 
 # ---------------------------------------------------------------- nothing lost
@@ -557,7 +557,7 @@ def test_apply_refuses_when_the_file_changed_since_read(tracker: Path) -> None:
     backend = ExcelBackend(tracker)
     backend.read()
     wb = openpyxl.load_workbook(tracker)
-    wb["Enquiries"]["B2"] = "typed meanwhile"
+    wb["Enquiries"]["A2"] = "typed meanwhile"  # Name
     wb.save(tracker)
     before = tracker.read_bytes()
     with pytest.raises(ConcurrentEdit, match="changed on disk"):
@@ -565,7 +565,7 @@ def test_apply_refuses_when_the_file_changed_since_read(tracker: Path) -> None:
     assert tracker.read_bytes() == before
     backend.read()
     backend.apply(changes_for(1, expected_ids=[None]))
-    assert openpyxl.load_workbook(tracker)["Enquiries"]["B2"].value == "typed meanwhile"
+    assert openpyxl.load_workbook(tracker)["Enquiries"]["A2"].value == "typed meanwhile"
 
 
 def test_apply_replaces_owned_tabs_whole(tracker: Path) -> None:
@@ -890,7 +890,7 @@ def test_append_stores_aware_times_as_their_wall_time(tracker: Path) -> None:
     kampala = dt.timezone(dt.timedelta(hours=3))
     ExcelBackend(tracker).append([{"Received": dt.datetime(2026, 10, 5, 9, 40,
                                                            tzinfo=kampala)}])
-    assert openpyxl.load_workbook(tracker)["Enquiries"]["A2"].value == dt.datetime(
+    assert openpyxl.load_workbook(tracker)["Enquiries"]["D2"].value == dt.datetime(  # Received
         2026, 10, 5, 9, 40)
 
 

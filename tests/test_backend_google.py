@@ -41,6 +41,7 @@ from sheetcrm.template import column_letter, load_template
 from tests.fake_sheets import FakeSheets, Request
 from tests.helpers.clock import FakeTime, instant, serial
 from tests.helpers.google import oauth_credentials, private_key_pem
+from tests.helpers.trackers import letter, typed_row
 
 EMAIL = "sheetcrm@project.iam.gserviceaccount.com"
 NOW = dt.datetime(2026, 11, 10, 12, 0)  # Tuesday, after every respond-by below
@@ -68,7 +69,8 @@ def new_tracker(fake: FakeSheets, **kw: Any) -> tuple[GoogleBackend, str]:
 
 def type_rows(fake: FakeSheets, key: str, rows: list[list[Any]], first_row: int = 2) -> None:
     """The owner types rows (Received, Name, Contact, Source, Status) on a phone."""
-    fake.set_values(key, ENQ, f"A{first_row}", rows, input="USER_ENTERED")
+    fake.set_values(key, ENQ, f"A{first_row}", [typed_row(r) for r in rows],
+                    input="USER_ENTERED")
 
 
 def column(fake: FakeSheets, key: str, header: str) -> list[Any]:
@@ -122,39 +124,40 @@ def test_create_renders_the_template(fake: FakeSheets) -> None:
     assert "Sheet1" not in sheets  # the new spreadsheet's blank tab is gone
     assert sheets["sheetcrm"]["properties"].get("hidden") is True
     grid = sheets[ENQ]["properties"]["gridProperties"]
-    assert (grid["frozenRowCount"], grid["frozenColumnCount"]) == (1, 2)
+    # Only Name stays in place sideways: two frozen columns filled a phone's screen.
+    assert (grid["frozenRowCount"], grid["frozenColumnCount"]) == (1, 1)
     assert grid["rowCount"] == template.rows + 1
 
     header = fake.get_values(key, ENQ)[0]
     assert header == [c.header for c in template.enquiries.columns]
-    contact = fake.cell(key, ENQ, "C1")
+    contact = fake.cell(key, ENQ, "E1")
     assert contact["note"].startswith("Phone number")
     assert contact["userEnteredFormat"]["textFormat"]["bold"] is True
 
     # Contact is plain text on every data row, so a typed 0772... keeps its zero.
-    for a1 in ("C2", f"C{template.rows + 1}"):
+    for a1 in ("E2", f"E{template.rows + 1}"):
         assert fake.cell(key, ENQ, a1)["userEnteredFormat"]["numberFormat"]["type"] == "TEXT"
     type_rows(fake, key, [[None, None, "0772123456"]])
-    assert fake.get_values(key, ENQ)[1][2] == "0772123456"
+    assert fake.get_values(key, ENQ)[1][4] == "0772123456"
 
-    received = fake.cell(key, ENQ, "A2")["userEnteredFormat"]["numberFormat"]
+    received = fake.cell(key, ENQ, "D2")["userEnteredFormat"]["numberFormat"]
     assert received == {"type": "DATE_TIME", "pattern": "dd/mm/yyyy hh:mm"}
 
 
 def test_create_sets_validations_not_strict(fake: FakeSheets) -> None:
     _, key = new_tracker(fake)
-    source = fake.cell(key, ENQ, "D2")["dataValidation"]
+    source = fake.cell(key, ENQ, "F2")["dataValidation"]
     assert source["condition"] == {
         "type": "ONE_OF_RANGE", "values": [{"userEnteredValue": "=Lists!$A$2:$A$100"}]
     }
-    status = fake.cell(key, ENQ, "E2")["dataValidation"]
+    status = fake.cell(key, ENQ, "G2")["dataValidation"]
     assert status["condition"]["type"] == "ONE_OF_LIST"
     assert [v["userEnteredValue"] for v in status["condition"]["values"]] == [
         "pending", "contacted", "converted", "lost"
     ]
-    follow_ups = fake.cell(key, ENQ, "G2")["dataValidation"]
+    follow_ups = fake.cell(key, ENQ, "I2")["dataValidation"]
     assert follow_ups["condition"]["type"] == "CUSTOM_FORMULA"
-    assert "G2<=3" in follow_ups["condition"]["values"][0]["userEnteredValue"]
+    assert "I2<=3" in follow_ups["condition"]["values"][0]["userEnteredValue"]
     assert all(v.get("strict") is False for v in (source, status, follow_ups))
 
 
@@ -168,8 +171,9 @@ def test_create_conditional_formats_read_sla_hours_through_indirect(fake: FakeSh
     rules = enquiries["conditionalFormats"]
     assert len(rules) == 2
     formulas = [r["booleanRule"]["condition"]["values"][0]["userEnteredValue"] for r in rules]
-    # Status is column E and Respond by where the template puts it.
-    assert f"${_letter('respond_by')}2<NOW()" in formulas[0] and "$E2" in formulas[0]
+    # Status and Respond by where the template puts them.
+    assert f"${_letter('respond_by')}2<NOW()" in formulas[0]
+    assert f"${_letter('status')}2" in formulas[0]
     assert f"INDIRECT(\"'Settings'!$B${sla_row}\")" in formulas[1]
     assert "Settings!" not in formulas[1].replace("'Settings'!", "")
     for rule in rules:
@@ -233,7 +237,7 @@ def test_create_reuses_empty_tabs_that_already_have_a_template_name(fake: FakeSh
     titles = [s["properties"]["title"]
               for s in fake.sheet_properties(key, grid_data=False)["sheets"]]
     assert titles == [t.name for t in load_template().tabs]
-    assert fake.get_values(key, ENQ)[0][0] == "Received"
+    assert fake.get_values(key, ENQ)[0][0] == "Name"
     assert fake.get_values(key, "Settings")[0][0] == "Setting"
 
 
@@ -243,7 +247,7 @@ def test_create_spreadsheet_then_init(fake: FakeSheets) -> None:
     assert backend.key in fake.keys()
     assert backend.label == "Google sheet 'Enquiries 2026'"
     tracker.init_tracker(backend)
-    assert fake.get_values(backend.key, ENQ)[0][1] == "Name"
+    assert fake.get_values(backend.key, ENQ)[0][0] == "Name"
 
 
 # --------------------------------------------------------------------------- read
@@ -261,9 +265,9 @@ def test_read_is_two_requests_and_returns_raw_values(fake: FakeSheets) -> None:
     assert set(snapshot.tabs) == {"Enquiries", "Settings", "Lists", "sheetcrm", "Spend"}
     assert snapshot.tab_names[0] == ENQ and "Summary" in snapshot.tab_names
     row = snapshot.tabs[ENQ][1]
-    # 02/11/2026 09:00 is 46328 days after 30/12/1899, plus 9/24 of a day.
-    assert row[0] == pytest.approx(46328 + 9 / 24)
-    assert row[1:5] == ["Amina", "0772 123456", "WhatsApp", "pending"]
+    # 02/11/2026 09:00 is 46328 days after 30/12/1899, plus 9/24 of a day (Received, D).
+    assert row[3] == pytest.approx(46328 + 9 / 24)
+    assert [row[0], *row[4:7]] == ["Amina", "0772 123456", "WhatsApp", "pending"]
     assert backend.label == "Google sheet 'Tracker'"
 
 
@@ -342,7 +346,7 @@ def test_refresh_finds_columns_by_header_and_adds_a_missing_one(fake: FakeSheets
 def test_refresh_fills_only_blank_ids_and_keeps_other_meta_keys(fake: FakeSheets) -> None:
     backend, key = new_tracker(fake)
     type_rows(fake, key, THREE)
-    fake.set_values(key, ENQ, "J3", [["E0042"]])
+    fake.set_values(key, ENQ, f"{letter('ID')}3", [["E0042"]])
     fake.set_values(key, "sheetcrm", "A10", [["owner_note", "keep me"]])
     tracker.refresh(backend, now=NOW)
     ids = column(fake, key, "ID")
@@ -358,7 +362,8 @@ def test_rows_emptied_since_last_refresh_lose_their_computed_values(fake: FakeSh
     type_rows(fake, key, THREE)
     tracker.refresh(backend, now=NOW)
     assert len(fake.get_values(key, ENQ)[3]) > 10  # Chloe's row has computed values
-    fake.set_values(key, ENQ, "A4", [[""] * 10])  # the owner empties Chloe's row
+    # The owner empties Chloe's row (the columns they type).
+    fake.set_values(key, ENQ, "A4", [typed_row([""] * 10)])
     tracker.refresh(backend, now=NOW)
     grid = fake.get_values(key, ENQ)
     assert len(grid) == 3  # header, Amina, Brian: no orphaned Respond by or SLA on row 4
@@ -438,14 +443,16 @@ def test_append_stores_text_as_text(fake: FakeSheets) -> None:
     assert rows == [2]
     assert fake.count("spreadsheets.batchUpdate") == 1 and fake.count() == 1
     row = fake.get_values(key, ENQ)[1]
-    assert row[1:4] == ["=1+1", "+256772123456", "@x"]
-    assert row[8] == "-5"
-    assert fake.cell(key, ENQ, "B2")["userEnteredValue"] == {"stringValue": "=1+1"}
-    shown = fake.get_values(key, ENQ, render="FORMATTED_VALUE")[1][0]
+    # Name A, Contact E, Source F, Notes K.
+    assert [row[0], row[4], row[5]] == ["=1+1", "+256772123456", "@x"]
+    assert row[10] == "-5"
+    assert fake.cell(key, ENQ, "A2")["userEnteredValue"] == {"stringValue": "=1+1"}
+    shown = fake.get_values(key, ENQ, render="FORMATTED_VALUE")[1][3]
     assert shown == "02/11/2026 09:40"
     # And a refresh leaves them alone.
     tracker.refresh(backend, now=NOW)
-    assert fake.get_values(key, ENQ)[1][1:4] == ["=1+1", "+256772123456", "@x"]
+    after = fake.get_values(key, ENQ)[1]
+    assert [after[0], after[4], after[5]] == ["=1+1", "+256772123456", "@x"]
 
 
 def test_append_goes_below_the_last_used_row_and_pushes_nothing_over(fake: FakeSheets) -> None:
@@ -478,7 +485,7 @@ def test_add_enquiry_through_the_engine(fake: FakeSheets) -> None:
                                         "source": "WhatsApp", "received": "23/11/2026 09:40"})
     assert row == 2
     assert fake.count() == 3  # metadata, read, one write
-    assert fake.get_values(key, ENQ)[1][1] == "Sarah N."
+    assert fake.get_values(key, ENQ)[1][0] == "Sarah N."
 
 
 # --------------------------------------------------------------------------- faults
@@ -936,7 +943,7 @@ def test_tab_names_are_matched_ignoring_case_and_spaces(fake: FakeSheets) -> Non
     assert "enquiries " in titles and "SUMMARY" in titles
     grid = fake.get_values(key, "enquiries ")
     respond_by = grid[0].index("Respond by")
-    assert {r[1]: r[respond_by] for r in grid[1:]} == {
+    assert {r[0]: r[respond_by] for r in grid[1:]} == {
         name: pytest.approx(serial(when), abs=1e-6) for name, when in RESPOND_BY.items()}
     assert fake.get_values(key, "SUMMARY")[0]  # the refresh rewrote the renamed Summary
 
@@ -956,9 +963,9 @@ def test_a_refresh_photographs_enquiries_into_a_hidden_tab_left_out_of_exports(
     # Before and after the write, side by side: the same names in both photographs.
     photo = fake.get_values(key, "sheetcrm check")
     enquiries = fake.get_values(key, "Enquiries")
-    names = [r[1] for r in enquiries[1:]]
-    assert [r[1] for r in photo[1:len(names) + 1]] == names
-    assert photo[0][0] == "Received" and photo[0].count("Received") == 2
+    names = [r[0] for r in enquiries[1:]]
+    assert [r[0] for r in photo[1:len(names) + 1]] == names
+    assert photo[0][0] == "Name" and photo[0].count("Received") == 2
     out = tmp_path / "offline.xlsx"
     export_to_excel(backend, out, now=NOW)
     assert "sheetcrm check" not in openpyxl.load_workbook(out).sheetnames

@@ -72,7 +72,7 @@ def test_export_then_sync_back(fake: FakeSheets, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout)
     assert (summary["added"], summary["conflicts"]) == (1, [])
-    names = [row[1] for row in fake.get_values(fake.keys()[0], "Enquiries")[1:]]
+    names = [row[0] for row in fake.get_values(fake.keys()[0], "Enquiries")[1:]]
     assert names == ["Sarah N.", "Brian O."]
 
 

@@ -37,7 +37,8 @@ def test_refresh_human_summary(tmp_path: Path) -> None:
     result = run("refresh", str(path), "--now", "2026-11-02T10:00")
     assert result.exit_code == 0, result.output
     assert "1 enquiry: 0 due, 1 overdue" in result.stdout
-    assert "October 2026: 1 enquiry" in result.stdout
+    # 2/11: no November enquiries yet, so October is the last full month, and says so.
+    assert "October 2026 (last full month): 1 enquiry" in result.stdout
 
 
 def test_refresh_writes_computed_columns(tmp_path: Path) -> None:

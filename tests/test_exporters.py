@@ -63,15 +63,27 @@ def evaluation(months: list[MonthFigures], rows: list[RowResult] = ROWS) -> Eval
     return Evaluation(now=NOW, settings=Settings(), rows=rows, months=months, changes=Changes())
 
 
-def test_text_refresh_summarises_the_rows_and_the_newest_month() -> None:
+def test_text_refresh_gives_this_month_so_far_and_the_last_full_month() -> None:
+    # NOW is 4/11/2026: four days of November say little alone, so October comes too,
+    # each named, in the funnel's order (contacted before converted) as `report` has it.
     assert text.refresh("shop.xlsx", evaluation([NOV, OCT])) == (
         "Refreshed shop.xlsx as at 04/11/2026 10:00 (Africa/Kampala).\n"
         "  8 enquiries: 1 due, 2 overdue, 1 met, 0 missed, 1 unknown.\n"
         "  Follow-ups due today or earlier: 2.\n"
         "  Rows with problems: 1 (see the Problems column).\n"
-        "  November 2026: 5 enquiries, 2 converted (40%), 25% answered within the SLA, "
-        "3 SLA breaches: escalate."
+        "  November 2026 so far (1 to 4 November): 5 enquiries, 3 contacted, 2 converted "
+        "(40%), 25% answered within the SLA, 3 SLA breaches: escalate.\n"
+        "  October 2026 (last full month): 3 enquiries, 3 contacted, 2 converted (67%), "
+        "100% answered within the SLA, 0 SLA breaches."
     )
+
+
+def test_text_refresh_with_only_future_months_names_the_newest() -> None:
+    dec = MonthFigures(month="2026-12", channels=[], total=OCT.total, sla_breaches=0,
+                       escalate=False)
+    assert text.refresh("t", evaluation([dec], [])).splitlines()[-1] == (
+        "  December 2026: 3 enquiries, 3 contacted, 2 converted (67%), 100% answered within "
+        "the SLA, 0 SLA breaches.")
 
 
 def test_text_refresh_with_one_enquiry_and_no_months() -> None:
@@ -84,7 +96,8 @@ def test_text_refresh_with_one_enquiry_and_no_months() -> None:
 
 def test_text_refresh_without_escalation_ends_with_a_full_stop() -> None:
     out = text.refresh("t", evaluation([OCT], []))
-    assert out.splitlines()[-1] == ("  October 2026: 3 enquiries, 2 converted (67%), 100% "
+    assert out.splitlines()[-1] == ("  October 2026 (last full month): 3 enquiries, "
+                                    "3 contacted, 2 converted (67%), 100% "
                                     "answered within the SLA, 0 SLA breaches.")
 
 

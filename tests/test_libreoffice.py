@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 
 import openpyxl
 import pytest
+from PIL import Image
 
 from sheetcrm.backends.excel import ExcelBackend
 from sheetcrm.model import CellValue
@@ -374,13 +375,139 @@ def test_whatsapp_links_survive_libreoffice(demo: Built, roundtrips: dict[str, P
 # ------------------------------------------------------------------ 5. charts
 
 
-def test_summary_has_two_native_charts_after_libreoffice(
+def test_summary_has_three_native_charts_after_libreoffice(
     demo: Built, roundtrips: dict[str, Path]
 ) -> None:
+    # This month so far and the last full month by channel, and the month-by-month line.
+    kinds = ["BarChart", "BarChart", "LineChart"]
     charts = openpyxl.load_workbook(demo.path)["Summary"]._charts
-    assert sorted(type(c).__name__ for c in charts) == ["BarChart", "LineChart"]
+    assert sorted(type(c).__name__ for c in charts) == kinds
     parts = [n for n in lo.zip_names(roundtrips["demo"])
              if re.fullmatch(r"xl/charts/chart\d+\.xml", n)]
-    assert len(parts) == 2, parts
+    assert len(parts) == 3, parts
     again = openpyxl.load_workbook(roundtrips["demo"])["Summary"]._charts
-    assert sorted(type(c).__name__ for c in again) == ["BarChart", "LineChart"]
+    assert sorted(type(c).__name__ for c in again) == kinds
+
+
+# ------------------------------------------------------------------ 6. what the owner sees
+# Issue 14, items 13-16: the demo and a tracker with a long note, as LibreOffice reads,
+# saves and prints them.
+
+LONG_NOTE = ("Wants three bridal outfits for a wedding in June; will call back after talking "
+             "to her sister")
+
+
+@pytest.fixture(scope="module")
+def long_note(libreoffice: str, workdir: Path) -> Path:
+    """Three overdue enquiries in March 2025; the first has a five-line note."""
+    path = workdir / "long-note.xlsx"
+    backend = ExcelBackend(path)
+    init_tracker(backend)
+    backend.append([
+        {"Received": dt.datetime(2025, 3, 3, 9, 0), "Name": "Long Note",
+         "Contact": "nakato.fashions@gmail.com", "Source": "WhatsApp", "Status": "pending",
+         "Notes": LONG_NOTE},
+        {"Received": dt.datetime(2025, 3, 3, 9, 10), "Name": "Answered",
+         "Contact": "0772 100002", "Source": "Facebook", "Status": "contacted",
+         "First contact": dt.datetime(2025, 3, 3, 9, 20), "Notes": "short"},
+        {"Received": dt.datetime(2025, 3, 3, 9, 20), "Name": "Short Note",
+         "Contact": "0772 100003", "Source": "Instagram", "Status": "pending",
+         "Notes": "short"},
+    ])
+    refresh(backend, now=COLOUR_REFRESH)
+    return path
+
+
+@pytest.fixture(scope="module")
+def own_pages(libreoffice: str, demo: Built, workdir: Path) -> dict[str, list[Path]]:
+    """The demo's Enquiries, Today and Summary tabs printed with their own page set-up."""
+    return lo.render(demo.path, ["Enquiries", "Today", "Summary"], workdir / "own-pages",
+                     dpi=60, soffice=libreoffice, own_page_setup=True)
+
+
+def _chart_parts(path: Path) -> list[str]:
+    import zipfile
+
+    with zipfile.ZipFile(path) as archive:
+        return [archive.read(n).decode() for n in archive.namelist()
+                if re.fullmatch(r"xl/charts/chart\d+\.xml", n)]
+
+
+def test_libreoffice_keeps_the_line_chart_straight_with_markers(
+    roundtrips: dict[str, Path]
+) -> None:
+    # LibreOffice saves what it drew: a smoothed chart comes back with smooth val="1"
+    # (it did, before the file said otherwise) and no markers.
+    (line,) = [x for x in _chart_parts(roundtrips["demo"]) if "<c:lineChart>" in x]
+    assert re.findall(r'<c:smooth val="(\d)"/>', line) and not re.search(
+        r'<c:smooth val="1"/>', line)
+    symbols = re.findall(r'<c:symbol val="(\w+)"/>', line)
+    assert len(symbols) == 2 and "none" not in symbols, symbols
+
+
+def test_libreoffice_steps_the_count_axes_in_whole_numbers_from_0(
+    roundtrips: dict[str, Path]
+) -> None:
+    bars = [x for x in _chart_parts(roundtrips["demo"]) if "<c:barChart>" in x]
+    assert len(bars) == 2  # November so far and October, the last full month
+    for bar in bars:
+        # The demo's channels count at most 10 enquiries a month: a label for each number.
+        assert '<c:majorUnit val="1"/>' in bar
+        assert '<c:min val="0"/>' in bar
+        assert 'formatCode="0"' in bar
+
+
+def test_libreoffice_puts_the_charts_below_the_tables(roundtrips: dict[str, Path]) -> None:
+    ws = openpyxl.load_workbook(roundtrips["demo"])["Summary"]
+    last_text = max(c.row for row in ws.iter_rows() for c in row if c.value is not None)
+    anchors = sorted((c.anchor._from.row + 1, c.anchor._from.col + 1) for c in ws._charts)
+    assert len(anchors) == 3
+    assert all(col == 1 and row > last_text for row, col in anchors), (anchors, last_text)
+
+
+def test_a_long_note_does_not_print_over_the_next_row(
+    libreoffice: str, long_note: Path, workdir: Path
+) -> None:
+    # Saved by LibreOffice, the row keeps the height for five lines.
+    again = lo.roundtrip(long_note, workdir / "long-note-roundtrip", soffice=libreoffice)
+    ws = openpyxl.load_workbook(again)["Enquiries"]
+    assert ws.row_dimensions[2].height == 75 and ws.row_dimensions[4].height in (None, 15)
+    # Printed: rows 2 and 4 are red (overdue), row 3 between them white. Row 2's red band
+    # is five lines tall, row 4's one: the note's lines stay inside its own row.
+    page = lo.render(long_note, ["Enquiries"], workdir / "long-note-render", dpi=100,
+                     soffice=libreoffice)["Enquiries"][0]
+    header = lo.colour_box(page, HEADER_BLUE)
+    assert header is not None
+    red = lo.colour_bands(page, RED, min_pixels=(header[2] - header[0]) // 2)
+    assert len(red) == 2, red
+    tall, short = (b - a + 1 for a, b in red)
+    assert tall >= 4 * short, red
+
+
+def test_the_demo_prints_one_page_wide_on_few_pages(own_pages: dict[str, list[Path]]) -> None:
+    # Without a page set-up the Enquiries tab printed on 21 portrait pages and Today on two.
+    assert len(own_pages["Today"]) == 1
+    assert len(own_pages["Enquiries"]) <= 2
+    assert len(own_pages["Summary"]) <= 4
+    for tab, pages in own_pages.items():
+        with Image.open(pages[0]) as image:
+            width, height = image.size
+        assert width > height, f"{tab} is not printed landscape"
+
+
+def test_the_header_row_is_printed_again_on_every_page(
+    libreoffice: str, workdir: Path, tmp_path: Path
+) -> None:
+    # 120 enquiries fill more than one landscape page: page 2 starts with the blue header.
+    path = tmp_path / "long.xlsx"
+    backend = ExcelBackend(path)
+    init_tracker(backend)
+    backend.append([{"Received": dt.datetime(2025, 3, 3, 9, 0), "Name": f"Customer {n}",
+                     "Contact": f"0772 1{n:05d}", "Source": "WhatsApp", "Status": "lost"}
+                    for n in range(120)])
+    pages = lo.render(path, ["Enquiries"], tmp_path / "render", dpi=60, soffice=libreoffice,
+                      own_page_setup=True)["Enquiries"]
+    assert len(pages) >= 2
+    for page in pages:
+        bands = lo.colour_bands(page, HEADER_BLUE, min_pixels=50)
+        assert bands, f"{page.name} has no header row"

@@ -384,7 +384,8 @@ def edits(fake: FakeSheets, key: str) -> dict[str, Callable[[], None]]:
     def type_row(at: int) -> None:
         name, received, contact = LATE[0] + " T.", LATE[1], "0772 100009"
         fake.set_values(key, ENQ, f"{letter('Received')}{at}", [[received]])
-        fake.set_values(key, ENQ, f"{letter('Name')}{at}", [[name, contact, "Walk-in"]])
+        for header, value in (("Name", name), ("Contact", contact), ("Source", "Walk-in")):
+            fake.set_values(key, ENQ, f"{letter(header)}{at}", [[value]])
 
     def first_empty() -> int:
         return len(owner_rows(fake.get_values(key, ENQ))) + 2

@@ -16,6 +16,7 @@ from sheetcrm.errors import InputError, SheetCRMError, TrackerBusy
 from sheetcrm.template import load_template
 from tests.fake_sheets import FakeSheets, Request
 from tests.helpers.clock import serial, three_quick_tries
+from tests.helpers.trackers import letter, typed_row
 
 NOW = dt.datetime(2026, 11, 10, 12, 0)
 ENQ = "Enquiries"
@@ -33,7 +34,7 @@ def sheet() -> tuple[FakeSheets, str, GoogleBackend]:
     key = fake.create_spreadsheet("Tracker")
     backend = GoogleBackend(fake.url(key), client=fake.client(), retry=three_quick_tries())
     tracker.init_tracker(backend)
-    fake.set_values(key, ENQ, "A2", ROWS)
+    fake.set_values(key, ENQ, "A2", [typed_row(r) for r in ROWS])
     tracker.refresh(backend, now=NOW)
     return fake, key, backend
 
@@ -90,9 +91,10 @@ def test_export_is_a_complete_refreshable_excel_tracker(
     wb = openpyxl.load_workbook(path)
     assert wb[sync.BASE_TAB].sheet_state == "hidden"
     grid = snap.tabs[ENQ]
-    assert [r[1] for r in grid[1:4]] == ["Amina", "Brian", "Chloe"]
-    assert grid[1][0] == dt.datetime(2026, 11, 2, 9, 0)
-    assert [r[9] for r in grid[1:4]] == ["E0001", "E0002", "E0003"]
+    # Name A, Respond by C, Received D, ID L.
+    assert [r[0] for r in grid[1:4]] == ["Amina", "Brian", "Chloe"]
+    assert grid[1][3] == dt.datetime(2026, 11, 2, 9, 0)
+    assert [r[11] for r in grid[1:4]] == ["E0001", "E0002", "E0003"]
     # Computed by the refresh after export: Mon 09:00 + 4 business hours = Mon 13:00.
     respond_by = [c.key for c in template.enquiries.columns].index("respond_by")
     assert grid[1][respond_by] == dt.datetime(2026, 11, 2, 13, 0)
@@ -106,7 +108,7 @@ def test_export_refuses_rows_without_an_id(
     sheet: tuple[FakeSheets, str, GoogleBackend], tmp_path: Path
 ) -> None:
     fake, key, backend = sheet
-    fake.set_values(key, ENQ, "A5", [["2026-11-08 10:00", "Dora", "0772 999999"]])
+    fake.set_values(key, ENQ, "A5", [typed_row(["2026-11-08 10:00", "Dora", "0772 999999"])])
     with pytest.raises(InputError, match="row 5.*run `sheetcrm refresh`"):
         sync.export_to_excel(backend, tmp_path / "offline.xlsx", now=NOW)
     assert not (tmp_path / "offline.xlsx").exists()
@@ -151,7 +153,7 @@ def test_offline_edits_and_additions_reach_the_sheet(
     assert sheet_value(fake, key, "E0001", "Status") == "contacted"
     assert sheet_value(fake, key, "E0001", "First contact") == pytest.approx(
         serial(dt.datetime(2026, 11, 2, 10, 0)))
-    names = [r[1] for r in fake.get_values(key, ENQ)[1:]]
+    names = [r[0] for r in fake.get_values(key, ENQ)[1:]]
     assert names == ["Amina", "Brian", "Chloe", "Dora"]
 
 
@@ -162,7 +164,7 @@ def test_a_cell_changed_on_both_sides_is_a_conflict_and_nothing_is_lost(
     path = exported(sheet, tmp_path)
     edit_offline(path, {("E0002", "Notes"): "offline: wants delivery",
                         ("E0003", "Notes"): "same on both"})
-    fake.set_values(key, ENQ, "I3", [["phone: asked for price"], ["same on both"]])
+    fake.set_values(key, ENQ, f"{letter('Notes')}3", [["phone: asked for price"], ["same on both"]])
     result = sync.sync_from_excel(path, backend, now=NOW)
     assert [(c.id, c.column, c.sheet_value, c.offline_value) for c in result.conflicts] == [
         ("E0002", "Notes", "phone: asked for price", "offline: wants delivery")
@@ -180,7 +182,7 @@ def test_sheet_only_changes_are_kept(
 ) -> None:
     fake, key, backend = sheet
     path = exported(sheet, tmp_path)
-    fake.set_values(key, ENQ, "E2", [["converted"]])
+    fake.set_values(key, ENQ, f"{letter('Status')}2", [["converted"]])
     result = sync.sync_from_excel(path, backend, now=NOW)
     assert (result.added, result.updated, result.conflicts) == (0, 0, [])
     assert sheet_value(fake, key, "E0001", "Status") == "converted"
@@ -193,16 +195,16 @@ def test_an_offline_id_taken_in_the_sheet_meanwhile_is_left_for_refresh(
     path = exported(sheet, tmp_path)
     # Offline, a refresh gave a new row E0004; in the sheet, E0004 went to someone else.
     edit_offline(path, {("E0004", "Name"): "Offline Olga", ("E0004", "ID"): "E0004"})
-    fake.set_values(key, ENQ, "A5", [["2026-11-08 10:00", "Phone Pat", "0772 111111"]])
+    fake.set_values(key, ENQ, "A5", [typed_row(["2026-11-08 10:00", "Phone Pat", "0772 111111"])])
     tracker.refresh(backend, now=NOW)
     assert sheet_value(fake, key, "E0004", "Name") == "Phone Pat"
     result = sync.sync_from_excel(path, backend, now=NOW)
     assert (result.added, result.renumbered) == (1, 1)
     grid = fake.get_values(key, ENQ)
-    olga = next(r for r in grid if r[1] == "Offline Olga")
-    assert len(olga) <= 9 or olga[9] in ("", None)  # no ID yet: the next refresh gives one
+    olga = next(r for r in grid if r[0] == "Offline Olga")
+    assert len(olga) <= 11 or olga[11] in ("", None)  # no ID yet: the next refresh gives one
     tracker.refresh(backend, now=NOW)
-    ids = [r[9] for r in fake.get_values(key, ENQ)[1:]]
+    ids = [r[11] for r in fake.get_values(key, ENQ)[1:]]
     assert len(set(ids)) == len(ids) == 5
 
 
@@ -229,7 +231,7 @@ def test_offline_text_that_looks_like_a_formula_stays_text(
     edit_offline(path, {("E0001", "Notes"): '=HYPERLINK("http://evil.example","x")'})
     sync.sync_from_excel(path, backend, now=NOW)
     assert sheet_value(fake, key, "E0001", "Notes") == '=HYPERLINK("http://evil.example","x")'
-    assert "formulaValue" not in fake.cell(key, ENQ, "I2")["userEnteredValue"]
+    assert "formulaValue" not in fake.cell(key, ENQ, f"{letter('Notes')}2")["userEnteredValue"]
 
 
 def test_sync_redoes_its_read_when_the_owner_edits_meanwhile(
@@ -287,7 +289,7 @@ def test_a_failed_export_leaves_no_half_made_file(
     fake, key, backend = sheet
     # Google holds any finite number; Excel's largest is about 1e308, so this Respond by
     # cannot be written, and the error must come while the workbook is only in memory.
-    fake.set_values(key, ENQ, "K2", [[1.7e308]], input="RAW")
+    fake.set_values(key, ENQ, f"{letter('Respond by')}2", [[1.7e308]], input="RAW")
     target = tmp_path / "offline.xlsx"
     with pytest.raises(SheetCRMError, match="not a number a spreadsheet can hold"):
         sync.export_to_excel(backend, target, now=NOW)
@@ -318,7 +320,7 @@ def test_a_date_conflict_is_shown_as_a_date(
     fake, key, backend = sheet
     path = exported(sheet, tmp_path)
     edit_offline(path, {("E0001", "First contact"): dt.datetime(2026, 11, 2, 11, 0)})
-    fake.set_values(key, ENQ, "F2", [["2026-11-02 10:00"]])
+    fake.set_values(key, ENQ, f"{letter('First contact')}2", [["2026-11-02 10:00"]])
     result = sync.sync_from_excel(path, backend, now=NOW)
     (conflict,) = result.conflicts
     assert conflict.sheet_value == pytest.approx(serial(dt.datetime(2026, 11, 2, 10, 0)))
@@ -338,7 +340,8 @@ def test_a_cell_emptied_in_the_sheet_is_not_called_a_deleted_row(
     fake, key, backend = sheet
     path = exported(sheet, tmp_path)
     edit_offline(path, {("E0002", "Source"): "Referral"})
-    fake.set_values(key, ENQ, "D3", [[""]])  # the owner emptied Brian's Source on the phone
+    # The owner emptied Brian's Source on the phone.
+    fake.set_values(key, ENQ, f"{letter('Source')}3", [[""]])
     edit_offline(path, {("E0003", "Status"): "converted"})
     fake.delete_rows(key, ENQ, 4)  # and deleted Chloe's row
     result = sync.sync_from_excel(path, backend, now=NOW)
@@ -389,5 +392,5 @@ def test_a_sync_whose_reply_is_lost_adds_the_new_row_once(
     fake.fail_next(1, status="drop", kind="spreadsheets.batchUpdate", applied=True)
     result = sync.sync_from_excel(path, backend, now=NOW)
     assert result.added == 1
-    names = [r[1] for r in fake.get_values(key, ENQ)[1:]]
+    names = [r[0] for r in fake.get_values(key, ENQ)[1:]]
     assert names == ["Amina", "Brian", "Chloe", "Dora"]

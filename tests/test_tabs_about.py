@@ -34,13 +34,13 @@ def test_every_template_column_appears_with_who_fills_it() -> None:
     lines = column_rows(build())
     named = [(line[0].value, line[1].value) for line in lines if line[0].value is not None]
     assert named == [
-        ("Received", "You"), ("Name", "You"), ("Contact", "You"), ("Source", "You"),
+        ("Name", "You"), ("SLA", "sheetcrm"), ("Respond by", "sheetcrm"),
+        ("Received", "You"), ("Contact", "You"), ("Source", "You"),
         ("Status", "You"), ("First contact", "You"), ("Follow-ups done", "You"),
         ("Value", "You"), ("Notes", "You"), ("ID", "sheetcrm (or you)"),
         ("Signals", "You"), ("Lost reason", "You"),
-        ("Respond by", "sheetcrm"), ("SLA", "sheetcrm"), ("Next follow-up", "sheetcrm"),
-        ("WhatsApp", "sheetcrm"), ("Score", "sheetcrm"), ("MQL", "sheetcrm"),
-        ("Problems", "sheetcrm"), ("Closed on", "You, if you add it"),
+        ("Next follow-up", "sheetcrm"), ("WhatsApp", "sheetcrm"), ("Score", "sheetcrm"),
+        ("MQL", "sheetcrm"), ("Problems", "sheetcrm"), ("Closed on", "You, if you add it"),
     ]
     assert all(line[0].style == "label" for line in lines if line[0].value is not None)
 
@@ -71,7 +71,9 @@ def test_the_rules_use_the_settings() -> None:
     assert "follow up on days 1, 3 and 5 (Next follow-up shows the date)." in words
     assert ("Opening hours when this tracker was made: Mon 09:00-17:00, Tue closed, Wed closed, "
             "Thu closed, Fri closed, Sat closed, Sun 10:00-13:00.") in words
-    assert "the columns Respond by to Problems" in words
+    # The computed columns are no longer side by side: each is named.
+    assert ("the columns SLA, Respond by, Next follow-up, WhatsApp and Problems,"
+            in words)
     assert "Status words: pending, contacted, converted, lost." in words
 
 

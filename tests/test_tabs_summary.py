@@ -16,8 +16,8 @@ from sheetcrm.template import load_template
 T = load_template()
 KLA = zoneinfo.ZoneInfo("Africa/Kampala")
 NOW = dt.datetime(2026, 11, 4, 10, 0, tzinfo=KLA)
-#: The template's own column order: Status E, Name B, First contact F, Respond by K, Next
-#: follow-up M.
+#: A tracker made with the first column order (Status E, Name B, First contact F, Respond by
+#: K, Next follow-up M): the Summary uses the letters the header row gives, whatever they are.
 LETTERS = {"received": "A", "name": "B", "contact": "C", "source": "D", "status": "E",
            "first_contact": "F", "follow_ups_done": "G", "value": "H", "notes": "I",
            "id": "J", "respond_by": "K", "sla": "L", "next_follow_up": "M", "whatsapp": "N",
@@ -134,24 +134,26 @@ def test_month_by_month_oldest_first_and_a_block_per_month_newest_first() -> Non
     assert {c.style for c in rows[9]} == {"header"}
     assert rows[10] == [Cell("Oct 2026"), Cell(0.5, style="percent"), Cell(1.0, style="percent"),
                         Cell(2), Cell(1), Cell(0), Cell(2500.5, style="money")]
-    assert rows[11] == [Cell("Nov 2026"), Cell(0.4, style="percent"),
+    # November is the month of NOW (4/11): its figures are partial, and say so.
+    assert rows[11] == [Cell("Nov 2026 so far"), Cell(0.4, style="percent"),
                         Cell(0.25, style="percent"), Cell(5), Cell(2),
                         Cell(3, style="bad"), Cell(150000, style="money")]
     assert rows[12] == []
     # November's block.
-    assert rows[13] == [Cell("November 2026", style="subtitle")]
-    assert values(rows[14]) == ["Channel", "Enquiries", "Converted", "Contacted", "Lost", "Open",
+    assert rows[13] == [Cell("November 2026 so far (1 to 4 November)", style="subtitle")]
+    # The funnel's order, as `sheetcrm report` and its JSON give it: Contacted, then Converted.
+    assert values(rows[14]) == ["Channel", "Enquiries", "Contacted", "Converted", "Lost", "Open",
                                 "Conversion rate", "Within SLA", "Median first reply",
                                 "Value won (UGX)"]
-    assert rows[15] == [Cell("WhatsApp"), Cell(4), Cell(2), Cell(3), Cell(1), Cell(1),
+    assert rows[15] == [Cell("WhatsApp"), Cell(4), Cell(3), Cell(2), Cell(1), Cell(1),
                         Cell(0.5, style="percent"), Cell(0.25, style="percent"),
                         Cell(0.0625, style="duration"), Cell(150000, style="money")]
     assert rows[16] == [Cell("Walk-in"), Cell(1), Cell(0), Cell(0), Cell(0), Cell(1),
                         Cell(0.0, style="percent"), Cell(None, style="percent"),
                         Cell(None, style="duration"), Cell(0, style="money")]
     total = "total"
-    assert rows[17] == [Cell("Total", style=total), Cell(5, style=total), Cell(2, style=total),
-                        Cell(3, style=total), Cell(1, style=total), Cell(2, style=total),
+    assert rows[17] == [Cell("Total", style=total), Cell(5, style=total), Cell(3, style=total),
+                        Cell(2, style=total), Cell(1, style=total), Cell(2, style=total),
                         Cell(0.4, style="total_percent"), Cell(0.25, style="total_percent"),
                         Cell(0.0625, style="total_duration"),
                         Cell(150000, style="total_money")]
@@ -161,8 +163,8 @@ def test_month_by_month_oldest_first_and_a_block_per_month_newest_first() -> Non
                              style="alert")]
     assert rows[20] == []
     # October's block: no escalation.
-    assert rows[21] == [Cell("October 2026", style="subtitle")]
-    assert values(rows[23]) == ["Facebook", 2, 1, 2, 0, 1, 0.5, 1.0, 0.5, 2500.5]
+    assert rows[21] == [Cell("October 2026 (last full month)", style="subtitle")]
+    assert values(rows[23]) == ["Facebook", 2, 2, 1, 0, 1, 0.5, 1.0, 0.5, 2500.5]
     assert values(rows[24])[0] == "Total"
     assert rows[25] == [Cell("SLA breaches this month: 0", style="label")]
     assert rows[26] == []
@@ -170,18 +172,42 @@ def test_month_by_month_oldest_first_and_a_block_per_month_newest_first() -> Non
                              "see the Problems column.", style="muted")]
     # Then the alignment framework's section (tests/test_tabs_alignment.py).
     assert rows[29] == [Cell("Spend, return and lead quality", style="subtitle")]
+    assert rows[28] == []
+    assert rows[29] == [Cell("Charts", style="subtitle")]
 
 
-def test_the_charts_cover_the_trend_rows_and_the_newest_months_channels() -> None:
+def test_the_charts_sit_below_the_tables_this_month_so_far_beside_the_last_full_one() -> None:
     content = build([NOV, OCT])
+    # 28 rows of tables (as above), a blank row, "Charts" on row 29: the charts from row 30,
+    # in column A, 18 rows each, so a phone scrolling down reaches them.
+    assert len(content.rows) == 29
     assert content.charts == [
+        # November's block: header on row 15, WhatsApp and Walk-in on rows 16-17;
+        # Channel, Enquiries, Contacted and Converted are columns A-D.
+        Chart(kind="bar", title="By channel, November 2026 so far (1 to 4 November)",
+              first_row=15, last_row=17, first_col=1, last_col=4, anchor_row=30,
+              anchor_col=1, y_axis_title="Enquiries", counts=True),
+        # October's block: header on row 23, Facebook on row 24.
+        Chart(kind="bar", title="By channel, October 2026 (last full month)",
+              first_row=23, last_row=24, first_col=1, last_col=4, anchor_row=48,
+              anchor_col=1, y_axis_title="Enquiries", counts=True),
         Chart(kind="line", title="Conversion rate and replies within SLA, by month",
-              first_row=10, last_row=12, first_col=1, last_col=3, anchor_row=24,
-              anchor_col=13, y_axis_title="Share", percent=True),
-        Chart(kind="bar", title="Enquiries and conversions by channel, November 2026",
-              first_row=15, last_row=17, first_col=1, last_col=3, anchor_row=4, anchor_col=13,
-              y_axis_title="Enquiries"),
+              first_row=10, last_row=12, first_col=1, last_col=3, anchor_row=66,
+              anchor_col=1, y_axis_title="Share", percent=True),
     ]
+
+
+def test_with_no_enquiries_yet_this_month_the_last_full_month_is_charted_and_named() -> None:
+    sep = MonthFigures(month="2026-09", channels=OCT.channels, total=OCT.total,
+                       sla_breaches=0, escalate=False)
+    content = build([OCT, sep])  # NOW is 4/11/2026: nothing in November yet
+    titles = [line[0].value for line in content.rows if line and line[0].style == "subtitle"]
+    assert titles == ["Right now (updates live in the sheet)", "Month by month",
+                      "October 2026 (last full month)", "September 2026", "Charts"]
+    assert [line[0].value for line in content.rows[10:12]] == ["Sep 2026", "Oct 2026"]
+    assert [c.title for c in content.charts] == [
+        "By channel, October 2026 (last full month)",
+        "Conversion rate and replies within SLA, by month"]
 
 
 def test_two_breaches_do_not_escalate_and_several_undated_are_plural() -> None:
@@ -207,9 +233,10 @@ def test_the_trend_keeps_the_latest_twelve_months() -> None:
     content = build([month(m) for m in names])
     trend = [line[0].value for line in content.rows[10:22]]
     assert trend == ["Dec 2025", "Jan 2026", "Feb 2026", "Mar 2026", "Apr 2026", "May 2026",
-                     "Jun 2026", "Jul 2026", "Aug 2026", "Sep 2026", "Oct 2026", "Nov 2026"]
+                     "Jun 2026", "Jul 2026", "Aug 2026", "Sep 2026", "Oct 2026",
+                     "Nov 2026 so far"]
     assert content.rows[22] == []
-    assert content.charts[0].last_row == 22
+    assert content.charts[-1].last_row == 22
 
 
 def test_no_dated_enquiries_yet() -> None:
@@ -235,9 +262,12 @@ def test_a_refresh_on_the_memory_backend_writes_the_summary() -> None:
         "Summary"]
     rows = content.rows
     assert rows[0] == [Cell("Enquiry summary: Duka La Mama", style="title")]
-    assert rows[4][1].value == Formula("=SUMPRODUCT(" + PENDING + ")")
-    assert [line[0].value for line in rows[10:12]] == ["Oct 2026", "Nov 2026"]
-    assert rows[13] == [Cell("November 2026", style="subtitle")]
+    # A new tracker's own columns: Name A, Status G.
+    assert rows[4][1].value == Formula(
+        '=SUMPRODUCT(((LOWER(TRIM(Enquiries!$G$2:$G$5000))="pending")'
+        '+(TRIM(Enquiries!$G$2:$G$5000)="")*(TRIM(Enquiries!$A$2:$A$5000)<>"")))')
+    assert [line[0].value for line in rows[10:12]] == ["Oct 2026", "Nov 2026 so far"]
+    assert rows[13] == [Cell("November 2026 so far (1 to 4 November)", style="subtitle")]
     assert [Cell("1 enquiry has no readable Received date, so it is not counted: "
                  "see the Problems column.", style="muted")] in rows
     assert backend.tabs["Summary"].get(1, 1) == "Enquiry summary: Duka La Mama"

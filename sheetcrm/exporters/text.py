@@ -8,7 +8,7 @@ from typing import Any
 from ..outcomes import TrackerOutcome
 from ..results import Evaluation
 from ..sla import format_minutes
-from ..summary import MonthFigures, month_label
+from ..summary import MonthFigures, headline, month_label
 
 
 def enquiries(count: int) -> str:
@@ -31,8 +31,13 @@ def refresh(label: str, e: Evaluation, details: Mapping[str, str] | None = None)
     ]
     if e.rows_with_problems:
         lines.append(f"  Rows with problems: {e.rows_with_problems} (see the Problems column).")
-    if e.months:
-        m = e.months[0]
+    heading = headline(e.months, e.now.date())
+    shown = [(heading.so_far(), heading.current)] if heading.current else []
+    if heading.complete:
+        shown.append((heading.last_full(), heading.complete))
+    if not shown and e.months:  # every dated enquiry is in a month still to come
+        shown.append((month_label(e.months[0].month), e.months[0]))
+    for title, m in shown:
         t = m.total
         # A sentence never shows "-" for a figure: it says why there is none.
         converted = f"{t.converted} converted"
@@ -41,7 +46,8 @@ def refresh(label: str, e: Evaluation, details: Mapping[str, str] | None = None)
         within = (f"{percent(t.sla_met_rate)} answered within the SLA"
                   if t.sla_met_rate is not None else "no reply due or made yet to measure "
                   "against the SLA")
-        line = (f"  {month_label(m.month)}: {enquiries(t.enquiries)}, {converted}, {within}, "
+        line = (f"  {title}: {enquiries(t.enquiries)}, {t.contacted} contacted, {converted}, "
+                f"{within}, "
                 f"{m.sla_breaches} SLA breaches")
         lines.append(line + (": escalate." if m.escalate else "."))
     return "\n".join(lines)

@@ -17,9 +17,9 @@ def build(ctx: TabContext) -> TabContent:
     rows: list[list[Cell]] = [[Cell("How this tracker works", style="title")]]
     rows += para("Type each new enquiry on the Enquiries tab: when it came in, the name, the "
                   "contact, where it came from and its status. When sheetcrm refreshes the "
-                  f"tracker it fills in a blank ID and the columns {computed[0]} to "
-                  f"{computed[-1]}, rewrites the Today and Summary tabs, and adds a line to "
-                  "History for each change it sees. It never changes what you typed.")
+                  f"tracker it fills in a blank ID and the columns {', '.join(computed[:-1])} "
+                  f"and {computed[-1]}, rewrites the Today and Summary tabs, and adds a line "
+                  "to History for each change it sees. It never changes what you typed.")
     rows += [blank(), [Cell("The rules", style="subtitle")]]
     rows += para(f"Reply to every new enquiry within {hours(settings.sla_hours)} business "
                   "hours (the SLA). Only opening hours count: closed days and public holidays "

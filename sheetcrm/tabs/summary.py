@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 
 from ..history import SalesCycle
 from ..model import Cell, Chart, Formula, TabContent
-from ..summary import ChannelFigures, month_label
+from ..summary import ChannelFigures, headline, month_label
 from . import alignment
 from .common import blank, days, header, hours, money, para, pct, placeholder, short_month
 from .context import TabContext
 
 #: Months shown in the month-by-month table and its chart.
 HISTORY_MONTHS = 12
+#: Rows kept for each chart below the tables: a chart is 8 cm (Excel, LibreOffice) or
+#: 300 pixels (Google) tall, which is under 16 rows of the default height anywhere.
+CHART_ROWS = 18
 
 
 def build(ctx: TabContext) -> TabContent:
@@ -61,23 +65,34 @@ def build(ctx: TabContext) -> TabContent:
     rows.append(header("Month", "Conversion rate", "Answered within SLA", "Enquiries",
                         "Converted", "SLA breaches", f"Value won ({settings.currency})"))
     history = list(reversed(months[:HISTORY_MONTHS]))
+    heading = headline(months, now.date())
     for m in history:
         t = m.total
-        rows.append([Cell(short_month(m.month)), pct(t.conversion_rate),
+        label = short_month(m.month) + (" so far" if m is heading.current else "")
+        rows.append([Cell(label), pct(t.conversion_rate),
                      pct(t.sla_met_rate), Cell(t.enquiries), Cell(t.converted),
                      Cell(m.sla_breaches, style="bad" if m.escalate else None),
                      Cell(money(t.value_won), style="money")])
     trend_last = len(rows)
-    charts.append(Chart(kind="line", title="Conversion rate and replies within SLA, by month",
-                        first_row=trend_header, last_row=trend_last, first_col=1, last_col=3,
-                        anchor_row=24, anchor_col=13, y_axis_title="Share",
-                        percent=True))
+    trend = Chart(kind="line", title="Conversion rate and replies within SLA, by month",
+                  first_row=trend_header, last_row=trend_last, first_col=1, last_col=3,
+                  anchor_row=0, anchor_col=1, y_axis_title="Share", percent=True)
     rows.append(blank())
 
-    for index, m in enumerate(months):
-        rows.append([Cell(month_label(m.month), style="subtitle")])
+    # Bar charts for this month so far and the last full month (or, when every
+    # month is in the future, the newest one).
+    charted = [x for x in (heading.current, heading.complete) if x is not None] or months[:1]
+    for m in months:
+        if m is heading.current:
+            title = heading.so_far()
+        elif m is heading.complete:
+            title = heading.last_full()
+        else:
+            title = month_label(m.month)
+        rows.append([Cell(title, style="subtitle")])
         block_header = len(rows) + 1
-        rows.append(header("Channel", "Enquiries", "Converted", "Contacted", "Lost", "Open",
+        # The funnel's order, as in `sheetcrm report` and its JSON.
+        rows.append(header("Channel", "Enquiries", "Contacted", "Converted", "Lost", "Open",
                             "Conversion rate", "Within SLA", "Median first reply",
                             f"Value won ({settings.currency})"))
         for ch in m.channels:
@@ -93,12 +108,11 @@ def build(ctx: TabContext) -> TabContent:
                 "Review who answers enquiries and when.",
                 style="alert",
             )])
-        if index == 0:
-            charts.append(Chart(kind="bar", title=f"Enquiries and conversions by channel, "
-                                f"{month_label(m.month)}",
+        if m in charted:
+            charts.append(Chart(kind="bar", title=f"By channel, {title}",
                                 first_row=block_header, last_row=channel_last, first_col=1,
-                                last_col=3, anchor_row=4, anchor_col=13,
-                                y_axis_title="Enquiries"))
+                                last_col=4, anchor_row=0, anchor_col=1,
+                                y_axis_title="Enquiries", counts=True))
         rows.append(blank())
     rows += _sales_cycle(evaluation.sales_cycle)
     if evaluation.undated:
@@ -107,7 +121,22 @@ def build(ctx: TabContext) -> TabContent:
                 f"{count} enquiries have no readable Received date, so they are")
         rows.append([Cell(f"{what} not counted: see the Problems column.", style="muted")])
     rows += alignment.section(months, settings, evaluation.spend_problems)
-    return TabContent(rows=rows, widths=_summary_widths(), charts=charts)
+    return TabContent(rows=rows, widths=_summary_widths(),
+                      charts=_below(rows, [*charts, trend]))
+
+
+def _below(rows: list[list[Cell]], charts: list[Chart]) -> list[Chart]:
+    """The charts one under another below the tables, where a phone scrolls to them.
+
+    Beside the tables (from column M) they were off a phone's screen. A heading
+    row says they are there; each chart gets :data:`CHART_ROWS` empty rows.
+    """
+    rows.append(blank())
+    rows.append([Cell("Charts", style="subtitle")])
+    placed = []
+    for n, chart in enumerate(charts):
+        placed.append(replace(chart, anchor_row=len(rows) + 1 + n * CHART_ROWS, anchor_col=1))
+    return placed
 
 
 def _sales_cycle(cycle: SalesCycle | None) -> list[list[Cell]]:
@@ -167,8 +196,8 @@ def _live_counts(enq: str, letters: Mapping[str, str], span: int) -> list[list[C
 def _channel_row(ch: ChannelFigures, *, total: bool) -> list[Cell]:
     s = "total" if total else None
     return [
-        Cell(ch.source, style=s), Cell(ch.enquiries, style=s), Cell(ch.converted, style=s),
-        Cell(ch.contacted, style=s), Cell(ch.lost, style=s), Cell(ch.open, style=s),
+        Cell(ch.source, style=s), Cell(ch.enquiries, style=s), Cell(ch.contacted, style=s),
+        Cell(ch.converted, style=s), Cell(ch.lost, style=s), Cell(ch.open, style=s),
         pct(ch.conversion_rate, "total_percent" if total else "percent"),
         pct(ch.sla_met_rate, "total_percent" if total else "percent"),
         Cell(days(ch.median_response_minutes),

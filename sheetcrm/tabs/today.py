@@ -62,7 +62,8 @@ def build(ctx: TabContext) -> TabContent:
     if len(rows) == 4:
         rows.append([Cell("Nothing to do right now. Well done.", style="muted")])
     rows += win_back_rows(evaluation.rows)
-    widths = {1: 32, 2: 18, 3: 18, 4: 20, 5: 30, 6: 8, 7: 6}
+    # Contact as wide as on the Enquiries tab, so an email address shows whole.
+    widths = {1: 32, 2: 18, 3: 26, 4: 20, 5: 30, 6: 8, 7: 6}
     return TabContent(rows=rows, widths=widths, freeze_rows=4)
 
 

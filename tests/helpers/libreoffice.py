@@ -203,8 +203,12 @@ def zip_names(path: Path) -> list[str]:
 
 def print_copy(xlsx: Path, dest: Path, sheet: str, *, landscape: bool = True,
                fit_width: bool = True, gridlines: bool = False,
-               headings: bool = False) -> Path:
-    """A copy of ``xlsx`` that prints only ``sheet``, set up for the page; the original stays."""
+               headings: bool = False, own_page_setup: bool = False) -> Path:
+    """A copy of ``xlsx`` that prints only ``sheet``, set up for the page; the original stays.
+
+    ``own_page_setup`` keeps the tab's own print set-up (orientation, fit to width, rows
+    repeated on every page) instead of ``landscape`` and ``fit_width``.
+    """
     with warnings.catch_warnings():
         # A rendering copy only: openpyxl's notes on what it does not read do not matter here.
         warnings.simplefilter("ignore")
@@ -219,9 +223,10 @@ def print_copy(xlsx: Path, dest: Path, sheet: str, *, landscape: bool = True,
     for other in wb.worksheets:
         if other is not ws:
             other.sheet_view.tabSelected = False
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.orientation = "landscape" if landscape else "portrait"
-    if fit_width:
+    if not own_page_setup:
+        ws.page_setup.paperSize = ws.PAPERSIZE_A4
+        ws.page_setup.orientation = "landscape" if landscape else "portrait"
+    if fit_width and not own_page_setup:
         ws.sheet_properties.pageSetUpPr.fitToPage = True
         ws.page_setup.fitToWidth = 1
         ws.page_setup.fitToHeight = 0
@@ -250,7 +255,8 @@ def pdf_to_pngs(pdf: Path, outdir: Path, *, dpi: int = 60) -> list[Path]:
 def render(xlsx: Path, sheets: Iterable[str], workdir: Path, *, dpi: int = 60,
            landscape: bool = True, fit_width: bool = True, gridlines: bool = False,
            headings: bool = False, soffice: str | None = None,
-           tz: str = DEFAULT_TZ, clock: dt.datetime | None = None) -> dict[str, list[Path]]:
+           tz: str = DEFAULT_TZ, clock: dt.datetime | None = None,
+           own_page_setup: bool = False) -> dict[str, list[Path]]:
     """Each tab in ``sheets`` printed by LibreOffice to PDF, then to PNG pages.
 
     All tabs go through one LibreOffice start.  Returns tab -> page images.
@@ -260,7 +266,8 @@ def render(xlsx: Path, sheets: Iterable[str], workdir: Path, *, dpi: int = 60,
     for i, sheet in enumerate(names):
         copies.append(print_copy(xlsx, workdir / "copies" / f"tab{i}.xlsx", sheet,
                                  landscape=landscape, fit_width=fit_width,
-                                 gridlines=gridlines, headings=headings))
+                                 gridlines=gridlines, headings=headings,
+                                 own_page_setup=own_page_setup))
     convert(copies, "pdf", workdir / "pdf", soffice=soffice, tz=tz, clock=clock)
     return {
         sheet: pdf_to_pngs(workdir / "pdf" / f"{copy.stem}.pdf", workdir / "png", dpi=dpi)

@@ -210,3 +210,37 @@ def number_format(backend: Backend, tab: str, a1: str) -> str | None:
     fake: Any = backend.fake  # type: ignore[attr-defined]
     fmt = fake.cell(backend.key, tab, a1).get("userEnteredFormat", {}).get("numberFormat")
     return fmt.get("pattern") if fmt else None
+
+
+# --------------------------------------------------------------------------- column order
+
+#: The order in which the tests type an owner's row (the first template's order). The
+#: template has since moved Name first and SLA and Respond by after it, so a typed row
+#: is placed by header (:func:`typed_row`), as an owner's would be wherever the columns are.
+TYPED_ORDER = ("Received", "Name", "Contact", "Source", "Status", "First contact",
+               "Follow-ups done", "Value", "Notes", "ID")
+
+
+def template_headers() -> list[str]:
+    """The Enquiries headers of a new tracker, in order."""
+    from sheetcrm.template import load_template
+
+    return [c.header for c in load_template().enquiries.columns]
+
+
+def letter(header: str) -> str:
+    """The column letter of ``header`` on a new tracker's Enquiries tab."""
+    from sheetcrm.template import column_letter
+
+    return column_letter(template_headers().index(header) + 1)
+
+
+def typed_row(values: Sequence[object], fill: object = None) -> list[object]:
+    """A row given in :data:`TYPED_ORDER`, laid out in a new tracker's column order."""
+    headers = template_headers()
+    row: list[object] = [fill] * len(headers)
+    for header, value in zip(TYPED_ORDER, values, strict=False):
+        row[headers.index(header)] = value
+    while row and row[-1] is fill and fill is None:
+        row.pop()
+    return row

@@ -28,7 +28,15 @@ from ...planner import (
 )
 from ...template import Template, column_letter
 from .ranges import grow_ranges
-from .render import column_format, note, set_value, style_target, write_cell, write_tab
+from .render import (
+    column_format,
+    fit_wrapped_rows,
+    note,
+    set_value,
+    style_target,
+    write_cell,
+    write_tab,
+)
 from .workbook import find_sheet
 
 
@@ -153,6 +161,7 @@ class Executor:
                 set_value(target, value, f"{self.label}, Enquiries!{column_letter(col)}{number}")
         if op.rows:
             _grow_tables(ws, op.row - 1, op.numbers[-1])
+            fit_wrapped_rows(ws, op.numbers)
 
     # ------------------------------------------------------------ other tabs
 

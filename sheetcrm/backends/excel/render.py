@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+import textwrap
 import weakref
 from collections.abc import Mapping
 from typing import Any
@@ -19,6 +20,7 @@ from typing import Any
 import openpyxl
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.chart import BarChart, LineChart, Reference
+from openpyxl.chart.marker import Marker
 from openpyxl.comments import Comment
 from openpyxl.formatting.formatting import ConditionalFormattingList
 from openpyxl.formatting.rule import FormulaRule
@@ -31,7 +33,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from ...errors import SheetCRMError
 from ...model import Cell, CellValue, Chart, Formula, TabContent
 from ...planner import MAX_CELL_TEXT, MAX_NUMBER
-from ...template import Column, Style, Template, column_letter
+from ...template import Column, PageSetup, Style, Template, column_letter
 from .ranges import grow_ranges
 
 # ---------------------------------------------------------------- writing cells
@@ -201,6 +203,8 @@ def write_tab(ws: Any, content: TabContent, template: Template, where: str) -> N
         _add_chart(ws, chart)
     for fmt in content.columns:
         column_format(ws, fmt.col, fmt.first_row, fmt.last_row, fmt.spec, template, where)
+    tab = template.tab_named(ws.title)
+    page_setup(ws, tab.page if tab is not None else None)
 
 
 def column_format(ws: Any, col: int, first_row: int, last_row: int, spec: Column,
@@ -213,6 +217,46 @@ def column_format(ws: Any, col: int, first_row: int, last_row: int, spec: Column
     if spec.validation is not None:
         ws.add_data_validation(Renderer(template, where).validation(
             ws.parent, spec, f"{letter}{first_row}:{letter}{last_row}"))
+
+
+def page_setup(ws: Any, page: PageSetup | None) -> None:
+    """The template's print set-up: A4, orientation, one page wide, rows on every page."""
+    if page is None:
+        return
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = "landscape" if page.landscape else "portrait"
+    if page.fit_width:
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+        ws.page_setup.fitToWidth = 1
+        ws.page_setup.fitToHeight = 0  # as many pages tall as the rows need
+    if page.title_rows:
+        ws.print_title_rows = f"1:{page.title_rows}"
+
+
+#: Points per printed line of wrapped 11-point text (Excel's and LibreOffice's default row).
+LINE_HEIGHT = 15.0
+
+
+def fit_wrapped_rows(ws: Any, rows: Any) -> None:
+    """Tall enough rows for the wrapped text sheetcrm wrote on ``rows``.
+
+    Neither Excel nor LibreOffice grows a row to fit wrapped text when it opens
+    a file (they only do while someone types), so a long Note would print its
+    second line over the next row. A row's height is set for the longest
+    wrapped cell, its lines broken between words at about one character per unit
+    of column width; a row whose text fits one line keeps the default height.
+    """
+    for r in rows:
+        lines = 1
+        for cell in ws[r]:
+            if not (isinstance(cell.value, str) and cell.alignment.wrap_text):
+                continue
+            width = ws.column_dimensions[cell.column_letter].width or 13
+            per_line = max(1, int(width) - 1)
+            lines = max(lines, sum(max(1, len(textwrap.wrap(part, per_line)))
+                                   for part in cell.value.split("\n")))
+        if lines > 1:
+            ws.row_dimensions[r].height = lines * LINE_HEIGHT
 
 
 def _add_chart(ws: Any, spec: Chart) -> None:
@@ -235,12 +279,36 @@ def _add_chart(ws: Any, spec: Chart) -> None:
         chart.y_axis.number_format = "0%"
         chart.y_axis.scaling.min = 0
         chart.y_axis.scaling.max = 1
+    if spec.counts:
+        # Whole numbers from 0: left alone, LibreOffice labels 1 enquiry 0, 0.2 ... 1.2.
+        chart.y_axis.number_format = "0"
+        chart.y_axis.scaling.min = 0
+        chart.y_axis.majorUnit = _count_step(ws, spec)
+    if spec.kind == "line":
+        # Straight lines through marked points: a smoothed curve invents values between months.
+        chart.smooth = False
+        chart.marker = True
+        for series in chart.series:
+            series.smooth = False
+            series.marker = Marker(symbol="circle", size=7)
     # openpyxl 3.1 leaves axes unset, which newer Excel reads as deleted (no labels).
     chart.x_axis.delete = False
     chart.y_axis.delete = False
     chart.width = 18
     chart.height = 8
     ws.add_chart(chart, f"{column_letter(spec.anchor_col)}{spec.anchor_row}")
+
+
+def _count_step(ws: Any, spec: Chart) -> int:
+    """A whole-number gap between the axis labels: 1, 2, 5, 10, 20... for at most 10 labels."""
+    top = 0.0
+    for row in ws.iter_rows(min_row=spec.first_row + 1, max_row=spec.last_row,
+                            min_col=spec.first_col + 1, max_col=spec.last_col, values_only=True):
+        top = max([top, *(v for v in row if isinstance(v, int | float))])
+    step = 1
+    while top / step > 10:
+        step = step * 5 // 2 if str(step)[0] == "2" else step * 2
+    return step
 
 
 # ---------------------------------------------------------------- rendering
@@ -335,6 +403,7 @@ class Renderer:
         ws.row_dimensions[1].height = 32
         if tab.freeze_rows or tab.freeze_cols:
             ws.freeze_panes = f"{column_letter(tab.freeze_cols + 1)}{tab.freeze_rows + 1}"
+        page_setup(ws, tab.page)
         if tab.conditional_formats:
             sla_ref = self.sla_hours_ref(contents)
             last = column_letter(len(tab.columns))

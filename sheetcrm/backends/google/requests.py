@@ -406,22 +406,34 @@ def add_chart(sheet_id: int, chart: Chart) -> dict[str, Any]:
     bar = chart.kind == "bar"
     value_axis = "BOTTOM_AXIS" if bar else "LEFT_AXIS"
     axes: list[dict[str, Any]] = []
+    value: dict[str, Any] = {"position": value_axis}
     if chart.y_axis_title:
-        axes.append({"position": value_axis, "title": chart.y_axis_title})
-    spec = {
-        "title": chart.title,
-        "basicChart": {
-            "chartType": "BAR" if bar else "LINE",
-            "legendPosition": "BOTTOM_LEGEND",
-            "axis": axes,
-            "headerCount": 1,
-            "domains": [{"domain": {"sourceRange": {"sources": [block(chart.first_col)]}}}],
-            "series": [
-                {"series": {"sourceRange": {"sources": [block(c)]}}, "targetAxis": value_axis}
-                for c in range(chart.first_col + 1, chart.last_col + 1)
-            ],
-        },
+        value["title"] = chart.y_axis_title
+    if chart.counts or chart.percent:
+        # Counts and shares start at 0. The API has no setting for the gap between
+        # labels, so Google Sheets chooses it (docs/screen.md says so).
+        value["viewWindowOptions"] = {"viewWindowMode": "EXPLICIT", "viewWindowMin": 0,
+                                      **({"viewWindowMax": 1} if chart.percent else {})}
+    if len(value) > 1:
+        axes.append(value)
+    series: list[dict[str, Any]] = []
+    for c in range(chart.first_col + 1, chart.last_col + 1):
+        one: dict[str, Any] = {"series": {"sourceRange": {"sources": [block(c)]}},
+                               "targetAxis": value_axis}
+        if not bar:
+            one["pointStyle"] = {"shape": "CIRCLE", "size": 7}  # each month's point shows
+        series.append(one)
+    basic: dict[str, Any] = {
+        "chartType": "BAR" if bar else "LINE",
+        "legendPosition": "BOTTOM_LEGEND",
+        "axis": axes,
+        "headerCount": 1,
+        "domains": [{"domain": {"sourceRange": {"sources": [block(chart.first_col)]}}}],
+        "series": series,
     }
+    if not bar:
+        basic["lineSmoothing"] = False  # straight lines: a curve invents values between months
+    spec = {"title": chart.title, "basicChart": basic}
     position = {
         "overlayPosition": {
             "anchorCell": {"sheetId": sheet_id, "rowIndex": chart.anchor_row - 1,
