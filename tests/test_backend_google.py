@@ -1013,8 +1013,9 @@ def test_a_later_refresh_sends_only_the_cell_that_changed(fake: FakeSheets) -> N
     type_rows(fake, key, THREE)
     tracker.refresh(backend, now=NOW)
     # Brian was answered on Tue 3 Nov at 09:00: 2 h on Monday + 1 h on Tuesday = 3 h.
-    fake.set_values(key, ENQ, "E3", [["contacted"]], input="USER_ENTERED")
     headers = fake.get_values(key, ENQ)[0]
+    fake.set_values(key, ENQ, f"{column_letter(headers.index('Status') + 1)}3", [["contacted"]],
+                    input="USER_ENTERED")
     fc = headers.index("First contact") + 1
     fake.set_values(key, ENQ, f"{chr(64 + fc)}3", [["2026-11-03 09:00"]], input="USER_ENTERED")
     fake.reset_requests()
@@ -1052,10 +1053,11 @@ def test_an_add_sets_date_formats_per_column_not_per_cell(fake: FakeSheets) -> N
     rows = [{"Received": dt.datetime(2026, 11, 2, 9 + i), "Name": f"C{i}"} for i in range(4)]
     backend.append(rows)
     formats = [q["repeatCell"] for q in _batch(fake).json["requests"] if "repeatCell" in q]
-    # The four Received cells: one repeatCell over rows 2-5 of column A.
+    # The four Received cells: one repeatCell over rows 2-5 of the Received column.
     assert [(f["range"]["startRowIndex"], f["range"]["endRowIndex"],
-             f["range"]["startColumnIndex"]) for f in formats] == [(1, 5, 0)]
-    assert fake.cell(key, ENQ, "A5")["userEnteredFormat"]["numberFormat"]["type"] == "DATE_TIME"
+             f["range"]["startColumnIndex"]) for f in formats] == [(1, 5, _at("received"))]
+    assert fake.cell(key, ENQ, f"{_letter('received')}5")["userEnteredFormat"]["numberFormat"][
+        "type"] == "DATE_TIME"
 
 
 def test_a_refresh_too_big_for_one_request_goes_in_parts(
@@ -1113,9 +1115,9 @@ def test_formats_and_dropdowns_grow_with_the_tracker(
     type_rows(fake, key, THREE)
     rules_before = len(fake.sheet_properties(key, grid_data=False)["sheets"][0]
                        .get("conditionalFormats", []))
-    assert "dataValidation" not in fake.cell(key, ENQ, "E5003")
+    assert "dataValidation" not in fake.cell(key, ENQ, f"{_letter('status')}5003")
     tracker.refresh(backend, now=NOW)
-    status = fake.cell(key, ENQ, "E5003")
+    status = fake.cell(key, ENQ, f"{_letter('status')}5003")
     assert status["dataValidation"]["condition"]["type"] == "ONE_OF_LIST"
     respond = load_template().enquiries.columns
     col = next(i for i, c in enumerate(respond) if c.key == "respond_by")

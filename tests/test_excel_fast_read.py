@@ -26,7 +26,7 @@ from sheetcrm.backends.excel.workbook import find_sheet, grid, open_workbook
 from tests.helpers.cli import run
 from tests.helpers.trackers import cli_tracker
 
-NAMES = ["Enquiries", "Settings", "Lists", "sheetcrm"]
+NAMES = ["Enquiries", "Settings", "Lists", "sheetcrm", "Spend"]
 NOW = "2026-11-02T10:00"
 
 
@@ -68,8 +68,9 @@ def test_a_refreshed_tracker_reads_fast_and_the_same(tmp_path: Path) -> None:
     assert fast is not None
     assert fast == openpyxl_grids(path)
     # Hand-checked: Ann's row as typed.
-    assert fast["Enquiries"][1][:4] == [dt.datetime(2026, 10, 5, 9, 0), "Ann", "0772 123456",
-                                        "WhatsApp"]
+    headers, ann = fast["Enquiries"][0], fast["Enquiries"][1]
+    assert [ann[headers.index(h)] for h in ("Received", "Name", "Contact", "Source")] == [
+        dt.datetime(2026, 10, 5, 9, 0), "Ann", "0772 123456", "WhatsApp"]
 
 
 def test_the_demo_reads_fast_and_the_same(tmp_path: Path) -> None:
@@ -83,14 +84,14 @@ def test_owner_moved_and_added_columns_and_tabs_read_the_same(tmp_path: Path) ->
     path = refreshed(tmp_path)
     wb = openpyxl.load_workbook(path)
     ws = wb["Enquiries"]
-    ws.move_range("B1:B4", cols=20)  # Name moved far right
-    ws["Q1"] = "Stylist"
-    ws["Q2"] = "Mary"
+    ws.move_range("A1:A4", cols=21)  # Name moved far right
+    ws["Z1"] = "Stylist"
+    ws["Z2"] = "Mary"
     wb.create_sheet("Stylists", 0)["A1"] = "Mary"
     wb.save(path)
     fast = read_grids(path.read_bytes(), NAMES)
     assert fast is not None and fast == openpyxl_grids(path)
-    assert fast["Enquiries"][0][21] == "Name"
+    assert fast["Enquiries"][0][21] == "Name"  # column V
 
 
 def test_messy_owner_values_read_the_same(tmp_path: Path) -> None:
@@ -107,15 +108,15 @@ def test_messy_owner_values_read_the_same(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("ref,value", [
-    ("H5", "=1+1"),                    # a formula: calamine gives its result, openpyxl its text
-    ("H5", "#N/A"),                    # an error value
-    ("H5", 12345678901234567890),      # too long for a float
-    ("I5", "a_x000D_b"),               # an escaped character
-    ("H5", 1e-7),                      # an exponent
+    ("J5", "=1+1"),                    # Value, a formula: calamine gives its result
+    ("J5", "#N/A"),                    # an error value
+    ("J5", 12345678901234567890),      # too long for a float
+    ("K5", "a_x000D_b"),               # Notes, an escaped character
+    ("J5", 1e-7),                      # an exponent
 ])
 def test_what_calamine_reads_differently_falls_back_to_openpyxl(tmp_path: Path, ref: str,
                                                                value: Any) -> None:
-    path = typed(refreshed(tmp_path), {"B5": "Eve", ref: value})
+    path = typed(refreshed(tmp_path), {"A5": "Eve", ref: value})
     assert read_grids(path.read_bytes(), NAMES) is None
     backend = ExcelBackend(path)
     assert backend.read_saved().tabs == openpyxl_grids(path)

@@ -72,7 +72,7 @@ def test_the_rules_use_the_settings() -> None:
     assert ("Opening hours when this tracker was made: Mon 09:00-17:00, Tue closed, Wed closed, "
             "Thu closed, Fri closed, Sat closed, Sun 10:00-13:00.") in words
     # The computed columns are no longer side by side: each is named.
-    assert ("the columns SLA, Respond by, Next follow-up, WhatsApp and Problems,"
+    assert ("the columns SLA, Respond by, Next follow-up, WhatsApp, Score, MQL and Problems,"
             in words)
     assert "Status words: pending, contacted, converted, lost." in words
 

@@ -170,29 +170,30 @@ def test_month_by_month_oldest_first_and_a_block_per_month_newest_first() -> Non
     assert rows[26] == []
     assert rows[27] == [Cell("1 enquiry has no readable Received date, so it is not counted: "
                              "see the Problems column.", style="muted")]
-    # Then the alignment framework's section (tests/test_tabs_alignment.py).
+    # Then the alignment framework's section (tests/test_tabs_alignment.py), and last,
+    # after a blank row, the heading of the charts below it all.
     assert rows[29] == [Cell("Spend, return and lead quality", style="subtitle")]
-    assert rows[28] == []
-    assert rows[29] == [Cell("Charts", style="subtitle")]
+    assert rows[-2] == [] and rows[-1] == [Cell("Charts", style="subtitle")]
 
 
 def test_the_charts_sit_below_the_tables_this_month_so_far_beside_the_last_full_one() -> None:
     content = build([NOV, OCT])
-    # 28 rows of tables (as above), a blank row, "Charts" on row 29: the charts from row 30,
+    # The tables (as above), a blank row, "Charts" on the last row: the charts below it,
     # in column A, 18 rows each, so a phone scrolling down reaches them.
-    assert len(content.rows) == 29
+    last = len(content.rows)
+    assert content.rows[-1] == [Cell("Charts", style="subtitle")]
     assert content.charts == [
         # November's block: header on row 15, WhatsApp and Walk-in on rows 16-17;
         # Channel, Enquiries, Contacted and Converted are columns A-D.
         Chart(kind="bar", title="By channel, November 2026 so far (1 to 4 November)",
-              first_row=15, last_row=17, first_col=1, last_col=4, anchor_row=30,
+              first_row=15, last_row=17, first_col=1, last_col=4, anchor_row=last + 1,
               anchor_col=1, y_axis_title="Enquiries", counts=True),
         # October's block: header on row 23, Facebook on row 24.
         Chart(kind="bar", title="By channel, October 2026 (last full month)",
-              first_row=23, last_row=24, first_col=1, last_col=4, anchor_row=48,
+              first_row=23, last_row=24, first_col=1, last_col=4, anchor_row=last + 19,
               anchor_col=1, y_axis_title="Enquiries", counts=True),
         Chart(kind="line", title="Conversion rate and replies within SLA, by month",
-              first_row=10, last_row=12, first_col=1, last_col=3, anchor_row=66,
+              first_row=10, last_row=12, first_col=1, last_col=3, anchor_row=last + 37,
               anchor_col=1, y_axis_title="Share", percent=True),
     ]
 
@@ -203,7 +204,8 @@ def test_with_no_enquiries_yet_this_month_the_last_full_month_is_charted_and_nam
     content = build([OCT, sep])  # NOW is 4/11/2026: nothing in November yet
     titles = [line[0].value for line in content.rows if line and line[0].style == "subtitle"]
     assert titles == ["Right now (updates live in the sheet)", "Month by month",
-                      "October 2026 (last full month)", "September 2026", "Charts"]
+                      "October 2026 (last full month)", "September 2026",
+                      "Spend, return and lead quality", "Charts"]
     assert [line[0].value for line in content.rows[10:12]] == ["Sep 2026", "Oct 2026"]
     assert [c.title for c in content.charts] == [
         "By channel, October 2026 (last full month)",
