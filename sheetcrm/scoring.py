@@ -113,7 +113,12 @@ def is_mql(value: int | None, threshold: int) -> bool | None:
 
 def unknown_problem(labels: Sequence[str], header: str = "Signals") -> str:
     """The Problems text for signals the Scoring table does not have."""
-    names = ", ".join(repr(label) for label in labels)
+    # Each label shortened, and at most five named, so a long cell cannot swamp Problems
+    # (an Excel cell holds 32,767 characters).
+    names = ", ".join(repr(label if len(label) <= 40 else label[:39] + "\u2026")
+                      for label in labels[:5])
+    if len(labels) > 5:
+        names += f" and {len(labels) - 5} more"
     what = "is not a signal" if len(labels) == 1 else "are not signals"
     return (f"{header}: {names} {what} in the Scoring table on the Lists tab: "
             "pick from the list or add it to the table with its points")

@@ -71,3 +71,14 @@ def test_split_signals() -> None:
 def test_any_signals_cell_scores_without_raising(raw: object) -> None:
     result = score(raw, TABLE)  # type: ignore[arg-type]
     assert result.score is None or result.score >= 0
+
+
+def test_a_long_or_crowded_signals_cell_is_named_briefly_in_problems() -> None:
+    from sheetcrm.scoring import unknown_problem
+
+    # 45 characters: 39 kept and an ellipsis; seven labels: five named, "and 2 more".
+    assert unknown_problem(["x" * 45]) == (
+        "Signals: '" + "x" * 39 + "\u2026' is not a signal in the Scoring table on the Lists "
+        "tab: pick from the list or add it to the table with its points")
+    many = unknown_problem([f"s{i}" for i in range(7)])
+    assert many.startswith("Signals: 's0', 's1', 's2', 's3', 's4' and 2 more are not signals")
