@@ -36,6 +36,9 @@ ITEMS = ["kitenge dress", "gomesi for a wedding", "office suits", "school unifor
 DEMO_SETTINGS = Settings(business_name="Nakato Fashions, Kampala (demo)")
 
 
+LOST_REASONS = ("Price", "Not ready yet", "Chose another seller", "No reply", "Not a fit")
+
+
 def demo_rows(now: dt.datetime, count: int = 60, seed: int = 2026) -> list[dict[str, CellValue]]:
     """Invented enquiries over the three months before ``now`` (local, aware)."""
     rng = random.Random(seed)
@@ -87,6 +90,10 @@ def demo_rows(now: dt.datetime, count: int = 60, seed: int = 2026) -> list[dict[
             "Value": value,
             "Notes": rng.choice(ITEMS),
         }
+        if status == "lost":
+            # Feedback on every lead: a reason for each lost one, taken in turn (not from
+            # the random generator, so the rest of the demo stays as it was).
+            row["Lost reason"] = LOST_REASONS[len(rows) % len(LOST_REASONS)]
         rows.append(row)
     # Cells as owners really type them, so Problems has something to say.
     rows[5]["Received"] = rows[5]["Received"].strftime("%d/%m/%Y")  # type: ignore[union-attr]

@@ -36,3 +36,14 @@ def test_demo_refuses_to_overwrite_without_force(tmp_path: Path) -> None:
     assert run("demo", str(path)).exit_code == 0
     assert_one_line_error(run("demo", str(path)), "demo.xlsx")
     assert run("demo", str(path), "--force").exit_code == 0
+
+
+def test_every_lost_demo_enquiry_says_why(tmp_path: Path) -> None:
+    # Feedback on every lead: the demo shows the rule kept, not 15 "Lost reason" problems.
+    path = tmp_path / "demo.xlsx"
+    assert run("demo", str(path), "--now", "2026-11-02T10:00").exit_code == 0
+    ws = openpyxl.load_workbook(path)["Enquiries"]
+    headers = [c.value for c in ws[1]]
+    status, reason = headers.index("Status"), headers.index("Lost reason")
+    lost = [row for row in ws.iter_rows(min_row=2, values_only=True) if row[status] == "lost"]
+    assert lost and all(row[reason] for row in lost)
