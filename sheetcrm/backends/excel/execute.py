@@ -60,6 +60,10 @@ class Executor:
             for op in plan.enquiry_ops:
                 self.enquiries(ws, op)
             grow_ranges(ws, last_row(plan), self.template.rows)
+        self.other_tabs(plan)
+
+    def other_tabs(self, plan: Plan) -> None:
+        """The operations on tabs other than Enquiries: owned tabs, meta, the log, fills."""
         for tab in plan.tabs:
             self.replace_tab(tab)
         if plan.meta:

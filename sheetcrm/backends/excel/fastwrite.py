@@ -126,13 +126,9 @@ class FastWriter:
         new_rows, new_links, bounds = self._stream(ws, body, edits, links)
         del body
         grow_ranges(ws, last_row(plan), self.template.rows)
-        for tab in plan.tabs:
-            executor.replace_tab(tab)
-        if plan.meta:
-            executor.set_meta(plan.meta_tab, plan.meta)
-        if plan.log is not None:
-            # History: a tab of its own, whole in the stub, so openpyxl appends to it.
-            executor.append_lines(plan.log)
+        # Owned tabs, meta and History are whole in the stub: the executor does them as
+        # on the openpyxl path.
+        executor.other_tabs(plan)
         out = BytesIO()
         wb.save(out)
         return self._spliced(out.getvalue(), ws.title, new_rows, kept_links + new_links, bounds)
