@@ -41,7 +41,7 @@ import datetime as dt
 import hashlib
 import math
 import re
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from .cells import header_key, header_positions, text_of, to_serial
@@ -134,6 +134,20 @@ class InsertRows:
     def numbers(self) -> list[int]:
         """The row numbers the new enquiries take."""
         return list(range(self.row, self.row + len(self.rows)))
+
+    def cells(self) -> Iterator[tuple[int, int, CellValue, str | None]]:
+        """(row, column, value, style name) of each cell the new rows get.
+
+        Only the columns an enquiry names get a cell (a None there is an empty
+        cell in the column's style); without ``given``, only the values that are
+        not None.
+        """
+        for i, (number, values) in enumerate(zip(self.numbers, self.rows, strict=True)):
+            named = self.given[i] if self.given else None
+            for col, value in enumerate(values, start=1):
+                if (col not in named) if named is not None else value is None:
+                    continue
+                yield number, col, value, self.styles[col - 1] if col <= len(self.styles) else None
 
 
 @dataclass(frozen=True)

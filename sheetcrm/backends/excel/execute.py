@@ -147,22 +147,12 @@ class Executor:
 
     def insert_rows(self, ws: Any, op: InsertRows) -> None:
         """New enquiries' values in their column's template style; tables grow to hold them."""
-        for i, (number, values) in enumerate(zip(op.numbers, op.rows, strict=True)):
-            named = op.given[i] if op.given else None
-            for col, value in enumerate(values, start=1):
-                # Only the columns the enquiry names get a cell (a None there an empty
-                # cell in the column's style), as the file always had.
-                if named is not None:
-                    if col not in named:
-                        continue
-                elif value is None:
-                    continue
-                target = ws.cell(row=number, column=col)
-                style_name = op.styles[col - 1] if col <= len(op.styles) else None
-                if style_name is not None:
-                    style_target(target, self.template.styles[style_name],
-                                 keep_date_format=isinstance(value, dt.date | dt.time))
-                set_value(target, value, f"{self.label}, Enquiries!{column_letter(col)}{number}")
+        for number, col, value, style_name in op.cells():
+            target = ws.cell(row=number, column=col)
+            if style_name is not None:
+                style_target(target, self.template.styles[style_name],
+                             keep_date_format=isinstance(value, dt.date | dt.time))
+            set_value(target, value, f"{self.label}, Enquiries!{column_letter(col)}{number}")
         if op.rows:
             _grow_tables(ws, op.row - 1, op.numbers[-1])
             fit_wrapped_rows(ws, op.numbers)

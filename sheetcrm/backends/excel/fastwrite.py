@@ -220,18 +220,10 @@ class FastWriter:
                 where = f"{label}, Enquiries row {op.row}"
                 add(index, op.row, op.col, "value", _value_edit(op.value, where))
             elif isinstance(op, InsertRows):
-                for i, (number, values) in enumerate(zip(op.numbers, op.rows, strict=True)):
-                    named = op.given[i] if op.given else None
-                    for col, value in enumerate(values, start=1):
-                        if named is not None:
-                            if col not in named:
-                                continue
-                        elif value is None:
-                            continue
-                        style = op.styles[col - 1] if col <= len(op.styles) else None
-                        add(index, number, col, "insert", _insert_edit(
-                            value, template.styles[style] if style else None,
-                            f"{label}, Enquiries!{get_column_letter(col)}{number}"))
+                for number, col, value, style in op.cells():
+                    add(index, number, col, "insert", _insert_edit(
+                        value, template.styles[style] if style else None,
+                        f"{label}, Enquiries!{get_column_letter(col)}{number}"))
             else:
                 executor.add_header(ws, op)
         return _Pending(sparse, columns, stale, template, label)
