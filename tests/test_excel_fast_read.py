@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import re
 import shutil
 import tempfile
 import zipfile
@@ -205,3 +206,30 @@ def test_a_libreoffice_saved_tracker_reads_the_same(tmp_path: Path, libreoffice:
     if fast is not None:
         assert fast == openpyxl_grids(path)
     assert ExcelBackend(path).read_saved().tabs == openpyxl_grids(path)
+
+
+_ONE_PATTERN = re.compile(  # the screen's cases as one alternation: the plain statement of it
+    rb"<f[\s>/]|\st=\"[ed]\"|<v>[^<]*[.eE][^<]*</v>|<v>-?\d{16,}</v>|_x[0-9A-Fa-f]{4}_")
+_PLAIN = re.compile(rb"<v>-?\d+\.\d*[1-9]\d*</v>")
+
+
+def _one_pattern_refuses(xml: bytes) -> bool:
+    return any(not _PLAIN.fullmatch(m.group(0)) for m in _ONE_PATTERN.finditer(xml))
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from([
+    b"<c r=\"A1\" t=\"n\"><v>1</v></c>", b"<v>1.5</v>", b"<v>2.0</v>", b"<v>1E3</v>",
+    b"<v>12345678901234567</v>", b"<v>-1234567890123456</v>", b" t=\"e\"", b"t=\"d\"",
+    b"\tt=\"d\"", b"<f>", b"<f/>", b"<fo>", b"_x0041_", b"_x00G1_", b"x", b"<", b"v>",
+    b"</v>", b"1", b".", b"e", b"_x", b" "]), max_size=12))
+def test_the_screen_refuses_what_the_one_pattern_refuses(fragments: list[bytes]) -> None:
+    from sheetcrm.backends.excel.fastread import Unsupported, _screen
+
+    xml = b"".join(fragments)
+    try:
+        _screen(xml)
+        refused = False
+    except Unsupported:
+        refused = True
+    assert refused == _one_pattern_refuses(xml)

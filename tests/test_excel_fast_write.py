@@ -275,3 +275,75 @@ def test_libreoffice_reads_both_alike_and_a_libreoffice_saved_tracker_too(
         (folder / "csv-slow").mkdir()
         assert export_tabs(fast, folder / "csv-fast", soffice=libreoffice) == \
             export_tabs(slow, folder / "csv-slow", soffice=libreoffice)
+
+
+# ------------------------------------------------------------------ one cell, written directly
+
+_VALUES = st.one_of(
+    st.none(), st.booleans(), st.integers(min_value=-(2**60), max_value=2**60),
+    st.floats(allow_nan=False, allow_infinity=False), st.text(max_size=40),
+    st.sampled_from(["", "  padded  ", " ", "=1+1", "#N/A", "a\u0007b", "<&>\"'", "x" * 40000]),
+    st.datetimes(min_value=dt.datetime(1900, 3, 1), max_value=dt.datetime(2100, 1, 1)),
+    st.dates(min_value=dt.date(1900, 3, 1), max_value=dt.date(2100, 1, 1)))
+
+
+def _write_both(value: Any, style: str | None, link: str | None, xf: int) -> tuple[Any, Any]:
+    """(direct, openpyxl) for one computed cell: (xml, links) or the error each raised."""
+    from sheetcrm.backends.excel.fastwrite import FastWriter, _CellEdit
+    from sheetcrm.errors import SheetCRMError
+    from sheetcrm.model import Cell
+    from sheetcrm.template import load_template
+
+    template = load_template()
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    # A second style in the book, as an owner's or an older refresh's, to start from.
+    ws["A1"].font = openpyxl.styles.Font(bold=True)
+    _ = ws["A1"].style_id
+    writer = FastWriter(template, _small_bytes(), "t.xlsx")
+    results = []
+    for direct in (True, False):
+        edit = _CellEdit(Cell(value, style=style, link=link), template, "t.xlsx", 3, 7, None)
+        links: dict[str, bytes] = {"C7": b"<old/>"}
+        new_links: list[bytes] = []
+        try:
+            if direct:
+                # The first cell of its kind is made by openpyxl; the second is written directly.
+                writer._cell(ws, 6, 3, xf, [("cell", edit)], {}, [])
+                made = writer._direct(ws, 7, 3, xf, edit, links, new_links)
+            else:
+                made = writer._made(ws, 7, 3, xf, [("cell", edit)], links, new_links)
+        except SheetCRMError as exc:
+            results.append(("error", str(exc)))
+            continue
+        results.append((made, links, new_links))
+    return results[0], results[1]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(value=_VALUES,
+       style=st.sampled_from([None, "link", "date", "datetime", "overdue", "wrap", "money"]),
+       link=st.sampled_from([None, "https://wa.me/256772123456?text=Hello%20Ann"]),
+       xf=st.sampled_from([0, 1]))
+def test_a_cell_written_directly_is_byte_for_byte_what_openpyxl_writes(
+        value: Any, style: str | None, link: str | None, xf: int) -> None:
+    direct, made = _write_both(value, style, link, xf)
+    if direct[0] is None:  # a kind the direct writer leaves to openpyxl
+        assert value is None and link or isinstance(value, int) and abs(value) > 2**53
+        return
+    assert direct == made
+
+
+def test_a_direct_cell_example_worked_by_hand() -> None:
+    direct, made = _write_both("  Reply today  ", None, None, 0)
+    assert direct == made
+    # Style 2: the book has its default (0) and A1's bold (1); write_cell's plain look is a
+    # third, as openpyxl's Font() is not the book's default Calibri 11.
+    assert direct[0] == (b'<c r="C7" s="2" t="inlineStr"><is><t xml:space="preserve">'
+                         b"  Reply today  </t></is></c>")
+    assert direct[1] == {}  # the old link on C7 is gone, as write_cell replaces it
+    number, _ = _write_both(2.5, None, None, 0)
+    assert number[0] == b'<c r="C7" s="2" t="n"><v>2.5</v></c>'
+    day, _ = _write_both(dt.date(2026, 11, 23), None, None, 0)
+    # 23/11/2026 is 46,349 days after Excel's day 0 (30/12/1899).
+    assert day[0].endswith(b'<v>46349</v></c>')

@@ -19,6 +19,7 @@ falls back to the openpyxl path: nothing is written from a half-made file.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import zipfile
 from collections.abc import Callable
@@ -31,14 +32,16 @@ from xml.sax.saxutils import escape
 
 from openpyxl.cell._writer import etree_write_cell
 from openpyxl.cell.cell import Cell as XLCell
+from openpyxl.compat import safe_string
 from openpyxl.utils.cell import column_index_from_string, get_column_letter
+from openpyxl.utils.datetime import to_excel
 
 from ...model import Cell
 from ...planner import InsertRows, Plan, WriteColumn, WriteValue
 from ...template import Template
 from .execute import Executor, last_row
 from .ranges import grow_ranges
-from .render import set_value, style_target, write_cell
+from .render import clean_text, plain_value, set_value, style_target, write_cell
 from .workbook import find_sheet, open_workbook
 
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -48,13 +51,16 @@ _HYPERLINK = _RELNS + "/hyperlink"
 
 _SHEET_DATA = re.compile(rb"<sheetData\s*/>|<sheetData>(.*?)</sheetData>", re.S)
 _ROW = re.compile(rb"<row\b([^>]*?)(?:/>|>(.*?)</row>)", re.S)
-_CELL = re.compile(rb"<c\b([^>]*?)(?:/>|>(.*?)</c>)", re.S)
+#: A cell with its reference's column and row (None, None when it has no reference).
+_CELL_REF = re.compile(rb'<c\b(?=[^>]*?\sr="([A-Z]+)(\d+)")?[^>]*?(?:/>|>.*?</c>)', re.S)
 _R_ATTR = re.compile(rb'\sr="([A-Z]*)(\d+)"')
 _SPACE = re.compile(rb"\s*")
 _SPANS = re.compile(rb'\sspans="[^"]*"')
 _S_ATTR = re.compile(rb'\ss="(\d+)"')
 _HYPERLINKS = re.compile(rb"<hyperlinks\b[^>]*/>|<hyperlinks\b[^>]*>(.*?)</hyperlinks>", re.S)
 _DIMENSION = re.compile(rb"<dimension\b[^>]*/>")
+_LINK_ELEMENT = re.compile(rb"<hyperlink\b[^>]*?(?:/>|>.*?</hyperlink>)", re.S)
+_REF_ATTR = re.compile(rb'\sref="([^"]*)"')
 #: Worksheet children that come after <hyperlinks>, in schema order.
 _AFTER_LINKS = re.compile(
     rb"<(?:printOptions|pageMargins|pageSetup|headerFooter|rowBreaks|colBreaks|"
@@ -62,6 +68,9 @@ _AFTER_LINKS = re.compile(
     rb"legacyDrawingHF|picture|oleObjects|controls|webPublishItems|tableParts|extLst)\b"
     rb"|</worksheet>")
 _REFUSED = re.compile(rb"<mergeCells\b|<tableParts\b|<sheetProtection\b|<extLst\b")
+#: What :data:`_REFUSED` looks for, found faster than the pattern finds it in every row.
+_REFUSED_TAGS = (b"<mergeCells", b"<tableParts", b"<sheetProtection", b"<extLst")
+_SHEET_DATA_OPEN = re.compile(rb"<sheetData\s*(/?)>")
 
 
 _STRINGS_TYPE = (b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
@@ -96,6 +105,9 @@ class FastWriter:
         self.label = label
         self.archive = zipfile.ZipFile(BytesIO(data))
         self.names = self.archive.namelist()
+        #: The attributes after ``r`` (style id and type) of each kind of computed cell.
+        self._shapes: dict[tuple[int, str | None, type], str] = {}
+        self._part = ""  # the Enquiries sheet's part, once found
 
     # ------------------------------------------------------------ the whole write
 
@@ -106,18 +118,23 @@ class FastWriter:
             raise Unsupported("a log on the Enquiries tab")
         part = self._enquiries_part(plan.enquiries)
         xml = self.archive.read(part)
-        if _REFUSED.search(xml):
+        if any(tag in xml for tag in _REFUSED_TAGS) and _REFUSED.search(xml):
             raise Unsupported("merged cells, a table, protection or extensions on Enquiries")
-        match = _SHEET_DATA.search(xml)
-        if match is None:
+        found = _sheet_data(xml)
+        if found is None:
             raise Unsupported("no sheetData")
-        header, body = self._split_header(match.group(1) or b"")
+        start, end, rows = found
+        header, body = self._split_header(rows)
+        del rows
         links, kept_links = self._links(part, xml)
-        stub = b"".join((xml[: match.start()], b"<sheetData>", header, b"</sheetData>",
-                         xml[match.end():]))
-        del xml, match  # the rows live on in ``body`` alone: a tracker's largest part
+        stub = b"".join((xml[:start], b"<sheetData>", header, b"</sheetData>", xml[end:]))
+        del xml  # the rows live on in ``body`` alone: a tracker's largest part
         stub = _HYPERLINKS.sub(b"", stub)
-        wb = open_workbook(self._replaced({part: stub}), self.label)
+        kept = self._untouched(plan, part)
+        hollow = {name: _hollow(data) for name, (data, _) in kept.items()}
+        # Stored, not compressed: only openpyxl reads the stub, at once.
+        wb = open_workbook(self._replaced({part: stub, **hollow}, compress=False), self.label)
+        del hollow
         ws = find_sheet(wb, plan.enquiries)
         if ws is None or any(row > 1 for row, _ in ws._cells):
             raise Unsupported("cells below the header appear in the stub")
@@ -129,27 +146,66 @@ class FastWriter:
         # Owned tabs, meta and History are whole in the stub: the executor does them as
         # on the openpyxl path.
         executor.other_tabs(plan)
+        titles = {name: _title(wb, self._titles(), name) for name in kept}
         out = BytesIO()
         wb.save(out)
-        return self._spliced(out.getvalue(), ws.title, new_rows, kept_links + new_links, bounds)
+        return self._spliced(out.getvalue(), ws.title, new_rows, kept_links + new_links, bounds,
+                             {titles[name]: found for name, found in kept.items()})
 
     # ------------------------------------------------------------ reading the original
 
-    def _enquiries_part(self, name: str) -> str:
+    def _titles(self) -> dict[str, str]:
+        """Each tab's title and the package part of its sheet."""
         book = ElementTree.fromstring(self.archive.read("xl/workbook.xml"))
         rels = ElementTree.fromstring(self.archive.read("xl/_rels/workbook.xml.rels"))
         targets = {r.get("Id"): r.get("Target", "") for r in rels}
-        titles = {s.get("name", ""): s.get(f"{{{_RELNS}}}id")
-                  for s in book.iter(f"{{{_MAIN}}}sheet")}
+        out: dict[str, str] = {}
+        for sheet in book.iter(f"{{{_MAIN}}}sheet"):
+            target = targets.get(sheet.get(f"{{{_RELNS}}}id"), "")
+            out[sheet.get("name", "")] = (target.lstrip("/") if target.startswith("/")
+                                          else str(PurePosixPath("xl") / target))
+        return out
+
+    def _enquiries_part(self, name: str) -> str:
+        titles = self._titles()
         title = name if name in titles else next(
             (t for t in titles if t.strip().casefold() == name.strip().casefold()), None)
         if title is None:
             raise Unsupported("no Enquiries tab")
-        target = targets.get(titles[title], "")
-        part = target.lstrip("/") if target.startswith("/") else str(PurePosixPath("xl") / target)
+        part = titles[title]
         if part not in self.names:
             raise Unsupported("the Enquiries part is missing")
         return part
+
+    def _untouched(self, plan: Plan, enquiries: str) -> dict[str, tuple[bytes, bytes | None]]:
+        """The sheets the plan leaves alone that can go back byte for byte, by part.
+
+        Their bytes are copied into the new file, and the stub holds them empty,
+        so openpyxl neither reads nor writes their cells (a History of years
+        would cost more than the rest of the refresh).  A sheet keeps its bytes
+        only when nothing in it refers to another part but external links, as
+        openpyxl renumbers drawings, notes and tables when it saves.  Its style
+        numbers stay right: openpyxl keeps the style list in order and only adds.
+        """
+        touched = {plan.enquiries, *(t.name for t in plan.tabs), *(f.tab for f in plan.fills)}
+        if plan.meta:
+            touched.add(plan.meta_tab)
+        if plan.log is not None:
+            touched.add(plan.log.tab)
+        folded = {name.strip().casefold() for name in touched}
+        out: dict[str, tuple[bytes, bytes | None]] = {}
+        for title, part in self._titles().items():
+            if title.strip().casefold() in folded or part == enquiries or part not in self.names:
+                continue
+            xml = self.archive.read(part)
+            if not xml.lstrip().startswith((b"<?xml", b"<worksheet")) or _REFERS.search(xml):
+                continue
+            rels_part = _rels_of(part)
+            rels = self.archive.read(rels_part) if rels_part in self.names else None
+            if rels is not None and not _only_external_links(rels):
+                continue
+            out[part] = (xml, rels)
+        return out
 
     @staticmethod
     def _split_header(rows: bytes) -> tuple[bytes, bytes]:
@@ -165,34 +221,52 @@ class FastWriter:
         return rows[start: first.end()], rows[first.end():]
 
     def _links(self, part: str, xml: bytes) -> tuple[dict[str, bytes], list[bytes]]:
-        """The original hyperlinks of rows 2 and below, by cell, as <hyperlink> elements.
+        """The original hyperlinks of rows 2 and below, by cell, as they are in the file.
 
-        Each keeps its target inline for now (see :meth:`_spliced`).
+        Most are replaced by the refresh (every WhatsApp link is written anew),
+        so their targets are looked up only for those that stay (:meth:`_kept_links`).
         """
+        self._part = part
         match = _HYPERLINKS.search(xml)
         if match is None or not match.group(1):
             return {}, []
-        rels_part = str(PurePosixPath(part).parent / "_rels" / (PurePosixPath(part).name + ".rels"))
+        out: dict[str, bytes] = {}
+        position = 0
+        inner = match.group(1)
+        for link in _LINK_ELEMENT.finditer(inner):
+            if inner[position: link.start()].strip():
+                raise Unsupported("something between hyperlinks")
+            position = link.end()
+            ref = _REF_ATTR.search(link.group(0))
+            if ref is None or not re.fullmatch(rb"[A-Z]+\d+", ref.group(1)):
+                raise Unsupported("a hyperlink over a range")
+            out[ref.group(1).decode()] = link.group(0)
+        if inner[position:].strip():
+            raise Unsupported("something after the hyperlinks")
+        return out, []
+
+    def _kept_links(self, links: dict[str, bytes]) -> list[bytes]:
+        """The original links no cell replaced, their targets inline (see :meth:`_spliced`)."""
+        if not links:
+            return []
+        rels_part = _rels_of(self._part)
         targets: dict[str, tuple[str, str | None]] = {}
         if rels_part in self.names:
             for rel in ElementTree.fromstring(self.archive.read(rels_part)):
                 targets[rel.get("Id", "")] = (rel.get("Target", ""), rel.get("TargetMode"))
         wrapped = ElementTree.fromstring(
             b'<hyperlinks xmlns="' + _MAIN.encode() + b'" xmlns:r="' + _RELNS.encode() + b'">'
-            + match.group(1) + b"</hyperlinks>")
-        out: dict[str, bytes] = {}
+            + b"".join(links.values()) + b"</hyperlinks>")
+        out: list[bytes] = []
         for link in wrapped:
-            ref = link.get("ref", "")
-            if ":" in ref or not re.fullmatch(r"[A-Z]+\d+", ref):
-                raise Unsupported("a hyperlink over a range")
             attrs = {k: v for k, v in link.attrib.items() if not k.startswith("{")}
             rid = link.get(f"{{{_RELNS}}}id")
             if rid is not None:
                 if rid not in targets or targets[rid][1] != "External":
                     raise Unsupported("an internal hyperlink relationship")
                 attrs["__target"] = targets[rid][0]
-            out[ref] = _link_xml(attrs)
-        return out, []
+            out.append(_link_xml(attrs))
+        return out
 
     # ------------------------------------------------------------ the plan's cells
 
@@ -213,8 +287,7 @@ class FastWriter:
                 if op.col in stale:
                     raise Unsupported("a column written twice")
                 columns.append((index, op))  # its cells are made row by row, when streamed
-                where = f"{label}, Enquiries!{get_column_letter(op.col)}"
-                stale[op.col] = (_cell_edit(Cell(None), template, where, op.style),
+                stale[op.col] = (_CellEdit(Cell(None), template, label, op.col, None, op.style),
                                  op.clear_from)
             elif isinstance(op, WriteValue):
                 where = f"{label}, Enquiries row {op.row}"
@@ -262,40 +335,53 @@ class FastWriter:
             out.append(self._new_row(ws, later, row_edits, new_links))
             max_row = max(max_row, later)
             max_col = max(max_col, max(row_edits))
-        kept = [x for ref, x in links.items()]
-        return out, kept + new_links, (max_row, max_col)
+        return out, self._kept_links(links) + new_links, (max_row, max_col)
 
     def _row_cells(self, ws: Any, number: int, content: bytes, edits: dict[int, list[Any]],
                    stale: dict[int, tuple[Edit, int]], links: dict[str, bytes],
                    new_links: list[bytes]) -> list[tuple[int, bytes]]:
+        # The hottest loop of a refresh (every cell of every row): cells nobody
+        # writes are looked at only for their column and copied as they are.
         cells: list[tuple[int, bytes]] = []
         position = 0
-        for match in _CELL.finditer(content):
-            if content[position: match.start()].strip():
+        waiting = sorted(edits)  # columns to write, smallest first
+        row_text = str(number).encode()
+        last = 0
+        for match in _CELL_REF.finditer(content):
+            start = match.start()
+            if start != position and content[position:start].strip():
                 raise Unsupported("something between cells")
             position = match.end()
-            found = _R_ATTR.search(b" " + match.group(1))
-            if found is None or int(found.group(2)) != number:
+            letters, digits = match.group(1, 2)
+            if letters is None or (digits != row_text and int(digits) != number):
                 raise Unsupported("a cell without its reference")
-            col = column_index_from_string(found.group(1).decode())
-            for earlier in sorted(c for c in edits if c < col):
+            col = _COLUMNS.get(letters) or _column_number(letters)
+            if col <= last:
+                raise Unsupported("cells out of order")
+            last = col
+            while waiting and waiting[0] < col:
+                earlier = waiting.pop(0)
                 cells.append((earlier, self._cell(ws, number, earlier, 0, edits.pop(earlier),
                                                   links, new_links)))
-            style = _S_ATTR.search(b" " + match.group(1))
-            xf = int(style.group(1)) if style else 0
-            kinds = edits.pop(col, None)
-            ref = f"{get_column_letter(col)}{number}"
-            if kinds is None and col in stale and number >= stale[col][1]:
-                inner = match.group(2) or b""
-                if b"<v" in inner or b"<is" in inner or b"<f" in inner or ref in links:
+            kinds = None
+            if waiting and waiting[0] == col:
+                waiting.pop(0)
+                kinds = edits.pop(col)
+            elif col in stale and number >= stale[col][1]:
+                whole = match.group(0)
+                inner = whole[whole.index(b">"):]
+                if (b"<v" in inner or b"<is" in inner or b"<f" in inner
+                        or f"{get_column_letter(col)}{number}" in links):
                     kinds = [("cell", stale[col][0])]
             if kinds is None:
                 cells.append((col, match.group(0)))
-            else:
-                cells.append((col, self._cell(ws, number, col, xf, kinds, links, new_links)))
-        if content[position:].strip():
+                continue
+            style = _S_ATTR.search(match.group(0), 0, match.group(0).index(b">"))
+            xf = int(style.group(1)) if style else 0
+            cells.append((col, self._cell(ws, number, col, xf, kinds, links, new_links)))
+        if position != len(content) and content[position:].strip():
             raise Unsupported("something after the cells")
-        for later in sorted(edits):
+        for later in waiting:
             cells.append((later, self._cell(ws, number, later, 0, edits[later], links,
                                             new_links)))
         return cells
@@ -307,6 +393,15 @@ class FastWriter:
         return f'<row r="{number}">'.encode() + b"".join(cells) + b"</row>"
 
     def _cell(self, ws: Any, row: int, col: int, xf: int, kinds: list[Any],
+              links: dict[str, bytes], new_links: list[bytes]) -> bytes:
+        """A cell as openpyxl would write it on the openpyxl path."""
+        if len(kinds) == 1 and isinstance(kinds[0][1], _CellEdit):
+            made = self._direct(ws, row, col, xf, kinds[0][1], links, new_links)
+            if made is not None:
+                return made
+        return self._made(ws, row, col, xf, kinds, links, new_links)
+
+    def _made(self, ws: Any, row: int, col: int, xf: int, kinds: list[Any],
               links: dict[str, bytes], new_links: list[bytes]) -> bytes:
         """A cell made by openpyxl exactly as the openpyxl path would make it."""
         cell = XLCell(ws, row=row, column=col)
@@ -329,9 +424,43 @@ class FastWriter:
         ws._hyperlinks = []
         return _serialise(collector.element)
 
+    def _direct(self, ws: Any, row: int, col: int, xf: int, edit: _CellEdit,
+                links: dict[str, bytes], new_links: list[bytes]) -> bytes | None:
+        """A computed cell's XML written directly, or None for :meth:`_made` to make it.
+
+        Making an openpyxl cell, styling it and serialising it cost most of a fast
+        refresh.  What openpyxl writes for a computed cell depends only on its
+        old style, its named style and its value's type, so the first cell of
+        each such kind is made by openpyxl (:meth:`_made`), which fixes its style
+        id and type, and the rest are written from that with their own value.
+        ``tests/test_excel_fast_write.py`` compares the two cell by cell.
+        """
+        value = edit.cell.value
+        link = edit.cell.link
+        kind = type(value)
+        if kind not in _DIRECT_TYPES or (link and value is None):
+            return None
+        key = (xf, edit.style_name(), kind)
+        shape = self._shapes.get(key)
+        ref = f"{get_column_letter(col)}{row}"
+        if shape is None:
+            made = self._made(ws, row, col, xf, [("cell", edit)], links, new_links)
+            self._shapes[key] = _shape_of(made)
+            return made
+        text = _value_text(value, ws.parent, edit)
+        if text is None:
+            return None
+        links.pop(ref, None)  # write_cell replaces any link the cell had
+        if link:
+            new_links.append(_link_xml({"ref": ref, "__target": link}))
+        head = f'<c r="{ref}"{shape}'
+        if not text:
+            return (head + "/>").encode("utf-8")
+        return (head + ">" + text + "</c>").encode("utf-8")
+
     # ------------------------------------------------------------ putting it together
 
-    def _replaced(self, parts: dict[str, bytes]) -> bytes:
+    def _replaced(self, parts: dict[str, bytes], compress: bool = True) -> bytes:
         out = BytesIO()
         with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as new:
             for info in self.archive.infolist():
@@ -339,21 +468,37 @@ class FastWriter:
                 if data is None:
                     data = self.archive.read(info)
                 # A copy: writestr sets the entry's offsets, which this archive still needs.
-                new.writestr(copy(info), data)
+                entry = copy(info)
+                if not compress:
+                    entry.compress_type = zipfile.ZIP_STORED
+                new.writestr(entry, data)
             for name, data in parts.items():
                 if name not in self.names:
-                    new.writestr(name, data)
+                    new.writestr(name, data, None if compress else zipfile.ZIP_STORED)
         return out.getvalue()
 
     def _spliced(self, saved: bytes, title: str, rows: list[bytes], links: list[bytes],
-                 bounds: tuple[int, int]) -> bytes:
+                 bounds: tuple[int, int], kept: dict[str, tuple[bytes, bytes | None]]) -> bytes:
         archive = zipfile.ZipFile(BytesIO(saved))
-        part = FastWriter(self.template, saved, self.label)._enquiries_part(title)
+        written = FastWriter(self.template, saved, self.label)
+        part = written._enquiries_part(title)
+        parts: dict[str, bytes] = {}
+        saved_parts = written._titles()
+        for kept_title, (kept_xml, kept_rels) in kept.items():
+            kept_part = saved_parts.get(kept_title)
+            if kept_part is None or kept_part not in written.names:
+                raise Unsupported("a kept sheet openpyxl did not write")
+            if _rels_of(kept_part) in written.names:
+                raise Unsupported("openpyxl wrote relationships for a kept sheet")
+            parts[kept_part] = kept_xml
+            if kept_rels is not None:
+                parts[_rels_of(kept_part)] = kept_rels
         xml = archive.read(part)
         match = _SHEET_DATA.search(xml)
         if match is None:
             raise Unsupported("openpyxl wrote no sheetData")
         header = match.group(1) or b""
+        end_of_rows = match.start() + len(b"<sheetData>") + len(header) + sum(map(len, rows))
         xml = b"".join((xml[: match.start()], b"<sheetData>", header, *rows, b"</sheetData>",
                         xml[match.end():]))
         rows.clear()
@@ -361,7 +506,7 @@ class FastWriter:
         rels = archive.read(rels_part) if rels_part in archive.namelist() else (
             b'<Relationships xmlns="' + _PKG.encode() + b'"></Relationships>')
         existing = _HYPERLINKS.search(xml)
-        entries = existing.group(1) or b"" if existing else b""
+        entries = [existing.group(1) or b"" if existing else b""]
         new_rels: list[bytes] = []
         for n, link in enumerate(links, start=1):
             target = re.search(rb'__target="([^"]*)"', link)
@@ -370,19 +515,21 @@ class FastWriter:
                 new_rels.append(b'<Relationship Id="' + rid + b'" Type="' + _HYPERLINK.encode()
                                 + b'" Target="' + target.group(1) + b'" TargetMode="External"/>')
                 link = link.replace(target.group(0), b'r:id="' + rid + b'"')
-            entries += link
-        block = (b'<hyperlinks xmlns:r="' + _RELNS.encode() + b'">' + entries + b"</hyperlinks>"
-                 if entries else b"")
+            entries.append(link)
+        joined = b"".join(entries)  # not +=: bytes would be copied whole for every link
+        block = (b'<hyperlinks xmlns:r="' + _RELNS.encode() + b'">' + joined + b"</hyperlinks>"
+                 if joined else b"")
         if existing is not None:
             xml = xml[: existing.start()] + block + xml[existing.end():]
         elif block:
-            at = _AFTER_LINKS.search(xml, match.start())
+            # After the rows: searching them too would look at every cell.
+            at = _AFTER_LINKS.search(xml, xml.index(b"</sheetData>", end_of_rows))
             if at is None:
                 raise Unsupported("no place for hyperlinks")
             xml = xml[: at.start()] + block + xml[at.start():]
         xml = _DIMENSION.sub(
             f'<dimension ref="A1:{get_column_letter(bounds[1])}{bounds[0]}"/>'.encode(), xml, 1)
-        parts = {part: xml}
+        parts[part] = xml
         if new_rels:
             parts[rels_part] = rels.replace(b"</Relationships>", b"".join(new_rels)
                                             + b"</Relationships>")
@@ -397,6 +544,60 @@ class FastWriter:
                 parts["xl/_rels/workbook.xml.rels"] = book_rels.replace(
                     b"</Relationships>", _STRINGS_REL + b"</Relationships>")
         return FastWriter(self.template, saved, self.label)._replaced(parts)
+
+
+#: Worksheet elements that point at other parts (drawings, notes, tables, ...).
+_REFERS = re.compile(rb"<(?:\w+:)?(?:drawing|legacyDrawing|legacyDrawingHF|picture|oleObjects|"
+                     rb"controls|tableParts|extLst)\b")
+_EMPTY_DATA = re.compile(rb"<sheetData\b[^>]*/>|<sheetData\b[^>]*>.*?</sheetData>", re.S)
+
+
+def _sheet_data(xml: bytes) -> tuple[int, int, bytes] | None:
+    """Where ``<sheetData>`` starts and ends in a sheet, and the rows inside it."""
+    opening = _SHEET_DATA_OPEN.search(xml)
+    if opening is None:
+        return None
+    if opening.group(1):
+        return opening.start(), opening.end(), b""
+    close = xml.find(b"</sheetData>", opening.end())
+    if close < 0:
+        return None
+    return opening.start(), close + len(b"</sheetData>"), xml[opening.end():close]
+
+
+#: Column numbers by letters, filled as they are met.
+_COLUMNS: dict[bytes, int] = {}
+
+
+def _column_number(letters: bytes) -> int:
+    number: int = column_index_from_string(letters.decode())
+    _COLUMNS[letters] = number
+    return number
+
+
+def _rels_of(part: str) -> str:
+    path = PurePosixPath(part)
+    return str(path.parent / "_rels" / (path.name + ".rels"))
+
+
+def _only_external_links(rels: bytes) -> bool:
+    for rel in ElementTree.fromstring(rels):
+        if rel.get("Type") != _HYPERLINK or rel.get("TargetMode") != "External":
+            return False
+    return True
+
+
+def _hollow(xml: bytes) -> bytes:
+    """A sheet without its cells and links, for the stub."""
+    return _HYPERLINKS.sub(b"", _EMPTY_DATA.sub(b"<sheetData/>", xml, 1))
+
+
+def _title(wb: Any, titles: dict[str, str], part: str) -> str:
+    """The title of the tab whose sheet is ``part``, as loaded in ``wb``."""
+    for title, found in titles.items():
+        if found == part and title in wb.sheetnames:
+            return title
+    raise Unsupported("a kept sheet without its tab")
 
 
 def _serialise(element: Any) -> bytes:
@@ -455,14 +656,24 @@ class _Pending:
         if row not in self.rows:
             return {}
         self.rows.discard(row)
-        found = {col: list(kinds) for col, kinds in self.sparse.pop(row, {}).items()}
+        sparse = self.sparse.pop(row, None)
+        found = {col: list(kinds) for col, kinds in sparse.items()} if sparse else {}
         for index, op in self.columns:
-            if 2 <= row < 2 + len(op.cells):
-                where = f"{self.label}, Enquiries!{get_column_letter(op.col)}{row}"
-                found.setdefault(op.col, []).append(
-                    (index, "cell", _cell_edit(op.cells[row - 2], self.template, where, op.style)))
-        return {col: [(kind, edit) for _, kind, edit in sorted(kinds, key=lambda k: k[0])]
+            if row - 2 < len(op.cells):
+                edit = (index, "cell", _CellEdit(op.cells[row - 2], self.template, self.label,
+                                                 op.col, row, op.style))
+                kinds = found.get(op.col)
+                if kinds is None:
+                    found[op.col] = [edit]
+                else:
+                    kinds.append(edit)
+        return {col: [(kind, edit) for _, kind, edit in
+                      (sorted(kinds, key=_first) if len(kinds) > 1 else kinds)]
                 for col, kinds in found.items()}
+
+
+def _first(item: tuple[int, str, Edit]) -> int:
+    return item[0]
 
 
 def _link_xml(attrs: dict[str, str]) -> bytes:
@@ -470,8 +681,64 @@ def _link_xml(attrs: dict[str, str]) -> bytes:
     return f"<hyperlink {text}/>".encode()
 
 
-def _cell_edit(cell: Cell, template: Template, where: str, style: str | None) -> Edit:
-    return lambda target: write_cell(target, cell, template, where, style)
+class _CellEdit:
+    """A computed cell to write (:func:`.render.write_cell`), its place named only if needed."""
+
+    __slots__ = ("cell", "template", "label", "col", "row", "style")
+
+    def __init__(self, cell: Cell, template: Template, label: str, col: int, row: int | None,
+                 style: str | None) -> None:
+        self.cell, self.template, self.label = cell, template, label
+        self.col, self.row, self.style = col, row, style
+
+    def where(self) -> str:
+        """The cell's place, for messages."""
+        return f"{self.label}, Enquiries!{get_column_letter(self.col)}{self.row or ''}"
+
+    def style_name(self) -> str | None:
+        """The named style write_cell gives the cell."""
+        return self.cell.style or self.style or ("link" if self.cell.link else None)
+
+    def __call__(self, target: Any) -> None:
+        write_cell(target, self.cell, self.template, self.where(), self.style)
+
+
+_DIRECT_TYPES = frozenset({str, int, float, bool, type(None), dt.datetime, dt.date})
+_SHAPE = re.compile(rb'<c r="[A-Z]+\d+"((?: s="\d+")?(?: t="[a-zA-Z]+")?)')
+
+
+def _shape_of(made: bytes) -> str:
+    found = _SHAPE.match(made)
+    if found is None:
+        raise Unsupported("a cell openpyxl wrote in an unexpected shape")
+    return found.group(1).decode()
+
+
+def _value_text(value: Any, book: Any, edit: _CellEdit) -> str | None:
+    """The inside of a ``<c>`` element for ``value`` as openpyxl writes it ("" for none).
+
+    None where openpyxl must decide (dates in ISO form, numbers beyond a double's
+    exact integers); errors are raised as on the openpyxl path.
+    """
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        text = clean_text(value)
+        if not text:
+            return ""
+        preserve = ' xml:space="preserve"' if text.strip() and text != text.strip() else ""
+        return f"<is><t{preserve}>{escape(text)}</t></is>"
+    if isinstance(value, bool):
+        return f"<v>{safe_string(value)}</v>"
+    if isinstance(value, int):
+        if abs(value) > 2**53:
+            return None
+        return f"<v>{safe_string(value)}</v>"
+    if isinstance(value, float):
+        return f"<v>{safe_string(plain_value(value, edit.where()))}</v>"
+    if book.iso_dates:
+        return None
+    return f"<v>{safe_string(to_excel(plain_value(value, edit.where()), book.epoch))}</v>"
 
 
 def _value_edit(value: Any, where: str) -> Edit:
@@ -479,8 +746,6 @@ def _value_edit(value: Any, where: str) -> Edit:
 
 
 def _insert_edit(value: Any, style: Any, where: str) -> Edit:
-    import datetime as dt
-
     def edit(target: Any) -> None:
         if style is not None:
             style_target(target, style, keep_date_format=isinstance(value, dt.date | dt.time))

@@ -111,13 +111,13 @@ def _fits_excel(number: float) -> bool:
     return math.isfinite(number) and abs(number) <= MAX_NUMBER
 
 
-def _clean_text(text: str) -> str:
+def clean_text(text: str) -> str:
     """Text Excel can hold: no control characters, at most 32,767 characters."""
     cleaned: str = ILLEGAL_CHARACTERS_RE.sub("", text)
     return cleaned[:MAX_CELL_TEXT]
 
 
-def _plain_value(value: CellValue, where: str) -> CellValue:
+def plain_value(value: CellValue, where: str) -> CellValue:
     """A value openpyxl writes as it is: naive date-times, finite numbers."""
     if isinstance(value, dt.datetime | dt.time) and value.tzinfo is not None:
         # The engine's date-times are in the tracker's zone: keep that wall time.
@@ -131,14 +131,14 @@ def set_value(cell: Any, value: CellValue | Formula, where: str) -> None:
     """Write a value; a ``str`` always stays text, only a ``Formula`` becomes a formula."""
     if isinstance(value, Formula):
         text = value.text if value.text.startswith("=") else "=" + value.text
-        cell.value = _clean_text(text)
+        cell.value = clean_text(text)
         return
     if isinstance(value, str):
-        cell.value = _clean_text(value)
+        cell.value = clean_text(value)
         cell.data_type = "s"  # openpyxl turns "=..." into a formula and "#N/A" into an error
         return
     try:
-        cell.value = _plain_value(value, where)
+        cell.value = plain_value(value, where)
     except ValueError as exc:
         raise SheetCRMError(f"{where}: {value!r} cannot be written to a spreadsheet") from exc
 
