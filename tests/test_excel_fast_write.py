@@ -303,7 +303,8 @@ def _write_both(value: Any, style: str | None, link: str | None, xf: int) -> tup
     writer = FastWriter(template, _small_bytes(), "t.xlsx")
     results = []
     for direct in (True, False):
-        edit = _CellEdit(Cell(value, style=style, link=link), template, "t.xlsx", 3, 7, None)
+        edit = _CellEdit(Cell(value, style=style, link=link), template, "t.xlsx, Enquiries!", 3,
+                         7, None)
         links: dict[str, bytes] = {"C7": b"<old/>"}
         new_links: list[bytes] = []
         try:

@@ -24,6 +24,7 @@ import re
 import zipfile
 from collections.abc import Callable
 from copy import copy
+from dataclasses import replace
 from io import BytesIO
 from pathlib import PurePosixPath
 from typing import Any
@@ -37,7 +38,7 @@ from openpyxl.utils.cell import column_index_from_string, get_column_letter
 from openpyxl.utils.datetime import to_excel
 
 from ...model import Cell
-from ...planner import InsertRows, Plan, WriteColumn, WriteValue
+from ...planner import InsertRows, Plan, ReplaceTab, WriteColumn, WriteValue
 from ...template import Template
 from .execute import Executor, last_row
 from .ranges import grow_ranges
@@ -132,6 +133,9 @@ class FastWriter:
         stub = _HYPERLINKS.sub(b"", stub)
         kept = self._untouched(plan, part)
         hollow = {name: _hollow(data) for name, (data, _) in kept.items()}
+        # An owned tab is emptied before it is written: the stub need not hold its cells.
+        for replaced in self._replaced_parts(plan):
+            hollow[replaced] = _hollow(self.archive.read(replaced))
         # Stored, not compressed: only openpyxl reads the stub, at once.
         wb = open_workbook(self._replaced({part: stub, **hollow}, compress=False), self.label)
         del hollow
@@ -143,14 +147,51 @@ class FastWriter:
         new_rows, new_links, bounds = self._stream(ws, body, edits, links)
         del body
         grow_ranges(ws, last_row(plan), self.template.rows)
-        # Owned tabs, meta and History are whole in the stub: the executor does them as
-        # on the openpyxl path.
-        executor.other_tabs(plan)
+        streamed = [_Streamed(ws.title, new_rows, kept_links + new_links, bounds)]
+        # The executor does owned tabs (all but their cells), meta and History as on the
+        # openpyxl path; the owned tabs' cells are written directly, as computed cells are.
+        executor.other_tabs(replace(plan, tabs=[
+            replace(op, content=replace(op.content, rows=[])) for op in plan.tabs]))
+        for op in plan.tabs:
+            tab = find_sheet(wb, op.name)
+            if tab is None:
+                raise Unsupported("an owned tab the executor did not make")
+            streamed.append(self._tab_rows(tab, op))
         titles = {name: _title(wb, self._titles(), name) for name in kept}
         out = BytesIO()
         wb.save(out)
-        return self._spliced(out.getvalue(), ws.title, new_rows, kept_links + new_links, bounds,
+        return self._spliced(out.getvalue(), streamed,
                              {titles[name]: found for name, found in kept.items()})
+
+    def _replaced_parts(self, plan: Plan) -> list[str]:
+        """The parts of the owned tabs ``plan`` rewrites that exist already."""
+        titles = self._titles()
+        out = []
+        for op in plan.tabs:
+            title = op.name if op.name in titles else next(
+                (t for t in titles if t.strip().casefold() == op.name.strip().casefold()), None)
+            if title is not None and titles[title] in self.names:
+                out.append(titles[title])
+        return out
+
+    def _tab_rows(self, ws: Any, op: ReplaceTab) -> _Streamed:
+        """An owned tab's cells as :func:`.render.write_tab` writes them, as sheet rows."""
+        rows: list[bytes] = []
+        links: list[bytes] = []
+        place = f"{self.label}, tab '{ws.title}', cell "
+        last_row = last_col = 0
+        for r, row in enumerate(op.content.rows, start=1):
+            cells = []
+            for c, cell in enumerate(row, start=1):
+                if cell.value is None and cell.style is None and cell.link is None:
+                    continue
+                edit = _CellEdit(cell, self.template, place, c, r, None)
+                cells.append(self._cell(ws, r, c, 0, [("cell", edit)], {}, links))
+                last_col = max(last_col, c)
+            if cells:
+                rows.append(f'<row r="{r}">'.encode() + b"".join(cells) + b"</row>")
+                last_row = r
+        return _Streamed(ws.title, rows, links, (last_row, last_col))
 
     # ------------------------------------------------------------ reading the original
 
@@ -276,6 +317,7 @@ class FastWriter:
         columns: list[tuple[int, WriteColumn]] = []
         stale: dict[int, tuple[Edit, int]] = {}
         template, label = self.template, self.label
+        place = f"{label}, Enquiries!"
 
         def add(index: int, row: int, col: int, kind: str, edit: Edit) -> None:
             if row < 2:
@@ -287,7 +329,7 @@ class FastWriter:
                 if op.col in stale:
                     raise Unsupported("a column written twice")
                 columns.append((index, op))  # its cells are made row by row, when streamed
-                stale[op.col] = (_CellEdit(Cell(None), template, label, op.col, None, op.style),
+                stale[op.col] = (_CellEdit(Cell(None), template, place, op.col, None, op.style),
                                  op.clear_from)
             elif isinstance(op, WriteValue):
                 where = f"{label}, Enquiries row {op.row}"
@@ -477,11 +519,10 @@ class FastWriter:
                     new.writestr(name, data, None if compress else zipfile.ZIP_STORED)
         return out.getvalue()
 
-    def _spliced(self, saved: bytes, title: str, rows: list[bytes], links: list[bytes],
-                 bounds: tuple[int, int], kept: dict[str, tuple[bytes, bytes | None]]) -> bytes:
+    def _spliced(self, saved: bytes, streamed: list[_Streamed],
+                 kept: dict[str, tuple[bytes, bytes | None]]) -> bytes:
         archive = zipfile.ZipFile(BytesIO(saved))
         written = FastWriter(self.template, saved, self.label)
-        part = written._enquiries_part(title)
         parts: dict[str, bytes] = {}
         saved_parts = written._titles()
         for kept_title, (kept_xml, kept_rels) in kept.items():
@@ -493,22 +534,43 @@ class FastWriter:
             parts[kept_part] = kept_xml
             if kept_rels is not None:
                 parts[_rels_of(kept_part)] = kept_rels
+        for sheet in streamed:
+            part = saved_parts.get(sheet.title)
+            if part is None or part not in written.names:
+                raise Unsupported("a sheet openpyxl did not write")
+            self._splice_sheet(archive, part, sheet, parts)
+        if "xl/sharedStrings.xml" in self.names:
+            # openpyxl writes text inline; the kept rows may point into the old table.
+            parts["xl/sharedStrings.xml"] = self.archive.read("xl/sharedStrings.xml")
+            if "xl/sharedStrings.xml" not in archive.namelist():
+                types = archive.read("[Content_Types].xml")
+                parts["[Content_Types].xml"] = types.replace(
+                    b"</Types>", _STRINGS_TYPE + b"</Types>")
+                book_rels = archive.read("xl/_rels/workbook.xml.rels")
+                parts["xl/_rels/workbook.xml.rels"] = book_rels.replace(
+                    b"</Relationships>", _STRINGS_REL + b"</Relationships>")
+        return written._replaced(parts)
+
+    @staticmethod
+    def _splice_sheet(archive: zipfile.ZipFile, part: str, sheet: _Streamed,
+                      parts: dict[str, bytes]) -> None:
+        """``sheet``'s rows after the rows openpyxl wrote of ``part``, with their links."""
         xml = archive.read(part)
-        match = _SHEET_DATA.search(xml)
-        if match is None:
+        found = _sheet_data(xml)
+        if found is None:
             raise Unsupported("openpyxl wrote no sheetData")
-        header = match.group(1) or b""
-        end_of_rows = match.start() + len(b"<sheetData>") + len(header) + sum(map(len, rows))
-        xml = b"".join((xml[: match.start()], b"<sheetData>", header, *rows, b"</sheetData>",
-                        xml[match.end():]))
+        start, end, header = found
+        rows = sheet.rows
+        end_of_rows = start + len(b"<sheetData>") + len(header) + sum(map(len, rows))
+        xml = b"".join((xml[:start], b"<sheetData>", header, *rows, b"</sheetData>", xml[end:]))
         rows.clear()
-        rels_part = str(PurePosixPath(part).parent / "_rels" / (PurePosixPath(part).name + ".rels"))
+        rels_part = _rels_of(part)
         rels = archive.read(rels_part) if rels_part in archive.namelist() else (
             b'<Relationships xmlns="' + _PKG.encode() + b'"></Relationships>')
         existing = _HYPERLINKS.search(xml)
         entries = [existing.group(1) or b"" if existing else b""]
         new_rels: list[bytes] = []
-        for n, link in enumerate(links, start=1):
+        for n, link in enumerate(sheet.links, start=1):
             target = re.search(rb'__target="([^"]*)"', link)
             if target is not None:
                 rid = f"rIdSheetcrmLink{n}".encode()
@@ -527,23 +589,22 @@ class FastWriter:
             if at is None:
                 raise Unsupported("no place for hyperlinks")
             xml = xml[: at.start()] + block + xml[at.start():]
-        xml = _DIMENSION.sub(
-            f'<dimension ref="A1:{get_column_letter(bounds[1])}{bounds[0]}"/>'.encode(), xml, 1)
+        last_row, last_col = sheet.bounds
+        if last_row and last_col:
+            xml = _DIMENSION.sub(
+                f'<dimension ref="A1:{get_column_letter(last_col)}{last_row}"/>'.encode(), xml, 1)
         parts[part] = xml
         if new_rels:
             parts[rels_part] = rels.replace(b"</Relationships>", b"".join(new_rels)
                                             + b"</Relationships>")
-        if "xl/sharedStrings.xml" in self.names:
-            # openpyxl writes text inline; the kept rows may point into the old table.
-            parts["xl/sharedStrings.xml"] = self.archive.read("xl/sharedStrings.xml")
-            if "xl/sharedStrings.xml" not in archive.namelist():
-                types = archive.read("[Content_Types].xml")
-                parts["[Content_Types].xml"] = types.replace(
-                    b"</Types>", _STRINGS_TYPE + b"</Types>")
-                book_rels = archive.read("xl/_rels/workbook.xml.rels")
-                parts["xl/_rels/workbook.xml.rels"] = book_rels.replace(
-                    b"</Relationships>", _STRINGS_REL + b"</Relationships>")
-        return FastWriter(self.template, saved, self.label)._replaced(parts)
+
+
+class _Streamed:
+    """Rows written outside openpyxl for one tab, put after the rows openpyxl wrote of it."""
+
+    def __init__(self, title: str, rows: list[bytes], links: list[bytes],
+                 bounds: tuple[int, int]) -> None:
+        self.title, self.rows, self.links, self.bounds = title, rows, links, bounds
 
 
 #: Worksheet elements that point at other parts (drawings, notes, tables, ...).
@@ -648,6 +709,7 @@ class _Pending:
         self.stale = stale
         self.template = template
         self.label = label
+        self.place = f"{label}, Enquiries!"
         longest = max((len(op.cells) for _, op in columns), default=0)
         self.rows = set(sparse) | set(range(2, 2 + longest))
 
@@ -660,7 +722,7 @@ class _Pending:
         found = {col: list(kinds) for col, kinds in sparse.items()} if sparse else {}
         for index, op in self.columns:
             if row - 2 < len(op.cells):
-                edit = (index, "cell", _CellEdit(op.cells[row - 2], self.template, self.label,
+                edit = (index, "cell", _CellEdit(op.cells[row - 2], self.template, self.place,
                                                  op.col, row, op.style))
                 kinds = found.get(op.col)
                 if kinds is None:
@@ -684,16 +746,16 @@ def _link_xml(attrs: dict[str, str]) -> bytes:
 class _CellEdit:
     """A computed cell to write (:func:`.render.write_cell`), its place named only if needed."""
 
-    __slots__ = ("cell", "template", "label", "col", "row", "style")
+    __slots__ = ("cell", "template", "place", "col", "row", "style")
 
-    def __init__(self, cell: Cell, template: Template, label: str, col: int, row: int | None,
+    def __init__(self, cell: Cell, template: Template, place: str, col: int, row: int | None,
                  style: str | None) -> None:
-        self.cell, self.template, self.label = cell, template, label
+        self.cell, self.template, self.place = cell, template, place
         self.col, self.row, self.style = col, row, style
 
     def where(self) -> str:
-        """The cell's place, for messages."""
-        return f"{self.label}, Enquiries!{get_column_letter(self.col)}{self.row or ''}"
+        """The cell's place, for messages: ``place`` then its reference."""
+        return f"{self.place}{get_column_letter(self.col)}{self.row or ''}"
 
     def style_name(self) -> str | None:
         """The named style write_cell gives the cell."""
