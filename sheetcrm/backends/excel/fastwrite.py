@@ -124,12 +124,11 @@ class FastWriter:
         found = _sheet_data(xml)
         if found is None:
             raise Unsupported("no sheetData")
-        start, end, rows = found
-        header, body = self._split_header(rows)
-        del rows
+        start, end, inner = found
+        # A view, not a copy: the rows are a tracker's largest part.
+        header, body = self._split_header(memoryview(xml)[inner[0]:inner[1]])
         links, kept_links = self._links(part, xml)
         stub = b"".join((xml[:start], b"<sheetData>", header, b"</sheetData>", xml[end:]))
-        del xml  # the rows live on in ``body`` alone: a tracker's largest part
         stub = _HYPERLINKS.sub(b"", stub)
         kept = self._untouched(plan, part)
         hollow = {name: _hollow(data) for name, (data, _) in kept.items()}
@@ -249,7 +248,7 @@ class FastWriter:
         return out
 
     @staticmethod
-    def _split_header(rows: bytes) -> tuple[bytes, bytes]:
+    def _split_header(rows: memoryview) -> tuple[bytes, memoryview]:
         start = _SPACE.match(rows).end()  # type: ignore[union-attr]
         first = _ROW.match(rows, start)
         if first is None:
@@ -259,7 +258,7 @@ class FastWriter:
             raise Unsupported("a row without a number")
         if int(found.group(2)) != 1:
             return b"", rows
-        return rows[start: first.end()], rows[first.end():]
+        return bytes(rows[start: first.end()]), rows[first.end():]
 
     def _links(self, part: str, xml: bytes) -> tuple[dict[str, bytes], list[bytes]]:
         """The original hyperlinks of rows 2 and below, by cell, as they are in the file.
@@ -343,7 +342,7 @@ class FastWriter:
                 executor.add_header(ws, op)
         return _Pending(sparse, columns, stale, template, label)
 
-    def _stream(self, ws: Any, body: bytes, pending: _Pending,
+    def _stream(self, ws: Any, body: memoryview, pending: _Pending,
                 links: dict[str, bytes]) -> tuple[list[bytes], list[bytes], tuple[int, int]]:
         stale = pending.stale
         out: list[bytes] = []
@@ -352,7 +351,7 @@ class FastWriter:
         position = 0
         waiting = sorted(pending.rows, reverse=True)  # rows not yet in the file, smallest last
         for match in _ROW.finditer(body):
-            if body[position: match.start()].strip():
+            if match.start() != position and bytes(body[position: match.start()]).strip():
                 raise Unsupported("something between rows")
             position = match.end()
             found = _R_ATTR.search(b" " + match.group(1))
@@ -370,7 +369,7 @@ class FastWriter:
                 max_col = max(max_col, max(c for c, _ in cells))
             attrs = _SPANS.sub(b"", match.group(1))  # spans are a hint that may now be wrong
             out.append(b"<row" + attrs + b">" + b"".join(x for _, x in cells) + b"</row>")
-        if body[position:].strip():
+        if position != len(body) and bytes(body[position:]).strip():
             raise Unsupported("something after the rows")
         for later in sorted(pending.rows):
             row_edits = pending.pop(later)
@@ -502,28 +501,28 @@ class FastWriter:
 
     # ------------------------------------------------------------ putting it together
 
-    def _replaced(self, parts: dict[str, bytes], compress: bool = True) -> bytes:
+    def _replaced(self, parts: dict[str, bytes | _Chunks], compress: bool = True) -> bytes:
         out = BytesIO()
         with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as new:
             for info in self.archive.infolist():
-                data = parts.get(info.filename)
+                data = parts.pop(info.filename, None)
                 if data is None:
                     data = self.archive.read(info)
-                # A copy: writestr sets the entry's offsets, which this archive still needs.
+                # A copy: writing sets the entry's offsets, which this archive still needs.
                 entry = copy(info)
                 if not compress:
                     entry.compress_type = zipfile.ZIP_STORED
-                new.writestr(entry, data)
+                _write_member(new, entry, data)
             for name, data in parts.items():
-                if name not in self.names:
-                    new.writestr(name, data, None if compress else zipfile.ZIP_STORED)
+                new.writestr(name, bytes(b"".join(reversed(data))) if isinstance(data, _Chunks)
+                             else data, None if compress else zipfile.ZIP_STORED)
         return out.getvalue()
 
     def _spliced(self, saved: bytes, streamed: list[_Streamed],
                  kept: dict[str, tuple[bytes, bytes | None]]) -> bytes:
         archive = zipfile.ZipFile(BytesIO(saved))
         written = FastWriter(self.template, saved, self.label)
-        parts: dict[str, bytes] = {}
+        parts: dict[str, bytes | _Chunks] = {}
         saved_parts = written._titles()
         for kept_title, (kept_xml, kept_rels) in kept.items():
             kept_part = saved_parts.get(kept_title)
@@ -553,21 +552,19 @@ class FastWriter:
 
     @staticmethod
     def _splice_sheet(archive: zipfile.ZipFile, part: str, sheet: _Streamed,
-                      parts: dict[str, bytes]) -> None:
+                      parts: dict[str, bytes | _Chunks]) -> None:
         """``sheet``'s rows after the rows openpyxl wrote of ``part``, with their links."""
         xml = archive.read(part)
         found = _sheet_data(xml)
         if found is None:
             raise Unsupported("openpyxl wrote no sheetData")
-        start, end, header = found
-        rows = sheet.rows
-        end_of_rows = start + len(b"<sheetData>") + len(header) + sum(map(len, rows))
-        xml = b"".join((xml[:start], b"<sheetData>", header, *rows, b"</sheetData>", xml[end:]))
-        rows.clear()
+        start, end, inner = found
+        # The rows are never joined into one string: the zip writer takes them in turn.
+        head, header, tail = xml[:start], xml[inner[0]:inner[1]], xml[end:]
         rels_part = _rels_of(part)
         rels = archive.read(rels_part) if rels_part in archive.namelist() else (
             b'<Relationships xmlns="' + _PKG.encode() + b'"></Relationships>')
-        existing = _HYPERLINKS.search(xml)
+        existing = _HYPERLINKS.search(tail)
         entries = [existing.group(1) or b"" if existing else b""]
         new_rels: list[bytes] = []
         for n, link in enumerate(sheet.links, start=1):
@@ -582,21 +579,37 @@ class FastWriter:
         block = (b'<hyperlinks xmlns:r="' + _RELNS.encode() + b'">' + joined + b"</hyperlinks>"
                  if joined else b"")
         if existing is not None:
-            xml = xml[: existing.start()] + block + xml[existing.end():]
+            tail = tail[: existing.start()] + block + tail[existing.end():]
         elif block:
-            # After the rows: searching them too would look at every cell.
-            at = _AFTER_LINKS.search(xml, xml.index(b"</sheetData>", end_of_rows))
+            at = _AFTER_LINKS.search(tail)
             if at is None:
                 raise Unsupported("no place for hyperlinks")
-            xml = xml[: at.start()] + block + xml[at.start():]
+            tail = tail[: at.start()] + block + tail[at.start():]
         last_row, last_col = sheet.bounds
         if last_row and last_col:
-            xml = _DIMENSION.sub(
-                f'<dimension ref="A1:{get_column_letter(last_col)}{last_row}"/>'.encode(), xml, 1)
-        parts[part] = xml
+            head = _DIMENSION.sub(
+                f'<dimension ref="A1:{get_column_letter(last_col)}{last_row}"/>'.encode(), head, 1)
+        rows = sheet.rows
+        rows.reverse()  # the zip writer pops them, first row first, and lets each go
+        parts[part] = _Chunks([tail, b"</sheetData>", *rows, header, b"<sheetData>", head])
+        rows.clear()
         if new_rels:
             parts[rels_part] = rels.replace(b"</Relationships>", b"".join(new_rels)
                                             + b"</Relationships>")
+
+
+class _Chunks(list[bytes]):
+    """A zip member's bytes in pieces, last piece first, for :func:`_write_member` to pop."""
+
+
+def _write_member(archive: zipfile.ZipFile, entry: zipfile.ZipInfo,
+                  data: bytes | _Chunks) -> None:
+    if not isinstance(data, _Chunks):
+        archive.writestr(entry, data)
+        return
+    with archive.open(entry, "w") as member:
+        while data:
+            member.write(data.pop())
 
 
 class _Streamed:
@@ -613,17 +626,17 @@ _REFERS = re.compile(rb"<(?:\w+:)?(?:drawing|legacyDrawing|legacyDrawingHF|pictu
 _EMPTY_DATA = re.compile(rb"<sheetData\b[^>]*/>|<sheetData\b[^>]*>.*?</sheetData>", re.S)
 
 
-def _sheet_data(xml: bytes) -> tuple[int, int, bytes] | None:
-    """Where ``<sheetData>`` starts and ends in a sheet, and the rows inside it."""
+def _sheet_data(xml: bytes) -> tuple[int, int, tuple[int, int]] | None:
+    """Where ``<sheetData>`` starts and ends in a sheet, and where the rows inside it are."""
     opening = _SHEET_DATA_OPEN.search(xml)
     if opening is None:
         return None
     if opening.group(1):
-        return opening.start(), opening.end(), b""
+        return opening.start(), opening.end(), (opening.end(), opening.end())
     close = xml.find(b"</sheetData>", opening.end())
     if close < 0:
         return None
-    return opening.start(), close + len(b"</sheetData>"), xml[opening.end():close]
+    return opening.start(), close + len(b"</sheetData>"), (opening.end(), close)
 
 
 #: Column numbers by letters, filled as they are met.
