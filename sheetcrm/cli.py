@@ -509,10 +509,13 @@ def migrate(app: App, target: str, to: str, out: Path, force: bool,
 @fleet_options()
 @now_option()
 @json_option()
+@click.option("--verbose", "-v", is_flag=True,
+              help="Also say how an Excel tracker was written: by the fast writer or, when "
+              "the file has a shape it does not handle, by openpyxl (and why).")
 @credentials_option()
 @pass_app
 def refresh(app: App, target: str | None, now: dt.datetime | None, as_json: bool,
-            fleet_choice: FleetChoice) -> None:
+            verbose: bool, fleet_choice: FleetChoice) -> None:
     """Update the SLA, follow-up and WhatsApp columns, and the Today and Summary tabs.
 
     Only the columns and tabs sheetcrm owns are written; what you typed is
@@ -537,6 +540,8 @@ def refresh(app: App, target: str | None, now: dt.datetime | None, as_json: bool
         _progress(f"Refreshing {backend.label}...")
     evaluation = tracker.refresh(backend, now=now)
     _print_refresh(backend.label, evaluation, as_json, backend.details())
+    if verbose and not as_json:
+        _say_how_written(backend.details())
 
 
 @cli.command(epilog=FLEET_EPILOG)
@@ -821,6 +826,18 @@ def _warn(message: str) -> None:
 
 def _progress(message: str) -> None:
     click.echo(message, err=True)
+
+
+def _say_how_written(details: Mapping[str, str]) -> None:
+    """The --verbose line: which Excel writer saved the file, and why not the fast one."""
+    path = details.get("excel_path")
+    if path == "fast":
+        click.echo("Written by the fast writer (only sheetcrm's own cells were rewritten).",
+                   err=True)
+    elif path == "openpyxl":
+        why = details.get("excel_fallback")
+        click.echo("Written by openpyxl" + (f": the fast writer does not handle this file "
+                                           f"({why})." if why else "."), err=True)
 
 
 def _print_refresh(label: str, evaluation: Evaluation, as_json: bool,

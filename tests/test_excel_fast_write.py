@@ -348,3 +348,29 @@ def test_a_direct_cell_example_worked_by_hand() -> None:
     day, _ = _write_both(dt.date(2026, 11, 23), None, None, 0)
     # 23/11/2026 is 46,349 days after Excel's day 0 (30/12/1899).
     assert day[0].endswith(b'<v>46349</v></c>')
+
+
+def test_verbose_says_the_fast_writer_wrote(tmp_path: Path) -> None:
+    path = small(tmp_path)
+    result = run("refresh", str(path), "--now", "2026-11-23T11:00", "--verbose")
+    assert result.exit_code == 0, result.output
+    assert "Written by the fast writer" in result.stderr
+    assert "Written by" not in result.stdout  # the summary on stdout stays as it was
+
+
+def test_verbose_and_json_say_why_openpyxl_wrote(tmp_path: Path) -> None:
+    path = small(tmp_path)
+    wb = openpyxl.load_workbook(path)
+    wb["Enquiries"].merge_cells("Z2:AA2")
+    wb.save(path)
+    shutil.copyfile(path, tmp_path / "copy.xlsx")
+    result = run("refresh", str(path), "--now", "2026-11-23T11:00", "-v")
+    assert result.exit_code == 0, result.output
+    assert result.stderr.strip().splitlines()[-1] == (
+        "Written by openpyxl: the fast writer does not handle this file (merged cells, a "
+        "table, protection or extensions on Enquiries).")
+    result = run("refresh", str(tmp_path / "copy.xlsx"), "--now", "2026-11-23T11:00", "--json")
+    out = json.loads(result.stdout)
+    assert out["excel_path"] == "openpyxl"
+    assert out["excel_fallback"] == ("merged cells, a table, protection or extensions on "
+                                     "Enquiries")

@@ -45,7 +45,7 @@ from ...template import Template, load_template
 from ..base import BackendBase
 from .execute import Executor
 from .fastread import read_book, read_grids
-from .fastwrite import FastWriter
+from .fastwrite import FastWriter, Unsupported
 from .files import BACKUP_DIR, KEEP_BACKUPS, Stamp, TrackerFile
 from .render import Renderer
 from .workbook import check_package, find_sheet, grid, open_workbook
@@ -79,6 +79,8 @@ class ExcelBackend(BackendBase):
         self.fast_write = True
         #: Which writer the last :meth:`apply` used: "fast" or "openpyxl".
         self.last_write_path: str | None = None
+        #: Why the last write could not take the fast path, in a few words (None if it did).
+        self.fallback_reason: str | None = None
         self._fast: tuple[bytes, Stamp, dict[str, Grid]] | None = None
 
     # ------------------------------------------------------------ identity
@@ -146,10 +148,15 @@ class ExcelBackend(BackendBase):
 
     def read(self, *, everything: bool = False) -> Snapshot:
         """Read the Enquiries, Settings, Lists and meta tabs (or every tab) in one pass."""
+        self.fallback_reason = None
         if not everything and self.fast_write:
             fast = self._fast_read()
             if fast is not None:
                 return fast
+            self.fallback_reason = ("the file holds values or extensions that only openpyxl "
+                                    "reads exactly")
+        elif not self.fast_write:
+            self.fallback_reason = "the fast path is turned off"
         wb = self._load()
         tabs: dict[str, Grid] = {}
         if everything:
@@ -208,7 +215,12 @@ class ExcelBackend(BackendBase):
 
     def details(self) -> dict[str, str]:
         """Which writer the last write used: ``{"excel_path": "fast" | "openpyxl"}``."""
-        return {"excel_path": self.last_write_path} if self.last_write_path else {}
+        if not self.last_write_path:
+            return {}
+        out = {"excel_path": self.last_write_path}
+        if self.last_write_path == "openpyxl" and self.fallback_reason:
+            out["excel_fallback"] = self.fallback_reason
+        return out
 
     @property
     def notice(self) -> str | None:
@@ -284,14 +296,16 @@ class ExcelBackend(BackendBase):
             )
         names = [self.template.enquiries.name, self.template.tab("meta").name]
         if changes.fills or changes.new_tabs:
-            self._fallback(data, stamp)  # upgrade: rare, and it writes into owner tabs
+            # upgrade: rare, and it writes into owner tabs
+            self._fallback(data, stamp, "an upgrade writes into the owner's tabs")
             return None
         grids = {name: tabs[name] for name in names if name in tabs}
         if changes.log is not None:
             # The log tab (History) is not among the tabs read for the engine.
             logged = read_grids(data, [changes.log.tab])
             if logged is None:
-                self._fallback(data, stamp)
+                self._fallback(data, stamp,
+                               f"only openpyxl reads the {changes.log.tab} tab exactly")
                 return None
             grids.update(logged)
         plan = plan_write(changes, grids, self.template, self.label)
@@ -302,8 +316,9 @@ class ExcelBackend(BackendBase):
         except SheetCRMError:
             self._forget()
             raise
-        except Exception:  # noqa: BLE001 - any shape the fast path did not expect
-            self._fallback(data, stamp)
+        except Exception as exc:  # noqa: BLE001 - any shape the fast path did not expect
+            reason = str(exc) if isinstance(exc, Unsupported) else f"{type(exc).__name__}"
+            self._fallback(data, stamp, reason or "a shape it was not built for")
             return None
         try:
             self._file.save(lambda fh: _write_all(fh, new), stamp)
@@ -315,8 +330,9 @@ class ExcelBackend(BackendBase):
         self._stamp = self._file.stamp()
         return plan.appended
 
-    def _fallback(self, data: bytes, stamp: Stamp) -> None:
+    def _fallback(self, data: bytes, stamp: Stamp, reason: str) -> None:
         """Load the bytes already read with openpyxl, for the openpyxl path."""
+        self.fallback_reason = reason
         self._forget()
         wb = open_workbook(data, self.label)
         self._wb, self._stamp = wb, stamp
