@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import shutil
+import textwrap
 from copy import copy
 from pathlib import Path
 from typing import Any
@@ -69,6 +70,7 @@ def workbook_view(path: Path) -> dict[str, Any]:
                        for c in ws._charts],
             "freeze": ws.freeze_panes,
             "widths": {k: d.width for k, d in ws.column_dimensions.items()},
+            "heights": {r: d.height for r, d in ws.row_dimensions.items() if d.height},
             "notes": {c.coordinate: c.comment.text for c in ws._cells.values() if c.comment},
         }
     return out
@@ -134,6 +136,27 @@ def test_add_and_import_append_rows_alike(tmp_path: Path) -> None:
     assert_same(fast, slow)
     ws = openpyxl.load_workbook(fast)["Enquiries"]
     assert ws.cell(5, [c.value for c in ws[1]].index("Name") + 1).value == "Dora"
+
+
+def test_an_added_enquiry_with_a_long_note_gets_the_same_row_height(tmp_path: Path) -> None:
+    note = "Wants a quote for forty school uniforms in three sizes, delivered before term " * 3
+
+    def add(backend: ExcelBackend) -> None:
+        tracker.add_enquiry(backend, {"name": "Esther", "contact": "0772 999777",
+                                      "source": "Walk-in", "received": "20/11/2026 10:00",
+                                      "notes": note}, now=NOW)
+
+    fast, slow, backend = both(small(tmp_path), tmp_path, add)
+    assert backend.last_write_path == "fast"
+    assert_same(fast, slow)
+    ws = openpyxl.load_workbook(fast)["Enquiries"]
+    width = ws.column_dimensions[openpyxl.utils.get_column_letter(
+        [c.value for c in ws[1]].index("Notes") + 1)].width
+    # At one character per unit of column width less one, the note wraps onto several
+    # lines of 15 points each (broken between words, as Excel breaks them).
+    lines = len(textwrap.wrap(note, int(width) - 1))
+    assert lines > 1
+    assert ws.row_dimensions[5].height == lines * 15
 
 
 def test_owner_reordered_and_added_columns_and_tabs(tmp_path: Path) -> None:

@@ -45,8 +45,9 @@ from ...template import Template, load_template
 from ..base import BackendBase
 from .execute import Executor
 from .fastread import read_book, read_grids
-from .fastwrite import FastWriter, Unsupported
+from .fastwrite import FastWriter
 from .files import BACKUP_DIR, KEEP_BACKUPS, Stamp, TrackerFile
+from .package import Unsupported
 from .render import Renderer
 from .workbook import check_package, find_sheet, grid, open_workbook
 

@@ -21,12 +21,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import zipfile
 from collections.abc import Callable
 from copy import copy
 from dataclasses import replace
 from io import BytesIO
-from pathlib import PurePosixPath
 from typing import Any
 from xml.etree import ElementTree
 from xml.sax.saxutils import escape
@@ -38,17 +36,31 @@ from openpyxl.utils.cell import column_index_from_string, get_column_letter
 from openpyxl.utils.datetime import to_excel
 
 from ...model import Cell
-from ...planner import InsertRows, Plan, ReplaceTab, WriteColumn, WriteValue
+from ...planner import AddHeader, InsertRows, Plan, ReplaceTab, WriteColumn, WriteValue
 from ...template import Template
 from .execute import Executor, last_row
+from .package import (
+    HYPERLINKS,
+    MAIN,
+    RELNS,
+    Package,
+    Streamed,
+    Unsupported,
+    hollow,
+    rels_of,
+    sheet_data,
+    title_of,
+)
 from .ranges import grow_ranges
-from .render import clean_text, plain_value, set_value, style_target, write_cell
+from .render import (
+    clean_text,
+    plain_value,
+    set_value,
+    style_target,
+    wrapped_height,
+    write_cell,
+)
 from .workbook import find_sheet, open_workbook
-
-_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-_RELNS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-_PKG = "http://schemas.openxmlformats.org/package/2006/relationships"
-_HYPERLINK = _RELNS + "/hyperlink"
 
 _SHEET_DATA = re.compile(rb"<sheetData\s*/>|<sheetData>(.*?)</sheetData>", re.S)
 _ROW = re.compile(rb"<row\b([^>]*?)(?:/>|>(.*?)</row>)", re.S)
@@ -58,30 +70,11 @@ _R_ATTR = re.compile(rb'\sr="([A-Z]*)(\d+)"')
 _SPACE = re.compile(rb"\s*")
 _SPANS = re.compile(rb'\sspans="[^"]*"')
 _S_ATTR = re.compile(rb'\ss="(\d+)"')
-_HYPERLINKS = re.compile(rb"<hyperlinks\b[^>]*/>|<hyperlinks\b[^>]*>(.*?)</hyperlinks>", re.S)
-_DIMENSION = re.compile(rb"<dimension\b[^>]*/>")
 _LINK_ELEMENT = re.compile(rb"<hyperlink\b[^>]*?(?:/>|>.*?</hyperlink>)", re.S)
 _REF_ATTR = re.compile(rb'\sref="([^"]*)"')
-#: Worksheet children that come after <hyperlinks>, in schema order.
-_AFTER_LINKS = re.compile(
-    rb"<(?:printOptions|pageMargins|pageSetup|headerFooter|rowBreaks|colBreaks|"
-    rb"customProperties|cellWatches|ignoredErrors|smartTags|drawing|legacyDrawing|"
-    rb"legacyDrawingHF|picture|oleObjects|controls|webPublishItems|tableParts|extLst)\b"
-    rb"|</worksheet>")
 _REFUSED = re.compile(rb"<mergeCells\b|<tableParts\b|<sheetProtection\b|<extLst\b")
 #: What :data:`_REFUSED` looks for, found faster than the pattern finds it in every row.
 _REFUSED_TAGS = (b"<mergeCells", b"<tableParts", b"<sheetProtection", b"<extLst")
-_SHEET_DATA_OPEN = re.compile(rb"<sheetData\s*(/?)>")
-
-
-_STRINGS_TYPE = (b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
-                 b'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>')
-_STRINGS_REL = (b'<Relationship Id="rIdSheetcrmStrings" Type="' + _RELNS.encode()
-                + b'/sharedStrings" Target="sharedStrings.xml"/>')
-
-
-class Unsupported(Exception):
-    """A shape of file the fast write does not handle: use the openpyxl path."""
 
 
 Edit = Callable[[Any], None]
@@ -104,11 +97,13 @@ class FastWriter:
         self.template = template
         self.data = data
         self.label = label
-        self.archive = zipfile.ZipFile(BytesIO(data))
-        self.names = self.archive.namelist()
+        self.package = Package(data)
+        self.archive, self.names = self.package.archive, self.package.names
         #: The attributes after ``r`` (style id and type) of each kind of computed cell.
         self._shapes: dict[tuple[int, str | None, type], str] = {}
         self._part = ""  # the Enquiries sheet's part, once found
+        #: Rows added by the plan, whose height is fitted to their wrapped text.
+        self._fit: set[int] = set()
 
     # ------------------------------------------------------------ the whole write
 
@@ -121,7 +116,7 @@ class FastWriter:
         xml = self.archive.read(part)
         if any(tag in xml for tag in _REFUSED_TAGS) and _REFUSED.search(xml):
             raise Unsupported("merged cells, a table, protection or extensions on Enquiries")
-        found = _sheet_data(xml)
+        found = sheet_data(xml)
         if found is None:
             raise Unsupported("no sheetData")
         start, end, inner = found
@@ -129,15 +124,21 @@ class FastWriter:
         header, body = self._split_header(memoryview(xml)[inner[0]:inner[1]])
         links, kept_links = self._links(part, xml)
         stub = b"".join((xml[:start], b"<sheetData>", header, b"</sheetData>", xml[end:]))
-        stub = _HYPERLINKS.sub(b"", stub)
-        kept = self._untouched(plan, part)
-        hollow = {name: _hollow(data) for name, (data, _) in kept.items()}
+        stub = HYPERLINKS.sub(b"", stub)
+        touched = {plan.enquiries, *(t.name for t in plan.tabs), *(f.tab for f in plan.fills)}
+        if plan.meta:
+            touched.add(plan.meta_tab)
+        if plan.log is not None:
+            touched.add(plan.log.tab)
+        kept = self.package.untouched(touched, part)
+        stubs = {name: hollow(data) for name, (data, _) in kept.items()}
         # An owned tab is emptied before it is written: the stub need not hold its cells.
         for replaced in self._replaced_parts(plan):
-            hollow[replaced] = _hollow(self.archive.read(replaced))
+            stubs[replaced] = hollow(self.archive.read(replaced))
         # Stored, not compressed: only openpyxl reads the stub, at once.
-        wb = open_workbook(self._replaced({part: stub, **hollow}, compress=False), self.label)
-        del hollow
+        wb = open_workbook(self.package.replaced({part: stub, **stubs}, compress=False),
+                           self.label)
+        del stubs
         ws = find_sheet(wb, plan.enquiries)
         if ws is None or any(row > 1 for row, _ in ws._cells):
             raise Unsupported("cells below the header appear in the stub")
@@ -146,7 +147,7 @@ class FastWriter:
         new_rows, new_links, bounds = self._stream(ws, body, edits, links)
         del body
         grow_ranges(ws, last_row(plan), self.template.rows)
-        streamed = [_Streamed(ws.title, new_rows, kept_links + new_links, bounds)]
+        streamed = [Streamed(ws.title, new_rows, kept_links + new_links, bounds)]
         # The executor does owned tabs (all but their cells), meta and History as on the
         # openpyxl path; the owned tabs' cells are written directly, as computed cells are.
         executor.other_tabs(replace(plan, tabs=[
@@ -156,15 +157,15 @@ class FastWriter:
             if tab is None:
                 raise Unsupported("an owned tab the executor did not make")
             streamed.append(self._tab_rows(tab, op))
-        titles = {name: _title(wb, self._titles(), name) for name in kept}
+        titles = {name: title_of(wb, self.package.titles(), name) for name in kept}
         out = BytesIO()
         wb.save(out)
-        return self._spliced(out.getvalue(), streamed,
+        return self.package.spliced(out.getvalue(), streamed,
                              {titles[name]: found for name, found in kept.items()})
 
     def _replaced_parts(self, plan: Plan) -> list[str]:
         """The parts of the owned tabs ``plan`` rewrites that exist already."""
-        titles = self._titles()
+        titles = self.package.titles()
         out = []
         for op in plan.tabs:
             title = op.name if op.name in titles else next(
@@ -173,7 +174,7 @@ class FastWriter:
                 out.append(titles[title])
         return out
 
-    def _tab_rows(self, ws: Any, op: ReplaceTab) -> _Streamed:
+    def _tab_rows(self, ws: Any, op: ReplaceTab) -> Streamed:
         """An owned tab's cells as :func:`.render.write_tab` writes them, as sheet rows."""
         rows: list[bytes] = []
         links: list[bytes] = []
@@ -190,24 +191,12 @@ class FastWriter:
             if cells:
                 rows.append(f'<row r="{r}">'.encode() + b"".join(cells) + b"</row>")
                 last_row = r
-        return _Streamed(ws.title, rows, links, (last_row, last_col))
+        return Streamed(ws.title, rows, links, (last_row, last_col))
 
     # ------------------------------------------------------------ reading the original
 
-    def _titles(self) -> dict[str, str]:
-        """Each tab's title and the package part of its sheet."""
-        book = ElementTree.fromstring(self.archive.read("xl/workbook.xml"))
-        rels = ElementTree.fromstring(self.archive.read("xl/_rels/workbook.xml.rels"))
-        targets = {r.get("Id"): r.get("Target", "") for r in rels}
-        out: dict[str, str] = {}
-        for sheet in book.iter(f"{{{_MAIN}}}sheet"):
-            target = targets.get(sheet.get(f"{{{_RELNS}}}id"), "")
-            out[sheet.get("name", "")] = (target.lstrip("/") if target.startswith("/")
-                                          else str(PurePosixPath("xl") / target))
-        return out
-
     def _enquiries_part(self, name: str) -> str:
-        titles = self._titles()
+        titles = self.package.titles()
         title = name if name in titles else next(
             (t for t in titles if t.strip().casefold() == name.strip().casefold()), None)
         if title is None:
@@ -216,36 +205,6 @@ class FastWriter:
         if part not in self.names:
             raise Unsupported("the Enquiries part is missing")
         return part
-
-    def _untouched(self, plan: Plan, enquiries: str) -> dict[str, tuple[bytes, bytes | None]]:
-        """The sheets the plan leaves alone that can go back byte for byte, by part.
-
-        Their bytes are copied into the new file, and the stub holds them empty,
-        so openpyxl neither reads nor writes their cells (a History of years
-        would cost more than the rest of the refresh).  A sheet keeps its bytes
-        only when nothing in it refers to another part but external links, as
-        openpyxl renumbers drawings, notes and tables when it saves.  Its style
-        numbers stay right: openpyxl keeps the style list in order and only adds.
-        """
-        touched = {plan.enquiries, *(t.name for t in plan.tabs), *(f.tab for f in plan.fills)}
-        if plan.meta:
-            touched.add(plan.meta_tab)
-        if plan.log is not None:
-            touched.add(plan.log.tab)
-        folded = {name.strip().casefold() for name in touched}
-        out: dict[str, tuple[bytes, bytes | None]] = {}
-        for title, part in self._titles().items():
-            if title.strip().casefold() in folded or part == enquiries or part not in self.names:
-                continue
-            xml = self.archive.read(part)
-            if not xml.lstrip().startswith((b"<?xml", b"<worksheet")) or _REFERS.search(xml):
-                continue
-            rels_part = _rels_of(part)
-            rels = self.archive.read(rels_part) if rels_part in self.names else None
-            if rels is not None and not _only_external_links(rels):
-                continue
-            out[part] = (xml, rels)
-        return out
 
     @staticmethod
     def _split_header(rows: memoryview) -> tuple[bytes, memoryview]:
@@ -267,7 +226,7 @@ class FastWriter:
         so their targets are looked up only for those that stay (:meth:`_kept_links`).
         """
         self._part = part
-        match = _HYPERLINKS.search(xml)
+        match = HYPERLINKS.search(xml)
         if match is None or not match.group(1):
             return {}, []
         out: dict[str, bytes] = {}
@@ -286,21 +245,21 @@ class FastWriter:
         return out, []
 
     def _kept_links(self, links: dict[str, bytes]) -> list[bytes]:
-        """The original links no cell replaced, their targets inline (see :meth:`_spliced`)."""
+        """The original links no cell replaced, their targets inline (see ``splice_sheet``)."""
         if not links:
             return []
-        rels_part = _rels_of(self._part)
+        rels_part = rels_of(self._part)
         targets: dict[str, tuple[str, str | None]] = {}
         if rels_part in self.names:
             for rel in ElementTree.fromstring(self.archive.read(rels_part)):
                 targets[rel.get("Id", "")] = (rel.get("Target", ""), rel.get("TargetMode"))
         wrapped = ElementTree.fromstring(
-            b'<hyperlinks xmlns="' + _MAIN.encode() + b'" xmlns:r="' + _RELNS.encode() + b'">'
+            b'<hyperlinks xmlns="' + MAIN.encode() + b'" xmlns:r="' + RELNS.encode() + b'">'
             + b"".join(links.values()) + b"</hyperlinks>")
         out: list[bytes] = []
         for link in wrapped:
             attrs = {k: v for k, v in link.attrib.items() if not k.startswith("{")}
-            rid = link.get(f"{{{_RELNS}}}id")
+            rid = link.get(f"{{{RELNS}}}id")
             if rid is not None:
                 if rid not in targets or targets[rid][1] != "External":
                     raise Unsupported("an internal hyperlink relationship")
@@ -334,12 +293,19 @@ class FastWriter:
                 where = f"{label}, Enquiries row {op.row}"
                 add(index, op.row, op.col, "value", _value_edit(op.value, where))
             elif isinstance(op, InsertRows):
+                if op.rows:
+                    self._fit.update(op.numbers)  # as fit_wrapped_rows on the openpyxl path
                 for number, col, value, style in op.cells():
                     add(index, number, col, "insert", _insert_edit(
                         value, template.styles[style] if style else None,
                         f"{label}, Enquiries!{get_column_letter(col)}{number}"))
             else:
                 executor.add_header(ws, op)
+        if self._fit and len(plan.enquiry_ops) > 1 and not all(
+                isinstance(op, InsertRows | AddHeader) for op in plan.enquiry_ops):
+            # A row's height is measured when its cells are in: with other writes in the
+            # same plan, which of them came first would matter.
+            raise Unsupported("rows added and other cells written in one plan")
         return _Pending(sparse, columns, stale, template, label)
 
     def _stream(self, ws: Any, body: memoryview, pending: _Pending,
@@ -362,6 +328,8 @@ class FastWriter:
                 earlier = waiting.pop()
                 if earlier in pending.rows:
                     out.append(self._new_row(ws, earlier, pending.pop(earlier), new_links))
+            if number in self._fit:
+                raise Unsupported("a row added where the sheet already has a row")
             cells = self._row_cells(ws, number, match.group(2) or b"", pending.pop(number),
                                     stale, links, new_links)
             if cells:
@@ -429,22 +397,33 @@ class FastWriter:
 
     def _new_row(self, ws: Any, number: int, edits: dict[int, list[Any]],
                  new_links: list[bytes]) -> bytes:
-        cells = [self._cell(ws, number, col, 0, edits[col], {}, new_links)
+        made: list[Any] | None = [] if number in self._fit else None
+        cells = [self._cell(ws, number, col, 0, edits[col], {}, new_links, made)
                  for col in sorted(edits)]
-        return f'<row r="{number}">'.encode() + b"".join(cells) + b"</row>"
+        attrs = ""
+        height = wrapped_height(ws, made) if made else None
+        if height is not None:
+            ws.row_dimensions[number].height = height
+            attrs = "".join(f' {k}="{v}"' for k, v in ws.row_dimensions.pop(number))
+        return f'<row r="{number}"{attrs}>'.encode() + b"".join(cells) + b"</row>"
 
     def _cell(self, ws: Any, row: int, col: int, xf: int, kinds: list[Any],
-              links: dict[str, bytes], new_links: list[bytes]) -> bytes:
+              links: dict[str, bytes], new_links: list[bytes],
+              made: list[Any] | None = None) -> bytes:
         """A cell as openpyxl would write it on the openpyxl path."""
-        if len(kinds) == 1 and isinstance(kinds[0][1], _CellEdit):
-            made = self._direct(ws, row, col, xf, kinds[0][1], links, new_links)
-            if made is not None:
-                return made
-        return self._made(ws, row, col, xf, kinds, links, new_links)
+        if made is None and len(kinds) == 1 and isinstance(kinds[0][1], _CellEdit):
+            direct = self._direct(ws, row, col, xf, kinds[0][1], links, new_links)
+            if direct is not None:
+                return direct
+        return self._made(ws, row, col, xf, kinds, links, new_links, made)
 
     def _made(self, ws: Any, row: int, col: int, xf: int, kinds: list[Any],
-              links: dict[str, bytes], new_links: list[bytes]) -> bytes:
-        """A cell made by openpyxl exactly as the openpyxl path would make it."""
+              links: dict[str, bytes], new_links: list[bytes],
+              made: list[Any] | None = None) -> bytes:
+        """A cell made by openpyxl exactly as the openpyxl path would make it.
+
+        With ``made``, the openpyxl cell is also added to it (for the row's height).
+        """
         cell = XLCell(ws, row=row, column=col)
         if xf:
             try:
@@ -456,6 +435,8 @@ class FastWriter:
             edit(cell)
             if kind == "cell":
                 links.pop(ref, None)  # write_cell replaces any link the cell had
+        if made is not None:
+            made.append(cell)
         collector = _Collector()
         ws._hyperlinks = []
         etree_write_cell(collector, ws, cell, cell.has_style)
@@ -501,144 +482,6 @@ class FastWriter:
 
     # ------------------------------------------------------------ putting it together
 
-    def _replaced(self, parts: dict[str, bytes | _Chunks], compress: bool = True) -> bytes:
-        out = BytesIO()
-        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as new:
-            for info in self.archive.infolist():
-                data = parts.pop(info.filename, None)
-                if data is None:
-                    data = self.archive.read(info)
-                # A copy: writing sets the entry's offsets, which this archive still needs.
-                entry = copy(info)
-                if not compress:
-                    entry.compress_type = zipfile.ZIP_STORED
-                _write_member(new, entry, data)
-            for name, data in parts.items():
-                new.writestr(name, bytes(b"".join(reversed(data))) if isinstance(data, _Chunks)
-                             else data, None if compress else zipfile.ZIP_STORED)
-        return out.getvalue()
-
-    def _spliced(self, saved: bytes, streamed: list[_Streamed],
-                 kept: dict[str, tuple[bytes, bytes | None]]) -> bytes:
-        archive = zipfile.ZipFile(BytesIO(saved))
-        written = FastWriter(self.template, saved, self.label)
-        parts: dict[str, bytes | _Chunks] = {}
-        saved_parts = written._titles()
-        for kept_title, (kept_xml, kept_rels) in kept.items():
-            kept_part = saved_parts.get(kept_title)
-            if kept_part is None or kept_part not in written.names:
-                raise Unsupported("a kept sheet openpyxl did not write")
-            if _rels_of(kept_part) in written.names:
-                raise Unsupported("openpyxl wrote relationships for a kept sheet")
-            parts[kept_part] = kept_xml
-            if kept_rels is not None:
-                parts[_rels_of(kept_part)] = kept_rels
-        for sheet in streamed:
-            part = saved_parts.get(sheet.title)
-            if part is None or part not in written.names:
-                raise Unsupported("a sheet openpyxl did not write")
-            self._splice_sheet(archive, part, sheet, parts)
-        if "xl/sharedStrings.xml" in self.names:
-            # openpyxl writes text inline; the kept rows may point into the old table.
-            parts["xl/sharedStrings.xml"] = self.archive.read("xl/sharedStrings.xml")
-            if "xl/sharedStrings.xml" not in archive.namelist():
-                types = archive.read("[Content_Types].xml")
-                parts["[Content_Types].xml"] = types.replace(
-                    b"</Types>", _STRINGS_TYPE + b"</Types>")
-                book_rels = archive.read("xl/_rels/workbook.xml.rels")
-                parts["xl/_rels/workbook.xml.rels"] = book_rels.replace(
-                    b"</Relationships>", _STRINGS_REL + b"</Relationships>")
-        return written._replaced(parts)
-
-    @staticmethod
-    def _splice_sheet(archive: zipfile.ZipFile, part: str, sheet: _Streamed,
-                      parts: dict[str, bytes | _Chunks]) -> None:
-        """``sheet``'s rows after the rows openpyxl wrote of ``part``, with their links."""
-        xml = archive.read(part)
-        found = _sheet_data(xml)
-        if found is None:
-            raise Unsupported("openpyxl wrote no sheetData")
-        start, end, inner = found
-        # The rows are never joined into one string: the zip writer takes them in turn.
-        head, header, tail = xml[:start], xml[inner[0]:inner[1]], xml[end:]
-        rels_part = _rels_of(part)
-        rels = archive.read(rels_part) if rels_part in archive.namelist() else (
-            b'<Relationships xmlns="' + _PKG.encode() + b'"></Relationships>')
-        existing = _HYPERLINKS.search(tail)
-        entries = [existing.group(1) or b"" if existing else b""]
-        new_rels: list[bytes] = []
-        for n, link in enumerate(sheet.links, start=1):
-            target = re.search(rb'__target="([^"]*)"', link)
-            if target is not None:
-                rid = f"rIdSheetcrmLink{n}".encode()
-                new_rels.append(b'<Relationship Id="' + rid + b'" Type="' + _HYPERLINK.encode()
-                                + b'" Target="' + target.group(1) + b'" TargetMode="External"/>')
-                link = link.replace(target.group(0), b'r:id="' + rid + b'"')
-            entries.append(link)
-        joined = b"".join(entries)  # not +=: bytes would be copied whole for every link
-        block = (b'<hyperlinks xmlns:r="' + _RELNS.encode() + b'">' + joined + b"</hyperlinks>"
-                 if joined else b"")
-        if existing is not None:
-            tail = tail[: existing.start()] + block + tail[existing.end():]
-        elif block:
-            at = _AFTER_LINKS.search(tail)
-            if at is None:
-                raise Unsupported("no place for hyperlinks")
-            tail = tail[: at.start()] + block + tail[at.start():]
-        last_row, last_col = sheet.bounds
-        if last_row and last_col:
-            head = _DIMENSION.sub(
-                f'<dimension ref="A1:{get_column_letter(last_col)}{last_row}"/>'.encode(), head, 1)
-        rows = sheet.rows
-        rows.reverse()  # the zip writer pops them, first row first, and lets each go
-        parts[part] = _Chunks([tail, b"</sheetData>", *rows, header, b"<sheetData>", head])
-        rows.clear()
-        if new_rels:
-            parts[rels_part] = rels.replace(b"</Relationships>", b"".join(new_rels)
-                                            + b"</Relationships>")
-
-
-class _Chunks(list[bytes]):
-    """A zip member's bytes in pieces, last piece first, for :func:`_write_member` to pop."""
-
-
-def _write_member(archive: zipfile.ZipFile, entry: zipfile.ZipInfo,
-                  data: bytes | _Chunks) -> None:
-    if not isinstance(data, _Chunks):
-        archive.writestr(entry, data)
-        return
-    with archive.open(entry, "w") as member:
-        while data:
-            member.write(data.pop())
-
-
-class _Streamed:
-    """Rows written outside openpyxl for one tab, put after the rows openpyxl wrote of it."""
-
-    def __init__(self, title: str, rows: list[bytes], links: list[bytes],
-                 bounds: tuple[int, int]) -> None:
-        self.title, self.rows, self.links, self.bounds = title, rows, links, bounds
-
-
-#: Worksheet elements that point at other parts (drawings, notes, tables, ...).
-_REFERS = re.compile(rb"<(?:\w+:)?(?:drawing|legacyDrawing|legacyDrawingHF|picture|oleObjects|"
-                     rb"controls|tableParts|extLst)\b")
-_EMPTY_DATA = re.compile(rb"<sheetData\b[^>]*/>|<sheetData\b[^>]*>.*?</sheetData>", re.S)
-
-
-def _sheet_data(xml: bytes) -> tuple[int, int, tuple[int, int]] | None:
-    """Where ``<sheetData>`` starts and ends in a sheet, and where the rows inside it are."""
-    opening = _SHEET_DATA_OPEN.search(xml)
-    if opening is None:
-        return None
-    if opening.group(1):
-        return opening.start(), opening.end(), (opening.end(), opening.end())
-    close = xml.find(b"</sheetData>", opening.end())
-    if close < 0:
-        return None
-    return opening.start(), close + len(b"</sheetData>"), (opening.end(), close)
-
-
 #: Column numbers by letters, filled as they are met.
 _COLUMNS: dict[bytes, int] = {}
 
@@ -647,31 +490,6 @@ def _column_number(letters: bytes) -> int:
     number: int = column_index_from_string(letters.decode())
     _COLUMNS[letters] = number
     return number
-
-
-def _rels_of(part: str) -> str:
-    path = PurePosixPath(part)
-    return str(path.parent / "_rels" / (path.name + ".rels"))
-
-
-def _only_external_links(rels: bytes) -> bool:
-    for rel in ElementTree.fromstring(rels):
-        if rel.get("Type") != _HYPERLINK or rel.get("TargetMode") != "External":
-            return False
-    return True
-
-
-def _hollow(xml: bytes) -> bytes:
-    """A sheet without its cells and links, for the stub."""
-    return _HYPERLINKS.sub(b"", _EMPTY_DATA.sub(b"<sheetData/>", xml, 1))
-
-
-def _title(wb: Any, titles: dict[str, str], part: str) -> str:
-    """The title of the tab whose sheet is ``part``, as loaded in ``wb``."""
-    for title, found in titles.items():
-        if found == part and title in wb.sheetnames:
-            return title
-    raise Unsupported("a kept sheet without its tab")
 
 
 def _serialise(element: Any) -> bytes:

@@ -246,17 +246,29 @@ def fit_wrapped_rows(ws: Any, rows: Any) -> None:
     wrapped cell, its lines broken between words at about one character per unit
     of column width; a row whose text fits one line keeps the default height.
     """
+    wanted = set(rows)
+    cells: dict[int, list[Any]] = {}
+    # One walk over the sheet's cells: ws[r] would walk them all again for every row.
+    for (r, _), cell in ws._cells.items():
+        if r in wanted:
+            cells.setdefault(r, []).append(cell)
     for r in rows:
-        lines = 1
-        for cell in ws[r]:
-            if not (isinstance(cell.value, str) and cell.alignment.wrap_text):
-                continue
-            width = ws.column_dimensions[cell.column_letter].width or 13
-            per_line = max(1, int(width) - 1)
-            lines = max(lines, sum(max(1, len(textwrap.wrap(part, per_line)))
-                                   for part in cell.value.split("\n")))
-        if lines > 1:
-            ws.row_dimensions[r].height = lines * LINE_HEIGHT
+        height = wrapped_height(ws, cells.get(r, ()))
+        if height is not None:
+            ws.row_dimensions[r].height = height
+
+
+def wrapped_height(ws: Any, cells: Any) -> float | None:
+    """The height :func:`fit_wrapped_rows` gives a row of these cells, None for the default."""
+    lines = 1
+    for cell in cells:
+        if not (isinstance(cell.value, str) and cell.alignment.wrap_text):
+            continue
+        width = ws.column_dimensions[cell.column_letter].width or 13
+        per_line = max(1, int(width) - 1)
+        lines = max(lines, sum(max(1, len(textwrap.wrap(part, per_line)))
+                               for part in cell.value.split("\n")))
+    return lines * LINE_HEIGHT if lines > 1 else None
 
 
 def _add_chart(ws: Any, spec: Chart) -> None:

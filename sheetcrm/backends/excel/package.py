@@ -1,0 +1,260 @@
+"""The .xlsx package around the fast write: parts by tab, rows spliced in, the zip rewritten.
+
+An .xlsx file is a zip of XML parts.  :class:`Package` finds each tab's sheet
+part, says which sheets can go back byte for byte, and writes a new zip with
+some parts replaced; :func:`splice_sheet` puts rows made outside openpyxl, with
+their hyperlinks, into a sheet openpyxl wrote.  Anything unexpected raises
+:class:`Unsupported`, and the Excel backend falls back to the openpyxl path.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from copy import copy
+from io import BytesIO
+from pathlib import PurePosixPath
+from typing import Any
+from xml.etree import ElementTree
+
+from openpyxl.utils.cell import get_column_letter
+
+MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+RELNS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_PKG = "http://schemas.openxmlformats.org/package/2006/relationships"
+HYPERLINK = RELNS + "/hyperlink"
+
+HYPERLINKS = re.compile(rb"<hyperlinks\b[^>]*/>|<hyperlinks\b[^>]*>(.*?)</hyperlinks>", re.S)
+_DIMENSION = re.compile(rb"<dimension\b[^>]*/>")
+_SHEET_DATA_OPEN = re.compile(rb"<sheetData\s*(/?)>")
+#: Worksheet children that come after <hyperlinks>, in schema order.
+_AFTER_LINKS = re.compile(
+    rb"<(?:printOptions|pageMargins|pageSetup|headerFooter|rowBreaks|colBreaks|"
+    rb"customProperties|cellWatches|ignoredErrors|smartTags|drawing|legacyDrawing|"
+    rb"legacyDrawingHF|picture|oleObjects|controls|webPublishItems|tableParts|extLst)\b"
+    rb"|</worksheet>")
+
+_STRINGS_TYPE = (b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
+                 b'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>')
+_STRINGS_REL = (b'<Relationship Id="rIdSheetcrmStrings" Type="' + RELNS.encode()
+                + b'/sharedStrings" Target="sharedStrings.xml"/>')
+
+
+class Unsupported(Exception):
+    """A shape of file the fast write does not handle: use the openpyxl path."""
+
+
+
+class Package:
+    """An .xlsx file's zip, read once."""
+
+    def __init__(self, data: bytes) -> None:
+        self.archive = zipfile.ZipFile(BytesIO(data))
+        self.names = self.archive.namelist()
+
+    def titles(self) -> dict[str, str]:
+        """Each tab's title and the package part of its sheet."""
+        book = ElementTree.fromstring(self.archive.read("xl/workbook.xml"))
+        rels = ElementTree.fromstring(self.archive.read("xl/_rels/workbook.xml.rels"))
+        targets = {r.get("Id"): r.get("Target", "") for r in rels}
+        out: dict[str, str] = {}
+        for sheet in book.iter(f"{{{MAIN}}}sheet"):
+            target = targets.get(sheet.get(f"{{{RELNS}}}id"), "")
+            out[sheet.get("name", "")] = (target.lstrip("/") if target.startswith("/")
+                                          else str(PurePosixPath("xl") / target))
+        return out
+
+
+    def untouched(self, touched: set[str], enquiries: str) -> dict[str, tuple[bytes, bytes | None]]:
+        """The sheets of tabs not in ``touched`` that can go back byte for byte, by part.
+
+        Their bytes are copied into the new file, and the stub holds them empty,
+        so openpyxl neither reads nor writes their cells (a History of years
+        would cost more than the rest of the refresh).  A sheet keeps its bytes
+        only when nothing in it refers to another part but external links, as
+        openpyxl renumbers drawings, notes and tables when it saves.  Its style
+        numbers stay right: openpyxl keeps the style list in order and only adds.
+        """
+        folded = {name.strip().casefold() for name in touched}
+        out: dict[str, tuple[bytes, bytes | None]] = {}
+        for title, part in self.titles().items():
+            if title.strip().casefold() in folded or part == enquiries or part not in self.names:
+                continue
+            xml = self.archive.read(part)
+            if not xml.lstrip().startswith((b"<?xml", b"<worksheet")) or _REFERS.search(xml):
+                continue
+            rels_part = rels_of(part)
+            rels = self.archive.read(rels_part) if rels_part in self.names else None
+            if rels is not None and not _only_external_links(rels):
+                continue
+            out[part] = (xml, rels)
+        return out
+
+
+    def replaced(self, parts: dict[str, bytes | Chunks], compress: bool = True) -> bytes:
+        """This package with ``parts`` in place of (or beside) its own, as bytes."""
+        out = BytesIO()
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as new:
+            for info in self.archive.infolist():
+                data = parts.pop(info.filename, None)
+                if data is None:
+                    data = self.archive.read(info)
+                # A copy: writing sets the entry's offsets, which this archive still needs.
+                entry = copy(info)
+                if not compress:
+                    entry.compress_type = zipfile.ZIP_STORED
+                write_member(new, entry, data)
+            for name, data in parts.items():
+                new.writestr(name, bytes(b"".join(reversed(data))) if isinstance(data, Chunks)
+                             else data, None if compress else zipfile.ZIP_STORED)
+        return out.getvalue()
+
+
+    def spliced(self, saved: bytes, streamed: list[Streamed],
+                kept: dict[str, tuple[bytes, bytes | None]]) -> bytes:
+        """``saved`` (openpyxl's save of the stub) with the kept sheets and streamed rows put in."""
+        archive = zipfile.ZipFile(BytesIO(saved))
+        written = Package(saved)
+        parts: dict[str, bytes | Chunks] = {}
+        saved_parts = written.titles()
+        for kept_title, (kept_xml, kept_rels) in kept.items():
+            kept_part = saved_parts.get(kept_title)
+            if kept_part is None or kept_part not in written.names:
+                raise Unsupported("a kept sheet openpyxl did not write")
+            if rels_of(kept_part) in written.names:
+                raise Unsupported("openpyxl wrote relationships for a kept sheet")
+            parts[kept_part] = kept_xml
+            if kept_rels is not None:
+                parts[rels_of(kept_part)] = kept_rels
+        for sheet in streamed:
+            part = saved_parts.get(sheet.title)
+            if part is None or part not in written.names:
+                raise Unsupported("a sheet openpyxl did not write")
+            splice_sheet(archive, part, sheet, parts)
+        if "xl/sharedStrings.xml" in self.names:
+            # openpyxl writes text inline; the kept rows may point into the old table.
+            parts["xl/sharedStrings.xml"] = self.archive.read("xl/sharedStrings.xml")
+            if "xl/sharedStrings.xml" not in archive.namelist():
+                types = archive.read("[Content_Types].xml")
+                parts["[Content_Types].xml"] = types.replace(
+                    b"</Types>", _STRINGS_TYPE + b"</Types>")
+                book_rels = archive.read("xl/_rels/workbook.xml.rels")
+                parts["xl/_rels/workbook.xml.rels"] = book_rels.replace(
+                    b"</Relationships>", _STRINGS_REL + b"</Relationships>")
+        return written.replaced(parts)
+
+
+def splice_sheet(archive: zipfile.ZipFile, part: str, sheet: Streamed,
+                 parts: dict[str, bytes | Chunks]) -> None:
+    """``sheet``'s rows after the rows openpyxl wrote of ``part``, with their links."""
+    xml = archive.read(part)
+    found = sheet_data(xml)
+    if found is None:
+        raise Unsupported("openpyxl wrote no sheetData")
+    start, end, inner = found
+    # The rows are never joined into one string: the zip writer takes them in turn.
+    head, header, tail = xml[:start], xml[inner[0]:inner[1]], xml[end:]
+    rels_part = rels_of(part)
+    rels = archive.read(rels_part) if rels_part in archive.namelist() else (
+        b'<Relationships xmlns="' + _PKG.encode() + b'"></Relationships>')
+    existing = HYPERLINKS.search(tail)
+    entries = [existing.group(1) or b"" if existing else b""]
+    new_rels: list[bytes] = []
+    for n, link in enumerate(sheet.links, start=1):
+        target = re.search(rb'__target="([^"]*)"', link)
+        if target is not None:
+            rid = f"rIdSheetcrmLink{n}".encode()
+            new_rels.append(b'<Relationship Id="' + rid + b'" Type="' + HYPERLINK.encode()
+                            + b'" Target="' + target.group(1) + b'" TargetMode="External"/>')
+            link = link.replace(target.group(0), b'r:id="' + rid + b'"')
+        entries.append(link)
+    joined = b"".join(entries)  # not +=: bytes would be copied whole for every link
+    block = (b'<hyperlinks xmlns:r="' + RELNS.encode() + b'">' + joined + b"</hyperlinks>"
+             if joined else b"")
+    if existing is not None:
+        tail = tail[: existing.start()] + block + tail[existing.end():]
+    elif block:
+        at = _AFTER_LINKS.search(tail)
+        if at is None:
+            raise Unsupported("no place for hyperlinks")
+        tail = tail[: at.start()] + block + tail[at.start():]
+    last_row, last_col = sheet.bounds
+    if last_row and last_col:
+        head = _DIMENSION.sub(
+            f'<dimension ref="A1:{get_column_letter(last_col)}{last_row}"/>'.encode(), head, 1)
+    rows = sheet.rows
+    rows.reverse()  # the zip writer pops them, first row first, and lets each go
+    parts[part] = Chunks([tail, b"</sheetData>", *rows, header, b"<sheetData>", head])
+    rows.clear()
+    if new_rels:
+        parts[rels_part] = rels.replace(b"</Relationships>", b"".join(new_rels)
+                                        + b"</Relationships>")
+
+
+
+class Chunks(list[bytes]):
+    """A zip member's bytes in pieces, last piece first, for :func:`write_member` to pop."""
+
+
+def write_member(archive: zipfile.ZipFile, entry: zipfile.ZipInfo,
+                  data: bytes | Chunks) -> None:
+    if not isinstance(data, Chunks):
+        archive.writestr(entry, data)
+        return
+    with archive.open(entry, "w") as member:
+        while data:
+            member.write(data.pop())
+
+
+class Streamed:
+    """Rows written outside openpyxl for one tab, put after the rows openpyxl wrote of it."""
+
+    def __init__(self, title: str, rows: list[bytes], links: list[bytes],
+                 bounds: tuple[int, int]) -> None:
+        self.title, self.rows, self.links, self.bounds = title, rows, links, bounds
+
+
+#: Worksheet elements that point at other parts (drawings, notes, tables, ...).
+_REFERS = re.compile(rb"<(?:\w+:)?(?:drawing|legacyDrawing|legacyDrawingHF|picture|oleObjects|"
+                     rb"controls|tableParts|extLst)\b")
+_EMPTY_DATA = re.compile(rb"<sheetData\b[^>]*/>|<sheetData\b[^>]*>.*?</sheetData>", re.S)
+
+
+def sheet_data(xml: bytes) -> tuple[int, int, tuple[int, int]] | None:
+    """Where ``<sheetData>`` starts and ends in a sheet, and where the rows inside it are."""
+    opening = _SHEET_DATA_OPEN.search(xml)
+    if opening is None:
+        return None
+    if opening.group(1):
+        return opening.start(), opening.end(), (opening.end(), opening.end())
+    close = xml.find(b"</sheetData>", opening.end())
+    if close < 0:
+        return None
+    return opening.start(), close + len(b"</sheetData>"), (opening.end(), close)
+
+
+def rels_of(part: str) -> str:
+    path = PurePosixPath(part)
+    return str(path.parent / "_rels" / (path.name + ".rels"))
+
+
+def _only_external_links(rels: bytes) -> bool:
+    for rel in ElementTree.fromstring(rels):
+        if rel.get("Type") != HYPERLINK or rel.get("TargetMode") != "External":
+            return False
+    return True
+
+
+def hollow(xml: bytes) -> bytes:
+    """A sheet without its cells and links, for the stub."""
+    return HYPERLINKS.sub(b"", _EMPTY_DATA.sub(b"<sheetData/>", xml, 1))
+
+
+def title_of(wb: Any, titles: dict[str, str], part: str) -> str:
+    """The title of the tab whose sheet is ``part``, as loaded in ``wb``."""
+    for title, found in titles.items():
+        if found == part and title in wb.sheetnames:
+            return title
+    raise Unsupported("a kept sheet without its tab")
+
+
