@@ -33,8 +33,10 @@ _REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 #: stop at every "<" of a large sheet.
 _UNSAFE_PARTS = tuple(re.compile(part) for part in (
     rb"<f[\s>/]",                     # a formula
-    rb"(?<=\s)t=\"[ed]\"",             # an error value or an ISO date
-    rb"<v>[^<]*[.eE][^<]*</v>",        # a number with a point or exponent (screened below)
+    rb"t=\"[ed]\"",                   # an error value or an ISO date (after a space)
+    # A number with a point or exponent, but not a plain decimal like 1.5 (a float to
+    # both readers), which the lookahead passes over without leaving the regex engine.
+    rb"<v>(?!-?\d+\.\d*[1-9]\d*</v>)[^<]*[.eE][^<]*</v>",
     rb"<v>-?\d{16,}</v>",              # an integer a float cannot hold exactly
     rb"_x[0-9A-Fa-f]{4}_",             # an escaped character openpyxl may decode
 ))
@@ -121,6 +123,9 @@ def _screen(xml: bytes) -> None:
         for match in part.finditer(xml):
             if _PLAIN_DECIMAL.fullmatch(match.group(0)):
                 continue  # 1.5 is a float to both readers
+            if match.group(0).startswith(b"t=") and not xml[match.start() - 1:
+                                                           match.start()].isspace():
+                continue  # not the t attribute (a lookbehind would slow the search tenfold)
             raise Unsupported(match.group(0)[:20].decode("ascii", "replace"))
 
 
