@@ -50,6 +50,7 @@ from .package import (
     rels_of,
     sheet_data,
     title_of,
+    without_links,
 )
 from .ranges import grow_ranges
 from .render import (
@@ -135,6 +136,11 @@ class FastWriter:
         # An owned tab is emptied before it is written: the stub need not hold its cells.
         for replaced in self._replaced_parts(plan):
             stubs[replaced] = hollow(self.archive.read(replaced))
+        # The stub's sheets have no <hyperlinks>: their link relationships (one per
+        # WhatsApp link) would only make openpyxl read a large part for nothing.
+        for emptied in [part, *stubs]:
+            if rels_of(emptied) in self.names:
+                stubs[rels_of(emptied)] = without_links(self.archive.read(rels_of(emptied)))
         # Stored, not compressed: only openpyxl reads the stub, at once.
         wb = open_workbook(self.package.replaced({part: stub, **stubs}, compress=False),
                            self.label)

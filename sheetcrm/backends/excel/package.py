@@ -10,6 +10,7 @@ their hyperlinks, into a sheet openpyxl wrote.  Anything unexpected raises
 from __future__ import annotations
 
 import re
+import struct
 import zipfile
 from copy import copy
 from io import BytesIO
@@ -91,12 +92,16 @@ class Package:
         return out
 
 
-    def replaced(self, parts: dict[str, bytes | Chunks], compress: bool = True) -> bytes:
+    def replaced(self, parts: dict[str, bytes | Chunks | Compressed],
+                 compress: bool = True) -> bytes:
         """This package with ``parts`` in place of (or beside) its own, as bytes."""
         out = BytesIO()
         with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as new:
             for info in self.archive.infolist():
                 data = parts.pop(info.filename, None)
+                if isinstance(data, Compressed):
+                    data.copy_to(new, info.filename)
+                    continue
                 if data is None:
                     data = self.archive.read(info)
                 # A copy: writing sets the entry's offsets, which this archive still needs.
@@ -105,6 +110,8 @@ class Package:
                     entry.compress_type = zipfile.ZIP_STORED
                 write_member(new, entry, data)
             for name, data in parts.items():
+                if isinstance(data, Compressed):
+                    data = data.data
                 new.writestr(name, bytes(b"".join(reversed(data))) if isinstance(data, Chunks)
                              else data, None if compress else zipfile.ZIP_STORED)
         return out.getvalue()
@@ -115,7 +122,7 @@ class Package:
         """``saved`` (openpyxl's save of the stub) with the kept sheets and streamed rows put in."""
         archive = zipfile.ZipFile(BytesIO(saved))
         written = Package(saved)
-        parts: dict[str, bytes | Chunks] = {}
+        parts: dict[str, bytes | Chunks | Compressed] = {}
         saved_parts = written.titles()
         for kept_title, (kept_xml, kept_rels) in kept.items():
             kept_part = saved_parts.get(kept_title)
@@ -123,7 +130,8 @@ class Package:
                 raise Unsupported("a kept sheet openpyxl did not write")
             if rels_of(kept_part) in written.names:
                 raise Unsupported("openpyxl wrote relationships for a kept sheet")
-            parts[kept_part] = kept_xml
+            # Copied as compressed: inflating and deflating a History of years costs.
+            parts[kept_part] = Compressed(self.archive, self.titles()[kept_title], kept_xml)
             if kept_rels is not None:
                 parts[rels_of(kept_part)] = kept_rels
         for sheet in streamed:
@@ -145,7 +153,7 @@ class Package:
 
 
 def splice_sheet(archive: zipfile.ZipFile, part: str, sheet: Streamed,
-                 parts: dict[str, bytes | Chunks]) -> None:
+                 parts: dict[str, bytes | Chunks | Compressed]) -> None:
     """``sheet``'s rows after the rows openpyxl wrote of ``part``, with their links."""
     xml = archive.read(part)
     found = sheet_data(xml)
@@ -206,6 +214,59 @@ def write_member(archive: zipfile.ZipFile, entry: zipfile.ZipInfo,
             member.write(data.pop())
 
 
+class Compressed:
+    """A member of another zip, to be copied as it is stored there, without inflating it.
+
+    zipfile has no call for this, so :meth:`copy_to` writes the entry the way
+    ``ZipFile.writestr`` does (local header, then data, then bookkeeping); the
+    data is also kept, for any entry it cannot copy so (ZIP64, or an odd header).
+    """
+
+    def __init__(self, source: zipfile.ZipFile, name: str, data: bytes) -> None:
+        self.source, self.name, self.data = source, name, data
+
+    def copy_to(self, target: zipfile.ZipFile, name: str) -> None:
+        """Add this member to ``target`` under ``name``."""
+        info = self.source.getinfo(self.name)
+        raw = self._raw(info)
+        if raw is None:
+            target.writestr(name, self.data)
+            return
+        entry = copy(info)
+        entry.filename = entry.orig_filename = name
+        entry.flag_bits &= ~0x08  # the sizes go in the header, not after the data
+        entry.extra = b""
+        entry.header_offset = target.fp.tell()  # type: ignore[union-attr]
+        target.fp.write(entry.FileHeader(zip64=False))  # type: ignore[union-attr]
+        target.fp.write(raw)  # type: ignore[union-attr]
+        target.filelist.append(entry)
+        target.NameToInfo[name] = entry
+        target.start_dir = target.fp.tell()  # type: ignore[union-attr]
+        target._didModify = True  # type: ignore[attr-defined]
+
+    def _raw(self, info: zipfile.ZipInfo) -> bytes | None:
+        if (info.file_size >= zipfile.ZIP64_LIMIT or info.compress_size >= zipfile.ZIP64_LIMIT
+                or info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)):
+            return None
+        fp = self.source.fp
+        assert fp is not None
+        fp.seek(info.header_offset)
+        header = fp.read(_LOCAL_HEADER.size)
+        if len(header) != _LOCAL_HEADER.size or header[:4] != b"PK\x03\x04":
+            return None
+        fields = _LOCAL_HEADER.unpack(header)
+        # After the fixed header: the name and the extra field, then the data, which
+        # ``self.data`` was inflated from (zipfile checked its CRC then).
+        fp.seek(info.header_offset + _LOCAL_HEADER.size + fields[10] + fields[11])
+        raw = fp.read(info.compress_size)
+        return raw if len(raw) == info.compress_size else None
+
+
+#: A zip entry's local header (APPNOTE 4.3.7): signature, versions, flags, method, time,
+#: date, CRC, sizes, name length, extra length.
+_LOCAL_HEADER = struct.Struct("<4s2B4HL2L2H")
+
+
 class Streamed:
     """Rows written outside openpyxl for one tab, put after the rows openpyxl wrote of it."""
 
@@ -248,6 +309,15 @@ def _only_external_links(rels: bytes) -> bool:
 def hollow(xml: bytes) -> bytes:
     """A sheet without its cells and links, for the stub."""
     return HYPERLINKS.sub(b"", _EMPTY_DATA.sub(b"<sheetData/>", xml, 1))
+
+
+_LINK_RELATIONSHIP = re.compile(
+    rb'<Relationship\b[^>]*?\sType="' + re.escape(HYPERLINK.encode()) + rb'"[^>]*?/>')
+
+
+def without_links(rels: bytes) -> bytes:
+    """A sheet's relationships without its hyperlinks' (for a stub sheet with no links)."""
+    return _LINK_RELATIONSHIP.sub(b"", rels)
 
 
 def title_of(wb: Any, titles: dict[str, str], part: str) -> str:
