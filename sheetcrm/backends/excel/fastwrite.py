@@ -64,7 +64,9 @@ from .render import (
 from .workbook import find_sheet, open_workbook
 
 _SHEET_DATA = re.compile(rb"<sheetData\s*/>|<sheetData>(.*?)</sheetData>", re.S)
-_ROW = re.compile(rb"<row\b([^>]*?)(?:/>|>(.*?)</row>)", re.S)
+#: A row (its attributes, its cells); written out, not as ".*?", which the regex engine
+#: would try to end at every byte of a large sheet.
+_ROW = re.compile(rb"<row\b([^>]*?)(?:/>|>([^<]*(?:<(?!/row>)[^<]*)*)</row>)", re.S)
 #: A cell with its reference's column and row (None, None when it has no reference).
 _CELL_REF = re.compile(rb'<c\b(?=[^>]*?\sr="([A-Z]+)(\d+)")?[^>]*?(?:/>|>.*?</c>)', re.S)
 _R_ATTR = re.compile(rb'\sr="([A-Z]*)(\d+)"')
@@ -103,6 +105,8 @@ class FastWriter:
         #: The attributes after ``r`` (style id and type) of each kind of computed cell.
         self._shapes: dict[tuple[int, str | None, type], str] = {}
         self._part = ""  # the Enquiries sheet's part, once found
+        #: What one step of a row's scan matches (:func:`_cells_pattern`).
+        self._cells = _NO_RUN
         #: Rows added by the plan, whose height is fitted to their wrapped text.
         self._fit: set[int] = set()
 
@@ -150,6 +154,7 @@ class FastWriter:
             raise Unsupported("cells below the header appear in the stub")
         executor = Executor(self.template, wb, self.label)
         edits = self._edits(plan, executor, ws)
+        self._cells = _cells_pattern(xml, inner, edits)
         new_rows, new_links, bounds = self._stream(ws, body, edits, links)
         del body
         grow_ranges(ws, last_row(plan), self.template.rows)
@@ -355,51 +360,82 @@ class FastWriter:
     def _row_cells(self, ws: Any, number: int, content: bytes, edits: dict[int, list[Any]],
                    stale: dict[int, tuple[Edit, int]], links: dict[str, bytes],
                    new_links: list[bytes]) -> list[tuple[int, bytes]]:
-        # The hottest loop of a refresh (every cell of every row): cells nobody
-        # writes are looked at only for their column and copied as they are.
+        # The hottest loop of a refresh (every cell of every row).  Cells in columns
+        # nobody writes are taken a run at a time by the regex engine (see _cells_pattern)
+        # and copied as they are; the others are looked at one by one.
         cells: list[tuple[int, bytes]] = []
         position = 0
         waiting = sorted(edits)  # columns to write, smallest first
         row_text = str(number).encode()
         last = 0
-        for match in _CELL_REF.finditer(content):
+        for match in self._cells.finditer(content):
             start = match.start()
             if start != position and content[position:start].strip():
                 raise Unsupported("something between cells")
             position = match.end()
-            letters, digits = match.group(1, 2)
-            if letters is None or (digits != row_text and int(digits) != number):
-                raise Unsupported("a cell without its reference")
-            col = _COLUMNS.get(letters) or _column_number(letters)
-            if col <= last:
-                raise Unsupported("cells out of order")
-            last = col
-            while waiting and waiting[0] < col:
-                earlier = waiting.pop(0)
-                cells.append((earlier, self._cell(ws, number, earlier, 0, edits.pop(earlier),
-                                                  links, new_links)))
-            kinds = None
-            if waiting and waiting[0] == col:
-                waiting.pop(0)
-                kinds = edits.pop(col)
-            elif col in stale and number >= stale[col][1]:
-                whole = match.group(0)
-                inner = whole[whole.index(b">"):]
-                if (b"<v" in inner or b"<is" in inner or b"<f" in inner
-                        or f"{get_column_letter(col)}{number}" in links):
-                    kinds = [("cell", stale[col][0])]
-            if kinds is None:
-                cells.append((col, match.group(0)))
+            first_letters, first_digits, letters, digits = match.group(1, 2, 3, 4)
+            if letters is not None:  # a run of cells nobody writes
+                first = _COLUMNS.get(first_letters) or _column_number(first_letters)
+                final = _COLUMNS.get(letters) or _column_number(letters)
+                if (first <= last or final < first
+                        or (first_digits != row_text and int(first_digits) != number)
+                        or (digits != row_text and int(digits) != number)):
+                    raise Unsupported("cells out of order or in another row")
+                if waiting and waiting[0] < final:
+                    # A column to write has no cell inside this run: one cell at a time.
+                    for inner in _CELL_REF.finditer(match.group(0)):
+                        last = self._one_cell(ws, number, row_text, last, inner, waiting,
+                                              edits, stale, links, new_links, cells)
+                    continue
+                while waiting and waiting[0] < first:
+                    earlier = waiting.pop(0)
+                    cells.append((earlier, self._cell(ws, number, earlier, 0,
+                                                      edits.pop(earlier), links, new_links)))
+                cells.append((final, match.group(0)))
+                last = final
                 continue
-            style = _S_ATTR.search(match.group(0), 0, match.group(0).index(b">"))
-            xf = int(style.group(1)) if style else 0
-            cells.append((col, self._cell(ws, number, col, xf, kinds, links, new_links)))
+            last = self._one_cell(ws, number, row_text, last, match, waiting, edits, stale,
+                                  links, new_links, cells, 5)
         if position != len(content) and content[position:].strip():
             raise Unsupported("something after the cells")
         for later in waiting:
             cells.append((later, self._cell(ws, number, later, 0, edits[later], links,
                                             new_links)))
         return cells
+
+    def _one_cell(self, ws: Any, number: int, row_text: bytes, last: int, match: Any,
+                  waiting: list[int], edits: dict[int, list[Any]],
+                  stale: dict[int, tuple[Edit, int]], links: dict[str, bytes],
+                  new_links: list[bytes], cells: list[tuple[int, bytes]],
+                  group: int = 1) -> int:
+        """One cell of a row, written or kept; returns its column."""
+        letters, digits = match.group(group, group + 1)
+        if letters is None or (digits != row_text and int(digits) != number):
+            raise Unsupported("a cell without its reference")
+        col = _COLUMNS.get(letters) or _column_number(letters)
+        if col <= last:
+            raise Unsupported("cells out of order")
+        while waiting and waiting[0] < col:
+            earlier = waiting.pop(0)
+            cells.append((earlier, self._cell(ws, number, earlier, 0, edits.pop(earlier),
+                                              links, new_links)))
+        kinds = None
+        whole = match.group(0)
+        if waiting and waiting[0] == col:
+            waiting.pop(0)
+            kinds = edits.pop(col)
+        elif col in stale and number >= stale[col][1]:
+            inner = whole[whole.index(b">"):]
+            if (b"<v" in inner or b"<is" in inner or b"<f" in inner
+                    or f"{get_column_letter(col)}{number}" in links):
+                kinds = [("cell", stale[col][0])]
+        if kinds is None:
+            cells.append((col, whole))
+            return col
+        style = _S_ATTR.search(whole, 0, whole.index(b">"))
+        xf = int(style.group(1)) if style else 0
+        cells.append((col, self._cell(ws, number, col, xf, kinds, links, new_links)))
+        return col
 
     def _new_row(self, ws: Any, number: int, edits: dict[int, list[Any]],
                  new_links: list[bytes]) -> bytes:
@@ -487,6 +523,30 @@ class FastWriter:
         return (head + ">" + text + "</c>").encode("utf-8")
 
     # ------------------------------------------------------------ putting it together
+
+_NO_RUN = re.compile(rb"(?!)()()()()|" + _CELL_REF.pattern, re.S)
+
+
+def _cells_pattern(xml: bytes, rows: tuple[int, int], pending: _Pending) -> re.Pattern[bytes]:
+    """One cell, or a run of cells in columns the plan does not write.
+
+    Groups 1-4: the first and last cell's column and row of a run; groups 5-6:
+    one cell's column and row.  A run needs every cell's reference to come
+    first in it (as Excel, LibreOffice and openpyxl write them); in any other
+    file only single cells are matched.
+    """
+    written = {*pending.stale, *(op.col for _, op in pending.columns)}
+    for row in pending.sparse.values():
+        written.update(row)
+    if (xml.count(b"<c ", *rows) != xml.count(b'<c r="', *rows)
+            or xml.find(b"<c>", *rows) >= 0):
+        return _NO_RUN
+    letters = b"|".join(sorted(get_column_letter(c).encode() for c in written))
+    skip = rb"(?!(?:" + letters + rb")\d)" if letters else b""
+    run = (rb'(?=<c r="([A-Z]+)(\d+)")(?:<c r="' + skip
+           + rb'([A-Z]+)(\d+)"[^>]*?(?:/>|>.*?</c>))+')
+    return re.compile(run + rb"|" + _CELL_REF.pattern, re.S)
+
 
 #: Column numbers by letters, filled as they are met.
 _COLUMNS: dict[bytes, int] = {}
