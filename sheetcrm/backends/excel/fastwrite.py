@@ -26,7 +26,6 @@ from copy import copy
 from dataclasses import replace
 from io import BytesIO
 from typing import Any
-from xml.etree import ElementTree
 from xml.sax.saxutils import escape
 
 from openpyxl.cell._writer import etree_write_cell
@@ -41,12 +40,12 @@ from ...template import Template
 from .execute import Executor, last_row
 from .package import (
     HYPERLINKS,
-    MAIN,
-    RELNS,
     Package,
     Streamed,
     Unsupported,
     hollow,
+    link_xml,
+    original_links,
     rels_of,
     sheet_data,
     title_of,
@@ -73,8 +72,6 @@ _R_ATTR = re.compile(rb'\sr="([A-Z]*)(\d+)"')
 _SPACE = re.compile(rb"\s*")
 _SPANS = re.compile(rb'\sspans="[^"]*"')
 _S_ATTR = re.compile(rb'\ss="(\d+)"')
-_LINK_ELEMENT = re.compile(rb"<hyperlink\b[^>]*?(?:/>|>.*?</hyperlink>)", re.S)
-_REF_ATTR = re.compile(rb'\sref="([^"]*)"')
 _REFUSED = re.compile(rb"<mergeCells\b|<tableParts\b|<sheetProtection\b|<extLst\b")
 #: What :data:`_REFUSED` looks for, found faster than the pattern finds it in every row.
 _REFUSED_TAGS = (b"<mergeCells", b"<tableParts", b"<sheetProtection", b"<extLst")
@@ -117,7 +114,7 @@ class FastWriter:
         if plan.log is not None and plan.log.tab.strip().casefold() == \
                 plan.enquiries.strip().casefold():
             raise Unsupported("a log on the Enquiries tab")
-        part = self._enquiries_part(plan.enquiries)
+        part = self._part = self._enquiries_part(plan.enquiries)
         xml = self.archive.read(part)
         if any(tag in xml for tag in _REFUSED_TAGS) and _REFUSED.search(xml):
             raise Unsupported("merged cells, a table, protection or extensions on Enquiries")
@@ -127,7 +124,7 @@ class FastWriter:
         start, end, inner = found
         # A view, not a copy: the rows are a tracker's largest part.
         header, body = self._split_header(memoryview(xml)[inner[0]:inner[1]])
-        links, kept_links = self._links(part, xml)
+        links = original_links(xml)
         stub = b"".join((xml[:start], b"<sheetData>", header, b"</sheetData>", xml[end:]))
         stub = HYPERLINKS.sub(b"", stub)
         touched = {plan.enquiries, *(t.name for t in plan.tabs), *(f.tab for f in plan.fills)}
@@ -158,7 +155,7 @@ class FastWriter:
         new_rows, new_links, bounds = self._stream(ws, body, edits, links)
         del body
         grow_ranges(ws, last_row(plan), self.template.rows)
-        streamed = [Streamed(ws.title, new_rows, kept_links + new_links, bounds)]
+        streamed = [Streamed(ws.title, new_rows, new_links, bounds)]
         # The executor does owned tabs (all but their cells), meta and History as on the
         # openpyxl path; the owned tabs' cells are written directly, as computed cells are.
         executor.other_tabs(replace(plan, tabs=[
@@ -172,7 +169,7 @@ class FastWriter:
         out = BytesIO()
         wb.save(out)
         return self.package.spliced(out.getvalue(), streamed,
-                             {titles[name]: found for name, found in kept.items()})
+                                    {titles[name]: found for name, found in kept.items()})
 
     def _replaced_parts(self, plan: Plan) -> list[str]:
         """The parts of the owned tabs ``plan`` rewrites that exist already."""
@@ -229,54 +226,6 @@ class FastWriter:
         if int(found.group(2)) != 1:
             return b"", rows
         return bytes(rows[start: first.end()]), rows[first.end():]
-
-    def _links(self, part: str, xml: bytes) -> tuple[dict[str, bytes], list[bytes]]:
-        """The original hyperlinks of rows 2 and below, by cell, as they are in the file.
-
-        Most are replaced by the refresh (every WhatsApp link is written anew),
-        so their targets are looked up only for those that stay (:meth:`_kept_links`).
-        """
-        self._part = part
-        match = HYPERLINKS.search(xml)
-        if match is None or not match.group(1):
-            return {}, []
-        out: dict[str, bytes] = {}
-        position = 0
-        inner = match.group(1)
-        for link in _LINK_ELEMENT.finditer(inner):
-            if inner[position: link.start()].strip():
-                raise Unsupported("something between hyperlinks")
-            position = link.end()
-            ref = _REF_ATTR.search(link.group(0))
-            if ref is None or not re.fullmatch(rb"[A-Z]+\d+", ref.group(1)):
-                raise Unsupported("a hyperlink over a range")
-            out[ref.group(1).decode()] = link.group(0)
-        if inner[position:].strip():
-            raise Unsupported("something after the hyperlinks")
-        return out, []
-
-    def _kept_links(self, links: dict[str, bytes]) -> list[bytes]:
-        """The original links no cell replaced, their targets inline (see ``splice_sheet``)."""
-        if not links:
-            return []
-        rels_part = rels_of(self._part)
-        targets: dict[str, tuple[str, str | None]] = {}
-        if rels_part in self.names:
-            for rel in ElementTree.fromstring(self.archive.read(rels_part)):
-                targets[rel.get("Id", "")] = (rel.get("Target", ""), rel.get("TargetMode"))
-        wrapped = ElementTree.fromstring(
-            b'<hyperlinks xmlns="' + MAIN.encode() + b'" xmlns:r="' + RELNS.encode() + b'">'
-            + b"".join(links.values()) + b"</hyperlinks>")
-        out: list[bytes] = []
-        for link in wrapped:
-            attrs = {k: v for k, v in link.attrib.items() if not k.startswith("{")}
-            rid = link.get(f"{{{RELNS}}}id")
-            if rid is not None:
-                if rid not in targets or targets[rid][1] != "External":
-                    raise Unsupported("an internal hyperlink relationship")
-                attrs["__target"] = targets[rid][0]
-            out.append(_link_xml(attrs))
-        return out
 
     # ------------------------------------------------------------ the plan's cells
 
@@ -355,7 +304,7 @@ class FastWriter:
             out.append(self._new_row(ws, later, row_edits, new_links))
             max_row = max(max_row, later)
             max_col = max(max_col, max(row_edits))
-        return out, self._kept_links(links) + new_links, (max_row, max_col)
+        return out, self.package.kept_links(self._part, links) + new_links, (max_row, max_col)
 
     def _row_cells(self, ws: Any, number: int, content: bytes, edits: dict[int, list[Any]],
                    stale: dict[int, tuple[Edit, int]], links: dict[str, bytes],
@@ -484,7 +433,7 @@ class FastWriter:
         etree_write_cell(collector, ws, cell, cell.has_style)
         for link in ws._hyperlinks:
             links.pop(ref, None)
-            new_links.append(_link_xml({"ref": ref, "__target": link.target}))
+            new_links.append(link_xml({"ref": ref, "__target": link.target}))
         ws._hyperlinks = []
         return _serialise(collector.element)
 
@@ -516,7 +465,7 @@ class FastWriter:
             return None
         links.pop(ref, None)  # write_cell replaces any link the cell had
         if link:
-            new_links.append(_link_xml({"ref": ref, "__target": link}))
+            new_links.append(link_xml({"ref": ref, "__target": link}))
         head = f'<c r="{ref}"{shape}'
         if not text:
             return (head + "/>").encode("utf-8")
@@ -633,11 +582,6 @@ class _Pending:
 
 def _first(item: tuple[int, str, Edit]) -> int:
     return item[0]
-
-
-def _link_xml(attrs: dict[str, str]) -> bytes:
-    text = " ".join(f'{k}="{escape(v, {chr(34): "&quot;"})}"' for k, v in attrs.items())
-    return f"<hyperlink {text}/>".encode()
 
 
 class _CellEdit:

@@ -17,6 +17,7 @@ from io import BytesIO
 from pathlib import PurePosixPath
 from typing import Any
 from xml.etree import ElementTree
+from xml.sax.saxutils import escape
 
 from openpyxl.utils.cell import get_column_letter
 
@@ -28,6 +29,8 @@ HYPERLINK = RELNS + "/hyperlink"
 HYPERLINKS = re.compile(rb"<hyperlinks\b[^>]*/>|<hyperlinks\b[^>]*>(.*?)</hyperlinks>", re.S)
 _DIMENSION = re.compile(rb"<dimension\b[^>]*/>")
 _SHEET_DATA_OPEN = re.compile(rb"<sheetData\s*(/?)>")
+_LINK_ELEMENT = re.compile(rb"<hyperlink\b[^>]*?(?:/>|>.*?</hyperlink>)", re.S)
+_REF_ATTR = re.compile(rb'\sref="([^"]*)"')
 #: Worksheet children that come after <hyperlinks>, in schema order.
 _AFTER_LINKS = re.compile(
     rb"<(?:printOptions|pageMargins|pageSetup|headerFooter|rowBreaks|colBreaks|"
@@ -151,6 +154,29 @@ class Package:
                     b"</Relationships>", _STRINGS_REL + b"</Relationships>")
         return written.replaced(parts)
 
+    def kept_links(self, part: str, links: dict[str, bytes]) -> list[bytes]:
+        """The original links no cell replaced, their targets inline (see ``splice_sheet``)."""
+        if not links:
+            return []
+        rels_part = rels_of(part)
+        targets: dict[str, tuple[str, str | None]] = {}
+        if rels_part in self.names:
+            for rel in ElementTree.fromstring(self.archive.read(rels_part)):
+                targets[rel.get("Id", "")] = (rel.get("Target", ""), rel.get("TargetMode"))
+        wrapped = ElementTree.fromstring(
+            b'<hyperlinks xmlns="' + MAIN.encode() + b'" xmlns:r="' + RELNS.encode() + b'">'
+            + b"".join(links.values()) + b"</hyperlinks>")
+        out: list[bytes] = []
+        for link in wrapped:
+            attrs = {k: v for k, v in link.attrib.items() if not k.startswith("{")}
+            rid = link.get(f"{{{RELNS}}}id")
+            if rid is not None:
+                if rid not in targets or targets[rid][1] != "External":
+                    raise Unsupported("an internal hyperlink relationship")
+                attrs["__target"] = targets[rid][0]
+            out.append(link_xml(attrs))
+        return out
+
 
 def splice_sheet(archive: zipfile.ZipFile, part: str, sheet: Streamed,
                  parts: dict[str, bytes | Chunks | Compressed]) -> None:
@@ -212,6 +238,36 @@ def write_member(archive: zipfile.ZipFile, entry: zipfile.ZipInfo,
     with archive.open(entry, "w") as member:
         while data:
             member.write(data.pop())
+
+
+def original_links(xml: bytes) -> dict[str, bytes]:
+    """The original hyperlinks of rows 2 and below, by cell, as they are in the file.
+
+    Most are replaced by the refresh (every WhatsApp link is written anew),
+    so their targets are looked up only for those that stay (:meth:`Package.kept_links`).
+    """
+    match = HYPERLINKS.search(xml)
+    if match is None or not match.group(1):
+        return {}
+    out: dict[str, bytes] = {}
+    position = 0
+    inner = match.group(1)
+    for link in _LINK_ELEMENT.finditer(inner):
+        if inner[position: link.start()].strip():
+            raise Unsupported("something between hyperlinks")
+        position = link.end()
+        ref = _REF_ATTR.search(link.group(0))
+        if ref is None or not re.fullmatch(rb"[A-Z]+\d+", ref.group(1)):
+            raise Unsupported("a hyperlink over a range")
+        out[ref.group(1).decode()] = link.group(0)
+    if inner[position:].strip():
+        raise Unsupported("something after the hyperlinks")
+    return out
+
+
+def link_xml(attrs: dict[str, str]) -> bytes:
+    text = " ".join(f'{k}="{escape(v, {chr(34): "&quot;"})}"' for k, v in attrs.items())
+    return f"<hyperlink {text}/>".encode()
 
 
 class Compressed:
