@@ -241,7 +241,7 @@ def write_member(archive: zipfile.ZipFile, entry: zipfile.ZipInfo,
 
 
 def original_links(xml: bytes) -> dict[str, bytes]:
-    """The original hyperlinks of rows 2 and below, by cell, as they are in the file.
+    """A sheet's hyperlinks by cell, as they are in the file.
 
     Most are replaced by the refresh (every WhatsApp link is written anew),
     so their targets are looked up only for those that stay (:meth:`Package.kept_links`).
@@ -266,6 +266,7 @@ def original_links(xml: bytes) -> dict[str, bytes]:
 
 
 def link_xml(attrs: dict[str, str]) -> bytes:
+    """A ``<hyperlink>`` element; a ``__target`` attribute becomes its relationship later."""
     text = " ".join(f'{k}="{escape(v, {chr(34): "&quot;"})}"' for k, v in attrs.items())
     return f"<hyperlink {text}/>".encode()
 
