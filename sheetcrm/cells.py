@@ -64,6 +64,8 @@ class Parsed(Generic[T]):
 
 def text_of(raw: CellValue) -> str:
     """The trimmed display text of any cell ("" for None)."""
+    if type(raw) is str:  # most cells: skip the checks for other types
+        return raw.strip()
     if raw is None:
         return ""
     if isinstance(raw, bool):
@@ -329,7 +331,7 @@ def parse_datetime(raw: CellValue, *, header: str, cal: BusinessCalendar) -> Par
     not_a_date = _Later(lambda: (
         f"{header} {_shown(raw)} is not a date: type it day first, like {_EXAMPLE_DATETIME}"
     ))
-    no_time_note = f"{header} has no time: counted from that day's opening time"
+    no_time_note = _Later(lambda: f"{header} has no time: counted from that day's opening time")
     if isinstance(raw, bool):
         return Parsed(None, problem=str(not_a_date))
     if isinstance(raw, dt.datetime):
@@ -340,7 +342,7 @@ def parse_datetime(raw: CellValue, *, header: str, cal: BusinessCalendar) -> Par
                 if raw.time() == dt.time(0):
                     # Excel holds a date typed without a time as midnight; Google gives a
                     # whole serial.  Reading both the same way keeps the backends in step.
-                    return _day_at_opening(raw.date(), cal, no_time_note, str(not_a_date))
+                    return _day_at_opening(raw.date(), cal, no_time_note, not_a_date)
                 return Parsed(raw.replace(tzinfo=cal.tz))
             return Parsed(raw.astimezone(cal.tz))
         except (OverflowError, ValueError):
@@ -348,7 +350,7 @@ def parse_datetime(raw: CellValue, *, header: str, cal: BusinessCalendar) -> Par
     if isinstance(raw, dt.date):
         if raw < _EARLIEST:
             return Parsed(None, problem=str(not_a_date))
-        return _day_at_opening(raw, cal, no_time_note, str(not_a_date))
+        return _day_at_opening(raw, cal, no_time_note, not_a_date)
     if isinstance(raw, dt.time):
         return Parsed(None, problem=_time_only_problem(raw, header))
     if isinstance(raw, int | float):
@@ -361,7 +363,7 @@ def parse_datetime(raw: CellValue, *, header: str, cal: BusinessCalendar) -> Par
         except (OverflowError, ValueError):
             return Parsed(None, problem=str(not_a_date))
         if float(raw).is_integer():
-            return _day_at_opening(moment.date(), cal, no_time_note, str(not_a_date))
+            return _day_at_opening(moment.date(), cal, no_time_note, not_a_date)
         return Parsed(moment.replace(tzinfo=cal.tz))
     if raw is None:
         return Parsed(None)
@@ -380,7 +382,7 @@ def parse_datetime(raw: CellValue, *, header: str, cal: BusinessCalendar) -> Par
     if day < _EARLIEST:
         return Parsed(None, problem=str(not_a_date))
     if time is None:
-        return _day_at_opening(day, cal, no_time_note, str(not_a_date))
+        return _day_at_opening(day, cal, no_time_note, not_a_date)
     try:
         if zone is None:
             return Parsed(dt.datetime.combine(day, time, tzinfo=cal.tz))
@@ -397,13 +399,13 @@ def _time_only_problem(raw: CellValue, header: str) -> str:
 
 
 def _day_at_opening(
-    day: dt.date, cal: BusinessCalendar, note: str, problem: str
+    day: dt.date, cal: BusinessCalendar, note: _Later, problem: _Later
 ) -> Parsed[dt.datetime]:
     try:
         opening = cal.opening_time(day)
     except OverflowError:
         return Parsed(None, problem=str(problem))
-    return Parsed(dt.datetime.combine(day, opening, tzinfo=cal.tz), note=note)
+    return Parsed(dt.datetime.combine(day, opening, tzinfo=cal.tz), note=str(note))
 
 
 # ------------------------------------------------------------------ words
@@ -771,7 +773,7 @@ def parse_phone(raw: CellValue, *, region: str, header: str = "Contact") -> Pars
         text = raw.strip()
     if "@" in text:
         return Parsed(None)
-    digits = sum(ch.isdigit() for ch in text)
+    digits = sum(map(str.isdigit, text))
     if digits == 0:
         return Parsed(None)
     if _PHONE_CHARS.fullmatch(text):
