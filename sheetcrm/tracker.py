@@ -187,9 +187,10 @@ def evaluate(
     """Work out every computed value, the monthly figures and the changes to write.
 
     ``build_tabs=False`` skips laying out the Today and Summary tabs, for
-    callers that only want the figures.  ``writes=False`` also leaves out the
-    WhatsApp links and the computed cells (the rows' ``whatsapp`` is None and
-    ``changes.computed`` empty), for callers that write and show neither.
+    callers that only want the figures.  ``writes=False`` also leaves out what
+    only a write needs: the WhatsApp links (the rows' ``whatsapp`` is None), the
+    computed cells and the History tab's lines and memory (``changes`` then
+    holds only the IDs to fill and the meta tab's refresh keys).
     """
     template = template or load_template()
     settings = read_settings(snapshot, template, label)
@@ -263,8 +264,9 @@ def evaluate(
             observed, seen.memory if build_tabs else seen.previous, closed_on),
         spend_problems=list(spend.problems) if spend is not None else [],
     )
-    new_meta.update(history.meta_keys(seen.memory, meta))
-    if seen.events:
+    if writes:
+        new_meta.update(history.meta_keys(seen.memory, meta))
+    if seen.events and writes:
         evaluation.changes.log = LogLines(template.tab("history").name, history_tab.HEADER,
                                           history_tab.lines(seen.events, now))
     if build_tabs:

@@ -96,6 +96,8 @@ def test_an_evaluation_that_writes_nothing_leaves_out_only_links_and_computed_ce
         "https://wa.me/256772123456?text=")
     assert [r.whatsapp for r in lean.rows] == [None, None, None]
     assert lean.changes.computed == {} and full.changes.computed
+    assert lean.changes.log is None and full.changes.log is not None
+    assert lean.changes.id_fills == full.changes.id_fills == {2: "E0001", 3: "E0002", 4: "E0003"}
     for a, b in zip(full.rows, lean.rows, strict=True):
         a.whatsapp = None
         assert a == b
