@@ -106,7 +106,8 @@ def _shown(raw: CellValue) -> str:
     return f"'{text}'"
 
 
-def _is_blank(raw: CellValue) -> bool:
+def is_blank(raw: CellValue) -> bool:
+    """Whether a cell shows nothing: ``not text_of(raw)``, without formatting a date to see."""
     return raw is None or (isinstance(raw, str) and not raw.strip())
 
 
@@ -326,7 +327,7 @@ def parse_datetime(raw: CellValue, *, header: str, cal: BusinessCalendar) -> Par
     A naive date-time at exactly midnight counts as a date alone, with the
     same note, because that is how Excel holds a date typed without a time.
     """
-    if _is_blank(raw):
+    if is_blank(raw):
         return Parsed(None)
     not_a_date = _Later(lambda: (
         f"{header} {_shown(raw)} is not a date: type it day first, like {_EXAMPLE_DATETIME}"
@@ -413,7 +414,7 @@ def _day_at_opening(
 
 def parse_status(raw: CellValue, *, header: str = "Status") -> Parsed[Status]:
     """A status in its canonical spelling, whatever the case or spacing; blank is pending."""
-    if _is_blank(raw):
+    if is_blank(raw):
         return Parsed("pending")
     if isinstance(raw, str):
         wanted = raw.strip().casefold()
@@ -501,7 +502,7 @@ def _finite(number: int | float) -> float | None:
 
 def parse_money(raw: CellValue, *, header: str = "Value") -> Parsed[float]:
     """A non-negative amount from a number or text like 'UGX 1,200,000'; blank is None."""
-    if _is_blank(raw):
+    if is_blank(raw):
         return Parsed(None)
     unreadable = _Later(
         lambda: f"{header} {_shown(raw)} is not an amount: type a number, like 250000")
@@ -532,7 +533,7 @@ def parse_money(raw: CellValue, *, header: str = "Value") -> Parsed[float]:
 
 def parse_count(raw: CellValue, *, header: str, maximum: int) -> Parsed[int]:
     """A whole number from 0 to ``maximum``; blank is 0."""
-    if _is_blank(raw):
+    if is_blank(raw):
         return Parsed(0)
     problem = _Later(lambda: f"{header} {_shown(raw)} must be a whole number from 0 to {maximum}")
     number: float | None = None
@@ -753,7 +754,7 @@ def _example_number(region: str) -> str:
 
 def parse_phone(raw: CellValue, *, region: str, header: str = "Contact") -> Parsed[str]:
     """An E.164 number like +256772123456; an email or handle is fine and gives None, no problem."""
-    if _is_blank(raw):
+    if is_blank(raw):
         return Parsed(None)
     # Built lazily, once per region: the example number took 42% of phone parsing.
     problem = _LazyProblem(header, raw, region)
@@ -820,7 +821,7 @@ class Contact:
 
 def parse_contact(raw: CellValue, *, region: str, header: str = "Contact") -> Parsed[Contact]:
     """A phone number, an email address or a handle like @shop_amina; anything else a problem."""
-    if _is_blank(raw):
+    if is_blank(raw):
         return Parsed(None)
     phone = parse_phone(raw, region=region, header=header)
     if phone.value is not None:

@@ -22,6 +22,7 @@ from .cells import (
     example_number,
     header_key,
     header_positions,
+    is_blank,
     parse_contact,
     parse_count,
     parse_datetime,
@@ -156,7 +157,7 @@ def data_rows(grid: Grid, layout: Layout, template: Template) -> int:
     owner = [layout.columns[c.key] for c in template.owner_columns() if c.key in layout.columns]
     last = 1
     for r, row in enumerate(grid[1:], start=2):
-        if any(i < len(row) and text_of(row[i]) for i in owner):
+        if any(i < len(row) and not is_blank(row[i]) for i in owner):
             last = r
     return last
 
@@ -207,7 +208,7 @@ def evaluate(
     owner = [i for c in template.owner_columns() if (i := layout.columns.get(c.key)) is not None]
     for r in range(2, last + 1):
         raw = grid[r - 1] if r - 1 < len(grid) else []
-        if not any(i < len(raw) and text_of(raw[i]) for i in owner):
+        if not any(i < len(raw) and not is_blank(raw[i]) for i in owner):
             continue
         rows.append(_evaluate_row(r, raw, shared))
 
@@ -318,7 +319,7 @@ def _evaluate_row(r: int, raw: Sequence[CellValue], shared: _RowContext) -> RowR
 
     raw_received = get("received")
     received = take(parse_datetime(raw_received, header=headers["received"], cal=cal))
-    if not text_of(raw_received):
+    if is_blank(raw_received):
         problems.append(f"{headers['received']} is blank: type when the enquiry arrived, "
                         "like 23/11/2026 09:40")
     first = take(

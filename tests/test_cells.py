@@ -14,6 +14,7 @@ from sheetcrm.businesstime import BusinessCalendar
 from sheetcrm.cells import (
     Parsed,
     from_serial,
+    is_blank,
     parse_count,
     parse_datetime,
     parse_money,
@@ -399,6 +400,17 @@ def test_phone_problem_uses_the_header_given() -> None:
 )
 def test_text_of(raw: CellValue, expected: str) -> None:
     assert text_of(raw) == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    raw=st.one_of(
+        st.none(), st.booleans(), st.integers(), st.floats(), st.text(),
+        st.datetimes(), st.dates(), st.times(), st.sampled_from(["", " ", "\t\n", "\u00a0"]),
+    )
+)
+def test_a_cell_is_blank_exactly_when_it_shows_no_text(raw: CellValue) -> None:
+    assert is_blank(raw) == (text_of(raw) == "")
 
 
 @settings(max_examples=200, deadline=None)
