@@ -549,6 +549,10 @@ def _flag_duplicates(rows: list[RowResult]) -> None:
                               "Received)")
 
 
+#: The SLA column's cell style for each state (the others are plain).
+_SLA_STYLES = {"overdue": "overdue", "missed": "bad", "met": "good"}
+
+
 def _computed_cells(
     rows: list[RowResult], last: int, template: Template, now: dt.datetime
 ) -> dict[str, list[Cell]]:
@@ -565,9 +569,8 @@ def _computed_cells(
         sla = r.sla
         respond_by = sla.respond_by.replace(tzinfo=None) if sla and sla.respond_by else None
         out[headers["respond_by"]].append(Cell(respond_by, style="datetime"))
-        state_style = {"overdue": "overdue", "missed": "bad", "met": "good"}
         out[headers["sla"]].append(
-            Cell(sla.text if sla else None, style=state_style.get(sla.state) if sla else None)
+            Cell(sla.text if sla else None, style=_SLA_STYLES.get(sla.state) if sla else None)
         )
         follow_style = "date_due" if r.next_follow_up and r.next_follow_up <= today else "date"
         out[headers["next_follow_up"]].append(Cell(r.next_follow_up, style=follow_style))
