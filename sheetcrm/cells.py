@@ -41,6 +41,7 @@ _EARLY_EPOCH = dt.datetime(1899, 12, 31)
 _LOTUS_LEAP_DAY = 60
 _FIRST_MARCH_1900 = dt.date(1900, 3, 1)
 _EARLIEST = dt.date(1900, 1, 1)
+_MIDNIGHT = dt.time(0)
 _SHOW_MAX = 40
 _EXAMPLE_DATETIME = "23/11/2026 09:40"
 
@@ -327,6 +328,11 @@ def parse_datetime(raw: CellValue, *, header: str, cal: BusinessCalendar) -> Par
     A naive date-time at exactly midnight counts as a date alone, with the
     same note, because that is how Excel holds a date typed without a time.
     """
+    if (type(raw) is dt.datetime and raw.tzinfo is None and raw.time() != _MIDNIGHT
+            and raw.date() >= _EARLIEST):
+        # The usual cell (Excel gives naive date-times): the same as below, without first
+        # making the messages the other cases need.
+        return Parsed(raw.replace(tzinfo=cal.tz))
     if is_blank(raw):
         return Parsed(None)
     not_a_date = _Later(lambda: (
@@ -444,6 +450,15 @@ def header_positions(header: Sequence[CellValue]) -> dict[str, int]:
     return out
 
 
+@functools.lru_cache(maxsize=16)
+def _source_keys(known: tuple[str, ...]) -> dict[str, str]:
+    """Matching key -> the first source with that key, spaces folded (the same list every row)."""
+    out: dict[str, str] = {}
+    for name in known:
+        out.setdefault(_key(name), " ".join(name.split()))
+    return out
+
+
 def parse_source(
     raw: CellValue, known: Sequence[str], *, header: str = "Source"
 ) -> Parsed[str]:
@@ -451,10 +466,9 @@ def parse_source(
     text = " ".join(text_of(raw).split())
     if not text:
         return Parsed("Unknown")
-    wanted = _key(text)
-    for name in known:
-        if _key(name) == wanted:
-            return Parsed(" ".join(name.split()))
+    found = _source_keys(tuple(known)).get(_key(text))
+    if found is not None:
+        return Parsed(found)
     note = f"{header} {_shown(raw)} is not on the Lists tab: add it there or pick one from the list"
     return Parsed(text, note=note)
 

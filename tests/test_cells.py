@@ -60,6 +60,19 @@ ACCEPTED_WITH_TIME = [
 ]
 
 
+def test_naive_date_times_at_the_edges() -> None:
+    # One microsecond past midnight has a time, so no opening-time note.
+    tiny = dt.datetime(2026, 10, 14, 0, 0, 0, 1)
+    assert parse_datetime(tiny, header="Received", cal=CAL) == Parsed(
+        tiny.replace(tzinfo=KAMPALA))
+    # The first day a spreadsheet holds is read; the day before is not a date.
+    first = dt.datetime(1900, 1, 1, 9)
+    assert parse_datetime(first, header="Received", cal=CAL) == Parsed(
+        first.replace(tzinfo=KAMPALA))
+    assert parse_datetime(dt.datetime(1899, 12, 31, 9), header="Received", cal=CAL).problem == (
+        "Received '31/12/1899 09:00' is not a date: type it day first, like 23/11/2026 09:40")
+
+
 @pytest.mark.parametrize(("raw", "expected"), ACCEPTED_WITH_TIME)
 def test_datetimes_with_a_time(raw: CellValue, expected: dt.datetime) -> None:
     parsed = parse_datetime(raw, header="Received", cal=CAL)
@@ -254,6 +267,14 @@ KNOWN = ["WhatsApp", "Facebook", "Walk-in", "Phone call"]
 )
 def test_source_matches_the_lists_spelling(raw: str | None, expected: str) -> None:
     assert parse_source(raw, KNOWN) == Parsed(expected)
+
+
+def test_the_first_of_two_spellings_on_the_list_wins() -> None:
+    known = ["Walk  in", "Instagram", "walk in", "INSTAGRAM "]
+    assert parse_source("WALK IN", known) == Parsed("Walk in")
+    assert parse_source("instagram", known) == Parsed("Instagram")
+    # Another list read later gives its own spelling, not the first list's.
+    assert parse_source("walk in", ["walk in", "Walk in"]) == Parsed("walk in")
 
 
 def test_source_not_on_the_list_is_kept_with_a_note() -> None:
