@@ -588,12 +588,13 @@ def _first_valid(text: str, region: str) -> str | None:
 
 
 def _whole_valid(text: str, region: str) -> str | None:
-    candidates = [text]
+    number = _parse_number(text, region)
+    if number is not None and _is_valid(number):
+        return _e164(number)
     digits = re.sub(r"\D", "", text)
     if not text.lstrip().startswith("+") and len(digits) > 10:
-        candidates.append("+" + digits)  # a country code typed without its plus
-    for candidate in candidates:
-        number = _parse_number(candidate, region)
+        # A country code typed without its plus.
+        number = _parse_number("+" + digits, region)
         if number is not None and _is_valid(number):
             return _e164(number)
     return None
@@ -775,7 +776,7 @@ def parse_phone(raw: CellValue, *, region: str, header: str = "Contact") -> Pars
     bad = _formula_or_error(raw, header, "the phone number, email or handle")
     if bad is not None:
         return Parsed(None, problem=bad)
-    if isinstance(raw, bool) or isinstance(raw, dt.date | dt.time):
+    if isinstance(raw, bool | dt.date | dt.time):
         return Parsed(None, problem=str(problem))
     if isinstance(raw, int | float):
         number = _finite(raw)
