@@ -21,7 +21,8 @@ from sheetcrm.cells import _is_valid, _quick_parse, _whole_valid, parse_phone
 REGIONS = ["UG", "KE", "TZ", "RW", "GB", "US"]
 CODE_REGIONS = ["UG", "KE", "TZ", "RW", "GB", "US", "NG", "IN", "IT", "AR", "MX"]
 CODES = [str(phonenumbers.country_code_for_region(r)) for r in CODE_REGIONS]
-SEPARATORS = ["", "", "", " ", "-", ".", "(", ")", "  ", " - ", "/", "\u00a0", ",", "x"]
+PLAIN_SEPARATORS = ["", "", "", " ", "-", ".", "(", ")", "  ", " - "]
+SEPARATORS = [*PLAIN_SEPARATORS, "/", "\u00a0", ",", "x", "#", ";"]
 
 
 def _slow_parse(text: str, region: str) -> phonenumbers.PhoneNumber | None:
@@ -50,9 +51,11 @@ def typed_numbers(draw: st.DrawFn) -> str:
     start = draw(st.sampled_from(["", "+", "0", "00", "+0", "+ ", "(", "++", "+(", " "]))
     code = draw(st.sampled_from(["", "", *CODES]))
     rest = draw(st.text(alphabet="0123456789", min_size=0, max_size=16))
+    # Mostly the separators the quick path takes, sometimes any, so both paths come up.
+    separators = draw(st.sampled_from([PLAIN_SEPARATORS] * 3 + [SEPARATORS]))
     text = start
     for ch in code + rest:
-        text += ch + draw(st.sampled_from(SEPARATORS))
+        text += ch + draw(st.sampled_from(separators))
     return text.strip()
 
 
