@@ -668,7 +668,7 @@ def _quick_parse(text: str, region: str) -> phonenumbers.PhoneNumber | None:
     phonenumbers' own metadata; None whenever it is not certain to be the same (then the
     caller parses).
 
-    Parsing took a third of a refresh.  Two shapes are handled: ``+<country code><number>``
+    Parsing took a third of a report.  Two shapes are handled: ``+<country code><number>``
     and a national number of ``region``.  Anything involving a national prefix after a
     country code, an international dialling prefix, the region's own country code typed
     without its plus, a carrier code, a prefix transformation or Italian leading zeros is
@@ -714,7 +714,7 @@ def _quick_national(digits: str, region: str) -> phonenumbers.PhoneNumber | None
     if metadata is None or metadata.general_desc is None:
         return None
     idd = metadata.international_prefix
-    if idd and _pattern(idd).match(digits):
+    if idd is not None and _pattern(idd).match(digits):
         return None  # an international dialling prefix such as 00
     if digits.startswith(str(metadata.country_code)):
         return None  # the region's own country code typed without a plus
