@@ -150,6 +150,8 @@ class BusinessCalendar:
     # ------------------------------------------------------------ moments
 
     def _local(self, moment: dt.datetime) -> dt.datetime:
+        if moment.tzinfo is self.tz:
+            return moment  # what astimezone gives for a moment already in the zone
         if moment.tzinfo is None or moment.utcoffset() is None:
             raise ValueError("BusinessCalendar needs timezone-aware date-times")
         return moment.astimezone(self.tz)

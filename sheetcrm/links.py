@@ -17,6 +17,16 @@ from .model import Cell, Settings
 #: characters, so a long message is shortened to fit rather than dropped.
 MAX_LINK = 2000
 
+# What ``quote(text, safe="")`` writes for each byte, taken from urllib itself: looking
+# bytes up in a table is several times quicker than urllib's own loop, and a refresh
+# quotes a message for every row with a number.
+_QUOTED_BYTES = [quote(bytes([b]), safe="") for b in range(256)]
+
+
+def _quote(text: str) -> str:
+    """``urllib.parse.quote(text, safe="")``: UTF-8, all but letters, digits and _.-~ escaped."""
+    return "".join(map(_QUOTED_BYTES.__getitem__, text.encode()))
+
 
 def fill(message: str, *, name: str, business: str) -> str:
     """``message`` with {name} and {business} filled in (nothing else is a placeholder)."""
@@ -27,11 +37,11 @@ def fill(message: str, *, name: str, business: str) -> str:
 
 def whatsapp_url(phone: str, text: str | None = None) -> str:
     """A wa.me link for an E.164 number, with ``text`` typed in, shortened to fit MAX_LINK."""
-    digits = "".join(ch for ch in phone if ch.isdigit())
+    digits = "".join(filter(str.isdigit, phone))
     base = f"https://wa.me/{digits}"
     if not text:
         return base
-    url = f"{base}?text={quote(text, safe='')}"
+    url = f"{base}?text={_quote(text)}"
     if len(url) <= MAX_LINK:
         return url
     # Shortened on whole characters (emoji and accents stay whole), with an
@@ -39,11 +49,11 @@ def whatsapp_url(phone: str, text: str | None = None) -> str:
     low, high = 0, len(text)
     while low < high:
         mid = (low + high + 1) // 2
-        if len(f"{base}?text={quote(text[:mid].rstrip() + chr(0x2026), safe='')}") <= MAX_LINK:
+        if len(f"{base}?text={_quote(text[:mid].rstrip() + chr(0x2026))}") <= MAX_LINK:
             low = mid
         else:
             high = mid - 1
-    return f"{base}?text={quote(text[:low].rstrip() + chr(0x2026), safe='')}"
+    return f"{base}?text={_quote(text[:low].rstrip() + chr(0x2026))}"
 
 
 def message_for(settings: Settings, *, name: str, status: str | None,

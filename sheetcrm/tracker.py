@@ -22,6 +22,7 @@ from .cells import (
     example_number,
     header_key,
     header_positions,
+    is_blank,
     parse_contact,
     parse_count,
     parse_datetime,
@@ -156,7 +157,7 @@ def data_rows(grid: Grid, layout: Layout, template: Template) -> int:
     owner = [layout.columns[c.key] for c in template.owner_columns() if c.key in layout.columns]
     last = 1
     for r, row in enumerate(grid[1:], start=2):
-        if any(i < len(row) and text_of(row[i]) for i in owner):
+        if any(i < len(row) and not is_blank(row[i]) for i in owner):
             last = r
     return last
 
@@ -182,11 +183,15 @@ def evaluate(
     template: Template | None = None,
     label: str = "tracker",
     build_tabs: bool = True,
+    writes: bool = True,
 ) -> Evaluation:
     """Work out every computed value, the monthly figures and the changes to write.
 
     ``build_tabs=False`` skips laying out the Today and Summary tabs, for
-    callers that only want the figures.
+    callers that only want the figures.  ``writes=False`` also leaves out what
+    only a write needs: the WhatsApp links (the rows' ``whatsapp`` is None), the
+    computed cells and the History tab's lines and memory (``changes`` then
+    holds only the IDs to fill and the meta tab's refresh keys).
     """
     template = template or load_template()
     settings = read_settings(snapshot, template, label)
@@ -199,11 +204,13 @@ def evaluate(
     last = data_rows(grid, layout, template)
 
     rows: list[RowResult] = []
+    shared = _RowContext.of(layout, settings, cal, now, sources, template, links=writes)
+    owner = [i for c in template.owner_columns() if (i := layout.columns.get(c.key)) is not None]
     for r in range(2, last + 1):
         raw = grid[r - 1] if r - 1 < len(grid) else []
-        if not any(text_of(layout.get(raw, c.key)) for c in template.owner_columns()):
+        if not any(i < len(raw) and not is_blank(raw[i]) for i in owner):
             continue
-        rows.append(_evaluate_row(r, raw, layout, settings, cal, now, sources, template))
+        rows.append(_evaluate_row(r, raw, shared))
 
     id_fills, last_id = _assign_ids(rows, meta)
     _flag_duplicates(rows)
@@ -236,7 +243,7 @@ def evaluate(
         quarterly_target=settings.quarterly_revenue_target, scoring=scored),
         spend_names={channel_key(line.channel): line.channel
                      for line in (spend.lines if spend is not None else ())})
-    computed = _computed_cells(rows, last, template, now)
+    computed = _computed_cells(rows, last, template, now) if writes else {}
     expected_ids = [
         layout.get(grid[r - 1] if r - 1 < len(grid) else [], "id") for r in range(2, last + 1)
     ]
@@ -258,8 +265,9 @@ def evaluate(
             observed, seen.memory if build_tabs else seen.previous, closed_on),
         spend_problems=list(spend.problems) if spend is not None else [],
     )
-    new_meta.update(history.meta_keys(seen.memory, meta))
-    if seen.events:
+    if writes:
+        new_meta.update(history.meta_keys(seen.memory, meta))
+    if seen.events and writes:
         evaluation.changes.log = LogLines(template.tab("history").name, history_tab.HEADER,
                                           history_tab.lines(seen.events, now))
     if build_tabs:
@@ -271,17 +279,37 @@ def evaluate(
     return evaluation
 
 
-def _evaluate_row(
-    r: int,
-    raw: Sequence[CellValue],
-    layout: Layout,
-    settings: Settings,
-    cal: BusinessCalendar,
-    now: dt.datetime,
-    sources: Sequence[str],
-    template: Template,
-) -> RowResult:
+@dataclass(frozen=True)
+class _RowContext:
+    """What every row of one evaluation shares, looked up once rather than once a row."""
+
+    settings: Settings
+    cal: BusinessCalendar
+    now: dt.datetime
+    sources: Sequence[str]
+    #: (template key, 0-based column) for each column this tracker has.
+    columns: tuple[tuple[str, int], ...]
+    headers: Mapping[str, str]  # template key -> header
+    greeting: str
+    links: bool
+
+    @classmethod
+    def of(cls, layout: Layout, settings: Settings, cal: BusinessCalendar, now: dt.datetime,
+           sources: Sequence[str], template: Template, *, links: bool) -> _RowContext:
+        """The shared context of one evaluation."""
+        keys = ("received", "first_contact", "status", "source", "follow_ups_done", "value",
+                "contact")
+        return cls(settings=settings, cal=cal, now=now, sources=sources,
+                   columns=tuple(layout.columns.items()),
+                   headers={key: template.column(key).header for key in keys},
+                   greeting=template.whatsapp_greeting, links=links)
+
+
+def _evaluate_row(r: int, raw: Sequence[CellValue], shared: _RowContext) -> RowResult:
     problems: list[str] = []
+    settings, cal, now, headers = shared.settings, shared.cal, shared.now, shared.headers
+    width = len(raw)
+    get = {key: raw[i] for key, i in shared.columns if i < width}.get
 
     def take(parsed: Any) -> Any:
         for text in (parsed.problem, parsed.note):
@@ -289,40 +317,38 @@ def _evaluate_row(
                 problems.append(text)
         return parsed.value
 
-    def header(key: str) -> str:
-        return template.column(key).header
-
-    raw_received = layout.get(raw, "received")
-    received = take(parse_datetime(raw_received, header=header("received"), cal=cal))
-    if not text_of(raw_received):
-        problems.append(f"{header('received')} is blank: type when the enquiry arrived, "
+    raw_received = get("received")
+    received = take(parse_datetime(raw_received, header=headers["received"], cal=cal))
+    if is_blank(raw_received):
+        problems.append(f"{headers['received']} is blank: type when the enquiry arrived, "
                         "like 23/11/2026 09:40")
     first = take(
-        parse_datetime(layout.get(raw, "first_contact"), header=header("first_contact"), cal=cal)
+        parse_datetime(get("first_contact"), header=headers["first_contact"], cal=cal)
     )
-    status = take(parse_status(layout.get(raw, "status"), header=header("status")))
-    source = take(parse_source(layout.get(raw, "source"), sources, header=header("source")))
+    status = take(parse_status(get("status"), header=headers["status"]))
+    source = take(parse_source(get("source"), shared.sources, header=headers["source"]))
     done = take(
         parse_count(
-            layout.get(raw, "follow_ups_done"),
-            header=header("follow_ups_done"),
+            get("follow_ups_done"),
+            header=headers["follow_ups_done"],
             maximum=len(settings.follow_up_days),
         )
     )
-    value = take(parse_money(layout.get(raw, "value"), header=header("value")))
-    contact = take(parse_contact(layout.get(raw, "contact"), region=settings.country))
+    value = take(parse_money(get("value"), header=headers["value"]))
+    contact_text = text_of(get("contact"))
+    contact = take(parse_contact(get("contact"), region=settings.country))
     phone = contact.value if contact is not None and contact.kind == "phone" else None
     email = contact.value if contact is not None and contact.kind == "email" else None
-    name = text_of(layout.get(raw, "name"))
-    if contact is None and not text_of(layout.get(raw, "contact")) and source == "WhatsApp":
+    name = text_of(get("name"))
+    if contact is None and not contact_text and source == "WhatsApp":
         # A chat imported from a saved contact shows a name, not the number.
-        problems.append(f"{header('contact')} is blank: type the customer's WhatsApp number, "
+        problems.append(f"{headers['contact']} is blank: type the customer's WhatsApp number, "
                         f"like {example_number(settings.country)}")
     if received is not None and received > now + dt.timedelta(hours=1):
         problems.append(
-            f"{header('received')} {received:%d/%m/%Y %H:%M} is in the future: check the date"
+            f"{headers['received']} {received:%d/%m/%Y %H:%M} is in the future: check the date"
         )
-    problems.extend(_contact_problems(received, first, status, header))
+    problems.extend(_contact_problems(received, first, status, headers.__getitem__))
     sla = assess_sla(
         received=received,
         first_contact=first,
@@ -338,15 +364,19 @@ def _evaluate_row(
         cal=cal,
         days=settings.follow_up_days,
     )
-    raw_id = text_of(layout.get(raw, "id"))
-    message = links.message_for(settings, name=name, status=status, first_contact=first,
-                                follow_ups_done=done, next_follow_up=follow,
-                                today=now.date()) or template.whatsapp_greeting
+    raw_id = text_of(get("id"))
+    whatsapp = None
+    if phone and shared.links:
+        # Only a refresh writes the links; building them took a tenth of a report.
+        message = links.message_for(settings, name=name, status=status, first_contact=first,
+                                    follow_ups_done=done, next_follow_up=follow,
+                                    today=now.date()) or shared.greeting
+        whatsapp = links.whatsapp_url(phone, message)
     return RowResult(
         row=r,
         id=raw_id or None,
         name=name,
-        contact=text_of(layout.get(raw, "contact")),
+        contact=contact_text,
         phone=phone,
         source=source or "Unknown",
         status=status,
@@ -356,7 +386,7 @@ def _evaluate_row(
         value=value,
         sla=sla,
         next_follow_up=follow,
-        whatsapp=links.whatsapp_url(phone, message) if phone else None,
+        whatsapp=whatsapp,
         problems=problems,
         email=email,
     )
@@ -519,6 +549,10 @@ def _flag_duplicates(rows: list[RowResult]) -> None:
                               "Received)")
 
 
+#: The SLA column's cell style for each state (the others are plain).
+_SLA_STYLES = {"overdue": "overdue", "missed": "bad", "met": "good"}
+
+
 def _computed_cells(
     rows: list[RowResult], last: int, template: Template, now: dt.datetime
 ) -> dict[str, list[Cell]]:
@@ -535,9 +569,8 @@ def _computed_cells(
         sla = r.sla
         respond_by = sla.respond_by.replace(tzinfo=None) if sla and sla.respond_by else None
         out[headers["respond_by"]].append(Cell(respond_by, style="datetime"))
-        state_style = {"overdue": "overdue", "missed": "bad", "met": "good"}
         out[headers["sla"]].append(
-            Cell(sla.text if sla else None, style=state_style.get(sla.state) if sla else None)
+            Cell(sla.text if sla else None, style=_SLA_STYLES.get(sla.state) if sla else None)
         )
         follow_style = "date_due" if r.next_follow_up and r.next_follow_up <= today else "date"
         out[headers["next_follow_up"]].append(Cell(r.next_follow_up, style=follow_style))
@@ -603,7 +636,8 @@ def report_figures(backend: Backend, *, month: str | None = None,
     """
     if month is not None and not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month):
         raise InputError(f"--month {month!r} is not a month: use the form 2026-10")
-    evaluation = evaluate(backend.read_saved(), now=now, label=backend.label, build_tabs=False)
+    evaluation = evaluate(backend.read_saved(), now=now, label=backend.label, build_tabs=False,
+                          writes=False)
     months = evaluation.months
     if month is not None:
         months = [m for m in months if m.month == month]

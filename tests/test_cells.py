@@ -14,6 +14,7 @@ from sheetcrm.businesstime import BusinessCalendar
 from sheetcrm.cells import (
     Parsed,
     from_serial,
+    is_blank,
     parse_count,
     parse_datetime,
     parse_money,
@@ -57,6 +58,19 @@ ACCEPTED_WITH_TIME = [
     # Serial 46309 is 14/10/2026 (days since 30/12/1899); .375 of a day is 09:00
     (46309.375, at(2026, 10, 14, 9)),
 ]
+
+
+def test_naive_date_times_at_the_edges() -> None:
+    # One microsecond past midnight has a time, so no opening-time note.
+    tiny = dt.datetime(2026, 10, 14, 0, 0, 0, 1)
+    assert parse_datetime(tiny, header="Received", cal=CAL) == Parsed(
+        tiny.replace(tzinfo=KAMPALA))
+    # The first day a spreadsheet holds is read; the day before is not a date.
+    first = dt.datetime(1900, 1, 1, 9)
+    assert parse_datetime(first, header="Received", cal=CAL) == Parsed(
+        first.replace(tzinfo=KAMPALA))
+    assert parse_datetime(dt.datetime(1899, 12, 31, 9), header="Received", cal=CAL).problem == (
+        "Received '31/12/1899 09:00' is not a date: type it day first, like 23/11/2026 09:40")
 
 
 @pytest.mark.parametrize(("raw", "expected"), ACCEPTED_WITH_TIME)
@@ -255,6 +269,14 @@ def test_source_matches_the_lists_spelling(raw: str | None, expected: str) -> No
     assert parse_source(raw, KNOWN) == Parsed(expected)
 
 
+def test_the_first_of_two_spellings_on_the_list_wins() -> None:
+    known = ["Walk  in", "Instagram", "walk in", "INSTAGRAM "]
+    assert parse_source("WALK IN", known) == Parsed("Walk in")
+    assert parse_source("instagram", known) == Parsed("Instagram")
+    # Another list read later gives its own spelling, not the first list's.
+    assert parse_source("walk in", ["walk in", "Walk in"]) == Parsed("walk in")
+
+
 def test_source_not_on_the_list_is_kept_with_a_note() -> None:
     parsed = parse_source("  Twitter ", KNOWN)
     assert parsed.value == "Twitter"
@@ -399,6 +421,17 @@ def test_phone_problem_uses_the_header_given() -> None:
 )
 def test_text_of(raw: CellValue, expected: str) -> None:
     assert text_of(raw) == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    raw=st.one_of(
+        st.none(), st.booleans(), st.integers(), st.floats(), st.text(),
+        st.datetimes(), st.dates(), st.times(), st.sampled_from(["", " ", "\t\n", "\u00a0"]),
+    )
+)
+def test_a_cell_is_blank_exactly_when_it_shows_no_text(raw: CellValue) -> None:
+    assert is_blank(raw) == (text_of(raw) == "")
 
 
 @settings(max_examples=200, deadline=None)

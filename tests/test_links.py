@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, quote, urlsplit
 
 import openpyxl
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sheetcrm import tracker
 from sheetcrm.backends.excel import ExcelBackend
 from sheetcrm.backends.memory import MemoryBackend
-from sheetcrm.links import MAX_LINK, contact_link, fill, message_for, whatsapp_url
+from sheetcrm.links import MAX_LINK, _quote, contact_link, fill, message_for, whatsapp_url
 from sheetcrm.model import Cell, Settings
 
 
@@ -35,6 +37,17 @@ def test_a_message_with_emoji_and_symbols_comes_back_whole() -> None:
     assert decoded(url) == ("/256772123456", text)
     # Nothing that could end the text early or start another parameter is left bare.
     assert "&" not in url.split("?", 1)[1] and "#" not in url and "+" not in url
+
+
+@settings(max_examples=500, deadline=None)
+@given(text=st.text(alphabet=st.characters(exclude_categories=["Cs"])))
+def test_messages_are_quoted_exactly_as_urllib_quotes_them(text: str) -> None:
+    assert _quote(text) == quote(text, safe="")
+
+
+def test_quoting_escapes_all_but_letters_digits_and_four_marks() -> None:
+    assert _quote("Aa0_.-~ /?&=+#%é\U0001f44b") == (
+        "Aa0_.-~%20%2F%3F%26%3D%2B%23%25%C3%A9%F0%9F%91%8B")
 
 
 def test_a_long_message_is_shortened_to_fit_not_dropped() -> None:

@@ -80,6 +80,31 @@ def test_report_does_not_lay_out_tabs() -> None:
     assert backend.writes == writes
 
 
+def test_an_evaluation_that_writes_nothing_leaves_out_only_links_and_computed_cells() -> None:
+    backend = fresh()
+    backend.append([
+        {"Name": "Ann", "Received": dt.datetime(2026, 10, 5, 9), "Contact": "0772 123456",
+         "Source": "WhatsApp"},
+        {"Name": "Ben", "Received": dt.datetime(2026, 10, 6, 9), "Contact": "ben@example.com",
+         "Status": "contacted", "First contact": dt.datetime(2026, 10, 6, 10)},
+        {"Name": "Cy", "Received": dt.datetime(2026, 10, 7, 9), "Status": "lost"},
+    ])
+    snapshot = backend.read()
+    full = tracker.evaluate(snapshot, now=NOW, build_tabs=False)
+    lean = tracker.evaluate(snapshot, now=NOW, build_tabs=False, writes=False)
+    assert full.rows[0].whatsapp is not None and full.rows[0].whatsapp.startswith(
+        "https://wa.me/256772123456?text=")
+    assert [r.whatsapp for r in lean.rows] == [None, None, None]
+    assert lean.changes.computed == {} and full.changes.computed
+    assert lean.changes.log is None and full.changes.log is not None
+    assert lean.changes.id_fills == full.changes.id_fills == {2: "E0001", 3: "E0002", 4: "E0003"}
+    for a, b in zip(full.rows, lean.rows, strict=True):
+        a.whatsapp = None
+        assert a == b
+    assert lean.months == full.months
+    assert lean.sales_cycle == full.sales_cycle and lean.win_back == full.win_back
+
+
 # ------------------------------------------------------------ Status and First contact
 
 
