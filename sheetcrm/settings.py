@@ -24,6 +24,7 @@ found by their header anywhere on row 1.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import pathlib
 import re
@@ -32,8 +33,6 @@ import zoneinfo
 from collections.abc import Callable, Mapping
 from dataclasses import fields
 from typing import Any
-
-import holidays
 
 from .businesstime import BusinessCalendar, load_zone
 from .cells import date_mistake, parse_date, text_of
@@ -87,9 +86,23 @@ def _read_timezone(name: str, raw: object) -> str:
     raise _Bad(problem)
 
 
+@functools.cache
+def country_codes() -> frozenset[str]:
+    """The two-letter codes of the countries whose public holidays ``holidays`` knows.
+
+    Read from its registry: ``holidays.list_supported_countries()`` imports every
+    country's module to list them, a tenth of a second on every command.
+    """
+    from holidays import registry
+
+    # Each entry: the class name, the ISO codes, then other names (UK for GB, say).
+    return frozenset(code for entry in registry.COUNTRIES.values() for code in entry[1:]
+                     if len(code) == 2 and code.isupper())
+
+
 def _read_country(name: str, raw: object) -> str:
     text = _read_text(name, raw, required=True, example="UG").upper()
-    if len(text) != 2 or text not in holidays.list_supported_countries():
+    if len(text) != 2 or text not in country_codes():
         raise _Bad(
             f"{name} '{_shown(raw)}' is not a country code with public holidays: "
             "type a two-letter code, like UG, KE, TZ or RW"

@@ -435,3 +435,12 @@ def test_a_blank_toml_opening_hours_is_an_error(
     with pytest.raises(SettingsError) as caught:
         settings_from_toml(pathlib.Path("business.toml"))
     assert str(caught.value).startswith("business.toml: opening_hours.sunday is blank")
+
+
+def test_the_country_codes_are_the_two_letter_ones_holidays_lists() -> None:
+    import holidays
+
+    from sheetcrm.settings import country_codes
+
+    assert country_codes() == {c for c in holidays.list_supported_countries() if len(c) == 2}
+    assert {"UG", "KE", "TZ", "RW", "UK"} <= country_codes()  # UK: the other name of GB
