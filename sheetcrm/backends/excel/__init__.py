@@ -43,13 +43,12 @@ from ...model import Changes, Grid, Snapshot, TabContent
 from ...planner import plan_write
 from ...template import Template, load_template
 from ..base import BackendBase
-from .execute import Executor
 from .fastread import read_book, read_grids
-from .fastwrite import FastWriter
 from .files import BACKUP_DIR, KEEP_BACKUPS, Stamp, TrackerFile
-from .package import Unsupported
-from .render import Renderer
-from .workbook import check_package, find_sheet, grid, open_workbook
+
+# The modules that use openpyxl (execute, fastwrite, package, render, workbook) are
+# imported where they are used: `report` reads with python-calamine alone, and
+# importing openpyxl would cost it a tenth of its time.
 
 __all__ = ["BACKUP_DIR", "KEEP_BACKUPS", "ExcelBackend"]
 
@@ -128,6 +127,8 @@ class ExcelBackend(BackendBase):
         written as values in their column's style.  A tab that is not the
         template's is hidden when its content says so.
         """
+        from .render import Renderer
+
         self._template = template
         self._forget()
         self._file.check_suffix()
@@ -149,6 +150,8 @@ class ExcelBackend(BackendBase):
 
     def read(self, *, everything: bool = False) -> Snapshot:
         """Read the Enquiries, Settings, Lists and meta tabs (or every tab) in one pass."""
+        from .workbook import find_sheet, grid
+
         self.fallback_reason = None
         if not everything and self.fast_write:
             fast = self._fast_read()
@@ -184,6 +187,8 @@ class ExcelBackend(BackendBase):
         saved copy.  python-calamine reads the values when it reads them exactly
         as openpyxl would (:mod:`.fastread`); otherwise openpyxl does.
         """
+        from .workbook import find_sheet, grid, open_workbook
+
         self._notice = None
         self._file.check_suffix()
         open_by = self._file.owner_lock()
@@ -230,6 +235,8 @@ class ExcelBackend(BackendBase):
 
     def apply(self, changes: Changes) -> list[int]:
         """Plan ``changes`` against the file as it is now and save them in one atomic write."""
+        from .execute import Executor
+
         self._file.check_owner_locks()
         with self.session():
             if self._fast is not None:
@@ -254,6 +261,8 @@ class ExcelBackend(BackendBase):
 
     def _grids(self, wb: Any, changes: Changes) -> dict[str, Grid]:
         """The tabs the planner needs, as they are in ``wb``, by template name."""
+        from .workbook import find_sheet, grid
+
         names = [self.template.enquiries.name, self.template.tab("meta").name]
         if changes.log is not None:
             names.append(changes.log.tab)
@@ -268,6 +277,8 @@ class ExcelBackend(BackendBase):
 
     def _fast_read(self) -> Snapshot | None:
         """The read for a refresh, add or import with python-calamine, if it reads exactly."""
+        from .workbook import check_package
+
         self._file.check_suffix()
         self._file.check_owner_locks()
         data, stamp = self._file.read()
@@ -288,6 +299,9 @@ class ExcelBackend(BackendBase):
 
     def _apply_fast(self, changes: Changes) -> list[int] | None:
         """Write through :class:`.fastwrite.FastWriter`; None when the openpyxl path must."""
+        from .fastwrite import FastWriter
+        from .package import Unsupported
+
         assert self._fast is not None
         data, stamp, tabs = self._fast
         if self._file.stamp() != stamp:
@@ -333,6 +347,8 @@ class ExcelBackend(BackendBase):
 
     def _fallback(self, data: bytes, stamp: Stamp, reason: str) -> None:
         """Load the bytes already read with openpyxl, for the openpyxl path."""
+        from .workbook import open_workbook
+
         self.fallback_reason = reason
         self._forget()
         wb = open_workbook(data, self.label)
@@ -356,6 +372,8 @@ class ExcelBackend(BackendBase):
         return self._wb
 
     def _load(self) -> Any:
+        from .workbook import find_sheet, open_workbook
+
         self._file.check_suffix()
         self._file.check_owner_locks()
         data, stamp = self._file.read()
