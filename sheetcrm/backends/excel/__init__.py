@@ -150,8 +150,6 @@ class ExcelBackend(BackendBase):
 
     def read(self, *, everything: bool = False) -> Snapshot:
         """Read the Enquiries, Settings, Lists and meta tabs (or every tab) in one pass."""
-        from .workbook import find_sheet, grid
-
         self.fallback_reason = None
         if not everything and self.fast_write:
             fast = self._fast_read()
@@ -161,6 +159,8 @@ class ExcelBackend(BackendBase):
                                     "reads exactly")
         elif not self.fast_write:
             self.fallback_reason = "the fast path is turned off"
+        from .workbook import find_sheet, grid
+
         wb = self._load()
         tabs: dict[str, Grid] = {}
         if everything:
@@ -187,8 +187,6 @@ class ExcelBackend(BackendBase):
         saved copy.  python-calamine reads the values when it reads them exactly
         as openpyxl would (:mod:`.fastread`); otherwise openpyxl does.
         """
-        from .workbook import find_sheet, grid, open_workbook
-
         self._notice = None
         self._file.check_suffix()
         open_by = self._file.owner_lock()
@@ -201,6 +199,8 @@ class ExcelBackend(BackendBase):
             self.last_read_path = "fast"
         else:
             self.last_read_path = "openpyxl"
+            from .workbook import find_sheet, grid, open_workbook
+
             wb = open_workbook(data, self.label)
             grids = {}
             for name in names:
