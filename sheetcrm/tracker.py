@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from . import history, importers, links, review, scoring, tabs
+from . import history, links, scoring, tabs
 from .backends.base import Backend
 from .businesstime import BusinessCalendar
 from .cells import (
@@ -190,8 +190,11 @@ def evaluate(
     ``build_tabs=False`` skips laying out the Today and Summary tabs, for
     callers that only want the figures.  ``writes=False`` also leaves out what
     only a write needs: the WhatsApp links (the rows' ``whatsapp`` is None), the
-    computed cells and the History tab's lines and memory (``changes`` then
-    holds only the IDs to fill and the meta tab's refresh keys).
+    Problems column's contact and duplicate checks (the Contact cells are not
+    read as numbers, so ``phone`` and ``email`` are None and ``problems`` leaves
+    those out), the computed cells and the History tab's lines and memory
+    (``changes`` then holds only the IDs to fill and the meta tab's refresh keys).
+    The monthly figures, win-back list and sales cycle are the same either way.
     """
     template = template or load_template()
     settings = read_settings(snapshot, template, label)
@@ -213,7 +216,8 @@ def evaluate(
         rows.append(_evaluate_row(r, raw, shared))
 
     id_fills, last_id = _assign_ids(rows, meta)
-    _flag_duplicates(rows)
+    if writes:
+        _flag_duplicates(rows)
     # What changed since the last refresh, by ID (sheetcrm/history.py).
     closed_on = _closed_on(grid, rows, template, cal)
     observed = [history.Observed(r.id or "", r.name, r.status, r.first_contact) for r in rows]
@@ -336,7 +340,10 @@ def _evaluate_row(r: int, raw: Sequence[CellValue], shared: _RowContext) -> RowR
     )
     value = take(parse_money(get("value"), header=headers["value"]))
     contact_text = text_of(get("contact"))
-    contact = take(parse_contact(get("contact"), region=settings.country))
+    # A report shows no Problems and no links, the only uses of the number: reading it
+    # (phonenumbers) was the largest part of a report's rules.
+    contact = take(parse_contact(get("contact"), region=settings.country)) \
+        if shared.links else None
     phone = contact.value if contact is not None and contact.kind == "phone" else None
     email = contact.value if contact is not None and contact.kind == "email" else None
     name = text_of(get("name"))
@@ -669,6 +676,8 @@ def monthly_review(backend: Backend, *, month: str | None = None,
     """The month's joint sales and marketing review in Markdown (the newest month by default)."""
     if month is not None and not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month):
         raise InputError(f"--month {month!r} is not a month: use the form 2026-10")
+    from . import review  # imported here: every other command would load it for nothing
+
     evaluation = evaluate(backend.read(), now=now, label=backend.label, build_tabs=False)
     try:
         return review.render(evaluation, month)
@@ -845,6 +854,8 @@ def import_enquiries(backend: Backend, path: Path, *, now: dt.datetime | None = 
     error, or left out with ``ignore_unknown``.  Every row is checked first:
     if any is bad, nothing is added.
     """
+    from . import importers  # imported here: every other command would load it for nothing
+
     read = importers.read(path, kind)
     # An importer may return a plain list: it then has no remarks and no extra columns.
     records = read if isinstance(read, importers.ImportedFile) else importers.ImportedFile(read)

@@ -80,7 +80,7 @@ def test_report_does_not_lay_out_tabs() -> None:
     assert backend.writes == writes
 
 
-def test_an_evaluation_that_writes_nothing_leaves_out_only_links_and_computed_cells() -> None:
+def test_an_evaluation_that_writes_nothing_leaves_out_only_what_a_refresh_writes() -> None:
     backend = fresh()
     backend.append([
         {"Name": "Ann", "Received": dt.datetime(2026, 10, 5, 9), "Contact": "0772 123456",
@@ -88,18 +88,31 @@ def test_an_evaluation_that_writes_nothing_leaves_out_only_links_and_computed_ce
         {"Name": "Ben", "Received": dt.datetime(2026, 10, 6, 9), "Contact": "ben@example.com",
          "Status": "contacted", "First contact": dt.datetime(2026, 10, 6, 10)},
         {"Name": "Cy", "Received": dt.datetime(2026, 10, 7, 9), "Status": "lost"},
+        {"Name": "Dee", "Received": dt.datetime(2026, 10, 8, 9), "Contact": "12"},
+        {"Name": "Eve", "Received": dt.datetime(2026, 10, 9, 9), "Contact": "+256 772 123456"},
     ])
     snapshot = backend.read()
     full = tracker.evaluate(snapshot, now=NOW, build_tabs=False)
     lean = tracker.evaluate(snapshot, now=NOW, build_tabs=False, writes=False)
     assert full.rows[0].whatsapp is not None and full.rows[0].whatsapp.startswith(
         "https://wa.me/256772123456?text=")
-    assert [r.whatsapp for r in lean.rows] == [None, None, None]
+    assert [r.whatsapp for r in lean.rows] == [None] * 5
     assert lean.changes.computed == {} and full.changes.computed
     assert lean.changes.log is None and full.changes.log is not None
-    assert lean.changes.id_fills == full.changes.id_fills == {2: "E0001", 3: "E0002", 4: "E0003"}
+    assert lean.changes.id_fills == full.changes.id_fills == {
+        2: "E0001", 3: "E0002", 4: "E0003", 5: "E0004", 6: "E0005"}
+    # The Contact cells are read as numbers and emails only for the Problems and links.
+    assert [(r.phone, r.email) for r in full.rows] == [
+        ("+256772123456", None), (None, "ben@example.com"), (None, None), (None, None),
+        ("+256772123456", None)]
+    assert {(r.phone, r.email) for r in lean.rows} == {(None, None)}
+    assert any("not a valid phone number" in p for p in full.rows[3].problems)
+    assert "Possible duplicate of E0001 (same phone number)" in full.rows[4].problems
+    assert lean.rows[3].problems == [] and lean.rows[4].problems == []
+    assert lean.rows[2].problems == full.rows[2].problems != []  # Cy: lost without a reason
     for a, b in zip(full.rows, lean.rows, strict=True):
-        a.whatsapp = None
+        a.whatsapp = a.phone = a.email = None
+        a.problems = b.problems = []
         assert a == b
     assert lean.months == full.months
     assert lean.sales_cycle == full.sales_cycle and lean.win_back == full.win_back

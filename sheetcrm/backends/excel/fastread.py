@@ -155,7 +155,8 @@ def _value(value: Any) -> CellValue:
 def _grid(rows: list[list[Any]]) -> Grid:
     out: Grid = []
     for row in rows:
-        cells = [_value(v) for v in row]
+        # Text and blanks, most of a tracker, are taken here without a call for each.
+        cells = [(v or None) if type(v) is str else _value(v) for v in row]
         while cells and cells[-1] is None:
             cells.pop()
         out.append(cells)
