@@ -238,7 +238,8 @@ class Plan:
 
 
 def plan_write(changes: Changes, grids: Mapping[str, Grid], template: Template,
-               label: str, existing: Collection[str] | None = None) -> Plan:
+               label: str, existing: Collection[str] | None = None,
+               changed_only: bool = True) -> Plan:
     """Turn ``changes`` into positional operations against ``grids``, read at write time.
 
     ``grids`` holds the tabs as they are now, keyed by template name:
@@ -248,6 +249,10 @@ def plan_write(changes: Changes, grids: Mapping[str, Grid], template: Template,
     not changed since the last write is not replaced.  Raises
     :class:`ConcurrentEdit` when rows moved since the engine's read, and
     :class:`InputError` for a new row or an edit that names no column.
+
+    ``changed_only=False`` is for a backend that rewrites computed columns whole
+    (Excel): each column's ``runs`` is then the whole column, not worked out
+    cell by cell.
     """
     enquiries = template.enquiries.name
     if enquiries not in grids:
@@ -264,7 +269,8 @@ def plan_write(changes: Changes, grids: Mapping[str, Grid], template: Template,
         col = columns.find_or_add(header, plan)
         spec = columns.spec(header)
         style = spec.style if spec else None
-        runs = changed_runs(cells, grid, col, style)
+        runs = (changed_runs(cells, grid, col, style) if changed_only
+                else ((2, len(cells) + 1),) if cells else ())
         relinked: list[int] = []
         prints = _link_prints(cells)
         if prints is not None:

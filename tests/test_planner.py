@@ -502,6 +502,20 @@ def test_only_computed_cells_whose_value_changed_are_written() -> None:
     assert op.cells_of(4, 5) == (Cell("Due in 1h"), Cell("Missed"))
 
 
+def test_a_backend_that_rewrites_columns_whole_gets_the_whole_column_as_its_run() -> None:
+    grid = [["Name", "SLA"], ["A", "Met in 5m"], ["B", "Due in 1h"], ["C", "Due in 2h"],
+            ["D", None]]
+    cells = [Cell("Met in 5m", "good"), Cell("Due in 1h"), Cell("Due in 1h"), Cell("Missed")]
+    changes = Changes(computed={"SLA": cells})
+    (whole,) = plan_write(changes, {"Enquiries": grid}, T, "t.xlsx",
+                          changed_only=False).enquiry_ops
+    (changed,) = plan_write(changes, {"Enquiries": grid}, T, "t.xlsx").enquiry_ops
+    assert isinstance(whole, WriteColumn) and isinstance(changed, WriteColumn)
+    assert whole.runs == ((2, 5),)  # rows 2 to 5: the four cells
+    assert changed.runs == ((4, 5),)
+    assert whole.cells == changed.cells and whole.clear_from == changed.clear_from == 6
+
+
 def test_dates_read_back_as_serial_numbers_or_midnight_date_times_are_unchanged() -> None:
     # 02/11/2026 13:00 is serial 46328 + 13/24 = 46328.541666...; Google reads that back.
     # Excel reads a date as a date-time at midnight.

@@ -246,7 +246,8 @@ class ExcelBackend(BackendBase):
             wb = self._current_workbook()
             self.last_write_path = "openpyxl"
             try:
-                plan = plan_write(changes, self._grids(wb, changes), self.template, self.label)
+                plan = plan_write(changes, self._grids(wb, changes), self.template, self.label,
+                                  changed_only=False)
                 Executor(self.template, wb, self.label).run(plan)
                 if not plan.empty:
                     self._file.save(wb.save, self._stamp)
@@ -323,7 +324,7 @@ class ExcelBackend(BackendBase):
                                f"only openpyxl reads the {changes.log.tab} tab exactly")
                 return None
             grids.update(logged)
-        plan = plan_write(changes, grids, self.template, self.label)
+        plan = plan_write(changes, grids, self.template, self.label, changed_only=False)
         if plan.empty:
             return plan.appended
         try:
