@@ -67,3 +67,15 @@ def test_sheet_data_says_where_the_rows_are() -> None:
     start, end, (first, last) = sheet_data(empty)  # type: ignore[misc]
     assert (empty[start:end], first == last) == (b"<sheetData/>", True)
     assert sheet_data(b"<worksheet/>") is None
+
+
+def test_hollow_takes_out_the_rows_and_links_and_keeps_the_rest() -> None:
+    from sheetcrm.backends.excel.package import hollow
+
+    xml = (b'<worksheet><cols><col min="1" max="1" width="9"/></cols><sheetData><row r="1">'
+           b'<c r="A1"/></row></sheetData><hyperlinks><hyperlink ref="A1" r:id="rId1"/>'
+           b'</hyperlinks><pageMargins left="1"/></worksheet>')
+    assert hollow(xml) == (b'<worksheet><cols><col min="1" max="1" width="9"/></cols>'
+                           b'<sheetData/><pageMargins left="1"/></worksheet>')
+    odd = b'<worksheet><sheetData x="1"><row r="1"/></sheetData></worksheet>'
+    assert hollow(odd) == b"<worksheet><sheetData/></worksheet>"

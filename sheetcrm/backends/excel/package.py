@@ -365,7 +365,11 @@ def _only_external_links(rels: bytes) -> bool:
 
 def hollow(xml: bytes) -> bytes:
     """A sheet without its cells and links, for the stub."""
-    return HYPERLINKS.sub(b"", _EMPTY_DATA.sub(b"<sheetData/>", xml, 1))
+    found = sheet_data(xml)
+    if found is None:  # <sheetData> with attributes: rare enough for the slower pattern
+        return HYPERLINKS.sub(b"", _EMPTY_DATA.sub(b"<sheetData/>", xml, 1))
+    start, end, _ = found
+    return HYPERLINKS.sub(b"", xml[:start] + b"<sheetData/>" + xml[end:])
 
 
 _LINK_RELATIONSHIP = re.compile(
