@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import zipfile
 from io import BytesIO
+from typing import Any
+
+import pytest
 
 from sheetcrm.backends.excel.package import Compressed, Package, sheet_data, without_links
 
@@ -79,3 +82,31 @@ def test_hollow_takes_out_the_rows_and_links_and_keeps_the_rest() -> None:
                            b'<sheetData/><pageMargins left="1"/></worksheet>')
     odd = b'<worksheet><sheetData x="1"><row r="1"/></sheetData></worksheet>'
     assert hollow(odd) == b"<worksheet><sheetData/></worksheet>"
+
+
+def test_rows_deflated_apart_make_one_member_with_the_right_crc(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from sheetcrm.backends.excel.package import Deflating, Spliced
+
+    monkeypatch.setattr(Deflating, "BLOCK", 100)  # many blocks, each its own zlib call
+    rows = [f'<row r="{n}"><c r="A{n}"><v>{n}</v></c></row>'.encode() for n in range(2, 400)]
+    whole = b"<worksheet><sheetData>" + b"".join(rows) + b"</sheetData></worksheet>"
+    for pieces in (rows, []):
+        expected = whole if pieces else b"<worksheet><sheetData></sheetData></worksheet>"
+        package = Package(_zip({"xl/worksheets/sheet1.xml": b"<worksheet/>"}))
+        new = package.replaced({"xl/worksheets/sheet1.xml": Spliced(
+            b"<worksheet><sheetData>", Deflating(list(pieces)), b"</sheetData></worksheet>")})
+        archive = zipfile.ZipFile(BytesIO(new))
+        assert archive.testzip() is None  # the CRC zipfile checks is the whole member's
+        assert archive.read("xl/worksheets/sheet1.xml") == expected
+        info = archive.getinfo("xl/worksheets/sheet1.xml")
+        assert info.compress_type == zipfile.ZIP_DEFLATED and info.file_size == len(expected)
+
+
+def test_a_failure_while_deflating_is_raised_where_the_file_is_written() -> None:
+    from sheetcrm.backends.excel.package import Deflating, Spliced
+
+    rows: list[Any] = ["not bytes"]
+    package = Package(_zip({"a.xml": b"<a/>"}))
+    with pytest.raises(TypeError):
+        package.replaced({"a.xml": Spliced(b"<a>", Deflating(rows), b"</a>")})

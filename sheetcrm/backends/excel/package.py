@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import re
 import struct
+import threading
 import zipfile
+import zlib
 from copy import copy
 from io import BytesIO
 from pathlib import PurePosixPath
@@ -95,7 +97,7 @@ class Package:
         return out
 
 
-    def replaced(self, parts: dict[str, bytes | Chunks | Compressed],
+    def replaced(self, parts: dict[str, bytes | Spliced | Compressed],
                  compress: bool = True) -> bytes:
         """This package with ``parts`` in place of (or beside) its own, as bytes."""
         out = BytesIO()
@@ -105,18 +107,23 @@ class Package:
                 if isinstance(data, Compressed):
                     data.copy_to(new, info.filename)
                     continue
-                if data is None:
-                    data = self.archive.read(info)
                 # A copy: writing sets the entry's offsets, which this archive still needs.
                 entry = copy(info)
+                if isinstance(data, Spliced):
+                    data.write_to(new, entry)
+                    continue
+                if data is None:
+                    data = self.archive.read(info)
                 if not compress:
                     entry.compress_type = zipfile.ZIP_STORED
-                write_member(new, entry, data)
+                new.writestr(entry, data)
             for name, data in parts.items():
+                if isinstance(data, Spliced):
+                    data.write_to(new, zipfile.ZipInfo(name, (1980, 1, 1, 0, 0, 0)))
+                    continue
                 if isinstance(data, Compressed):
                     data = data.data
-                new.writestr(name, bytes(b"".join(reversed(data))) if isinstance(data, Chunks)
-                             else data, None if compress else zipfile.ZIP_STORED)
+                new.writestr(name, data, None if compress else zipfile.ZIP_STORED)
         return out.getvalue()
 
 
@@ -125,7 +132,7 @@ class Package:
         """``saved`` (openpyxl's save of the stub) with the kept sheets and streamed rows put in."""
         archive = zipfile.ZipFile(BytesIO(saved))
         written = Package(saved)
-        parts: dict[str, bytes | Chunks | Compressed] = {}
+        parts: dict[str, bytes | Spliced | Compressed] = {}
         saved_parts = written.titles()
         for kept_title, (kept_xml, kept_rels) in kept.items():
             kept_part = saved_parts.get(kept_title)
@@ -179,7 +186,7 @@ class Package:
 
 
 def splice_sheet(archive: zipfile.ZipFile, part: str, sheet: Streamed,
-                 parts: dict[str, bytes | Chunks | Compressed]) -> None:
+                 parts: dict[str, bytes | Spliced | Compressed]) -> None:
     """``sheet``'s rows after the rows openpyxl wrote of ``part``, with their links."""
     xml = archive.read(part)
     found = sheet_data(xml)
@@ -216,28 +223,104 @@ def splice_sheet(archive: zipfile.ZipFile, part: str, sheet: Streamed,
     if last_row and last_col:
         head = _DIMENSION.sub(
             f'<dimension ref="A1:{get_column_letter(last_col)}{last_row}"/>'.encode(), head, 1)
-    rows = sheet.rows
-    rows.reverse()  # the zip writer pops them, first row first, and lets each go
-    parts[part] = Chunks([tail, b"</sheetData>", *rows, header, b"<sheetData>", head])
-    rows.clear()
+    parts[part] = Spliced(head + b"<sheetData>" + header, sheet.rows, b"</sheetData>" + tail)
     if new_rels:
         parts[rels_part] = rels.replace(b"</Relationships>", b"".join(new_rels)
                                         + b"</Relationships>")
 
 
 
-class Chunks(list[bytes]):
-    """A zip member's bytes in pieces, last piece first, for :func:`write_member` to pop."""
+def write_raw(target: zipfile.ZipFile, entry: zipfile.ZipInfo, raw: list[bytes]) -> None:
+    """Add a member whose data is already compressed as ``entry`` says (CRC and sizes set).
+
+    zipfile has no call for this: it is written the way ``ZipFile.writestr``
+    writes (local header, data, then the bookkeeping the central directory needs).
+    """
+    entry.flag_bits &= ~0x08  # the sizes go in the header, not after the data
+    entry.extra = b""
+    entry.compress_size = sum(map(len, raw))
+    if entry.compress_size >= zipfile.ZIP64_LIMIT or entry.file_size >= zipfile.ZIP64_LIMIT:
+        raise Unsupported("a part too large for a plain zip entry")
+    fp = target.fp
+    assert fp is not None
+    entry.header_offset = fp.tell()
+    fp.write(entry.FileHeader(zip64=False))
+    for piece in raw:
+        fp.write(piece)
+    target.filelist.append(entry)
+    target.NameToInfo[entry.filename] = entry
+    target.start_dir = fp.tell()
+    target._didModify = True  # type: ignore[attr-defined]
 
 
-def write_member(archive: zipfile.ZipFile, entry: zipfile.ZipInfo,
-                  data: bytes | Chunks) -> None:
-    if not isinstance(data, Chunks):
-        archive.writestr(entry, data)
-        return
-    with archive.open(entry, "w") as member:
-        while data:
-            member.write(data.pop())
+class Deflating:
+    """Rows deflated in a thread of their own while the rest of the write goes on.
+
+    zlib lets go of Python's lock while it deflates, so on a machine with two
+    cores the largest sheet is compressed while openpyxl saves the stub.  The
+    rows become a stretch of raw deflate data that ends on a byte boundary
+    (a sync flush), so the sheet's beginning and end, known only later, are
+    deflated apart and the three laid end to end, as pigz does.
+    """
+
+    #: Rows are joined into blocks of this size, so each call into zlib is long.
+    BLOCK = 1 << 20
+
+    def __init__(self, rows: list[bytes]) -> None:
+        self._rows = rows
+        self._blocks: list[bytes] = []
+        self._raw: list[bytes] = []
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="sheetcrm-deflate", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            deflater = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -15)
+            rows, block, size = self._rows, [], 0
+            rows.reverse()
+            while rows:
+                row = rows.pop()  # each row is let go once it is in a block
+                block.append(row)
+                size += len(row)
+                if size >= self.BLOCK or not rows:
+                    data = b"".join(block)
+                    block, size = [], 0
+                    self._blocks.append(data)
+                    self._raw.append(deflater.compress(data))
+            self._raw.append(deflater.flush(zlib.Z_SYNC_FLUSH))
+        except BaseException as exc:  # noqa: BLE001 - raised again in the writing thread
+            self._error = exc
+
+    def member(self, head: bytes, tail: bytes) -> tuple[list[bytes], int, int]:
+        """``head``, the rows and ``tail`` deflated: (raw pieces, CRC-32, length)."""
+        start = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -15)
+        first = start.compress(head) + start.flush(zlib.Z_SYNC_FLUSH)
+        end = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -15)
+        last = end.compress(tail) + end.flush()
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        crc = zlib.crc32(head)
+        for block in self._blocks:
+            crc = zlib.crc32(block, crc)
+        length = len(head) + sum(map(len, self._blocks)) + len(tail)
+        self._blocks.clear()
+        return [first, *self._raw, last], zlib.crc32(tail, crc), length
+
+
+class Spliced:
+    """A sheet's new bytes: its beginning and end as openpyxl wrote them, the rows between."""
+
+    def __init__(self, head: bytes, rows: Deflating, tail: bytes) -> None:
+        self.head, self.rows, self.tail = head, rows, tail
+
+    def write_to(self, target: zipfile.ZipFile, entry: zipfile.ZipInfo) -> None:
+        """Add the sheet to ``target`` as ``entry`` (deflated whatever ``entry`` says)."""
+        raw, crc, length = self.rows.member(self.head, self.tail)
+        entry.compress_type = zipfile.ZIP_DEFLATED
+        entry.CRC, entry.file_size = crc, length
+        write_raw(target, entry, raw)
 
 
 def original_links(xml: bytes) -> dict[str, bytes]:
@@ -291,15 +374,7 @@ class Compressed:
             return
         entry = copy(info)
         entry.filename = entry.orig_filename = name
-        entry.flag_bits &= ~0x08  # the sizes go in the header, not after the data
-        entry.extra = b""
-        entry.header_offset = target.fp.tell()  # type: ignore[union-attr]
-        target.fp.write(entry.FileHeader(zip64=False))  # type: ignore[union-attr]
-        target.fp.write(raw)  # type: ignore[union-attr]
-        target.filelist.append(entry)
-        target.NameToInfo[name] = entry
-        target.start_dir = target.fp.tell()  # type: ignore[union-attr]
-        target._didModify = True  # type: ignore[attr-defined]
+        write_raw(target, entry, [raw])
 
     def _raw(self, info: zipfile.ZipInfo) -> bytes | None:
         if (info.file_size >= zipfile.ZIP64_LIMIT or info.compress_size >= zipfile.ZIP64_LIMIT
@@ -329,7 +404,8 @@ class Streamed:
 
     def __init__(self, title: str, rows: list[bytes], links: list[bytes],
                  bounds: tuple[int, int]) -> None:
-        self.title, self.rows, self.links, self.bounds = title, rows, links, bounds
+        self.title, self.links, self.bounds = title, links, bounds
+        self.rows = Deflating(rows)  # from now on, while the rest is made
 
 
 #: Worksheet elements that point at other parts (drawings, notes, tables, ...).
