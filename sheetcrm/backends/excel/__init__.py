@@ -283,13 +283,11 @@ class ExcelBackend(BackendBase):
         self._file.check_suffix()
         self._file.check_owner_locks()
         data, stamp = self._file.read()
-        archive, names = check_package(data, self.label)
-        if any(b"<extLst" in archive.read(name) for name in names
-               if name.startswith("xl/worksheets/") and name.endswith(".xml")):
-            return None  # only openpyxl's load says whether it keeps these extensions
+        check_package(data, self.label)
         kinds = [k for k in ("enquiries", "settings", "lists", "meta", "spend")
                  if self.template.has_tab(k)]
-        book = read_book(data, [self.template.tab(kind).name for kind in kinds])
+        book = read_book(data, [self.template.tab(kind).name for kind in kinds],
+                         refuse_extensions=True)
         if book is None or self.template.enquiries.name not in book[1]:
             return None
         titles, tabs = book

@@ -61,10 +61,15 @@ def read_grids(data: bytes, names: Sequence[str]) -> dict[str, Grid] | None:
         return None
 
 
-def read_book(data: bytes, names: Sequence[str]) -> tuple[list[str], dict[str, Grid]] | None:
-    """Every tab's title, in order, and the grids of ``names``; None to use openpyxl."""
+def read_book(data: bytes, names: Sequence[str], *, refuse_extensions: bool = False,
+              ) -> tuple[list[str], dict[str, Grid]] | None:
+    """Every tab's title, in order, and the grids of ``names``; None to use openpyxl.
+
+    With ``refuse_extensions``, also None when any sheet has extensions (``extLst``):
+    only openpyxl's load says whether it keeps them.
+    """
     try:
-        grids = _read(data, names)
+        grids = _read(data, names, refuse_extensions)
         archive = zipfile.ZipFile(BytesIO(data))
         book = ElementTree.fromstring(archive.read("xl/workbook.xml"))
         return list(_sheet_parts(archive, book)), grids
@@ -72,7 +77,8 @@ def read_book(data: bytes, names: Sequence[str]) -> tuple[list[str], dict[str, G
         return None
 
 
-def _read(data: bytes, names: Sequence[str]) -> dict[str, Grid]:
+def _read(data: bytes, names: Sequence[str], refuse_extensions: bool = False,
+          ) -> dict[str, Grid]:
     from python_calamine import CalamineWorkbook
 
     archive = zipfile.ZipFile(BytesIO(data))
@@ -87,8 +93,18 @@ def _read(data: bytes, names: Sequence[str]) -> dict[str, Grid]:
         title = _find(titles, name)
         if title is not None:
             wanted[name] = title
+    screened = set()
     for title in wanted.values():
-        _screen(archive.read(parts[title]))
+        xml = archive.read(parts[title])  # inflated once for both looks: a sheet can be large
+        if refuse_extensions and b"<extLst" in xml:
+            raise Unsupported("extensions")
+        _screen(xml)
+        screened.add(parts[title])
+    if refuse_extensions and any(
+            b"<extLst" in archive.read(name) for name in archive.namelist()
+            if name.startswith("xl/worksheets/") and name.endswith(".xml")
+            and name not in screened):
+        raise Unsupported("extensions")
     workbook = CalamineWorkbook.from_filelike(BytesIO(data))
     if list(workbook.sheet_names) != titles:
         raise Unsupported("calamine sees other tabs")
