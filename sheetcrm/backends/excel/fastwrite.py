@@ -565,7 +565,13 @@ class _Pending:
             return {}
         self.rows.discard(row)
         sparse = self.sparse.pop(row, None)
-        found = {col: list(kinds) for col, kinds in sparse.items()} if sparse else {}
+        at = row - 2
+        if not sparse:  # most rows: one computed cell per column, nothing to order
+            template, place = self.template, self.place
+            return {op.col: [("cell", _CellEdit(op.cells[at], template, place, op.col, row,
+                                                op.style))]
+                    for _, op in self.columns if at < len(op.cells)}
+        found = {col: list(kinds) for col, kinds in sparse.items()}
         for index, op in self.columns:
             if row - 2 < len(op.cells):
                 edit = (index, "cell", _CellEdit(op.cells[row - 2], self.template, self.place,
