@@ -14,6 +14,7 @@ import datetime as dt
 import json
 import shutil
 import textwrap
+import zipfile
 from copy import copy
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,7 @@ from sheetcrm import tracker
 from sheetcrm.backends.excel import ExcelBackend
 from tests.helpers.cli import run
 from tests.helpers.trackers import cli_tracker
+from tests.helpers.xlsx import excel_style
 
 NOW = dt.datetime(2026, 11, 23, 11, 0)
 PEOPLE = (("Ann", "05/10/2026 09:00", "WhatsApp", "0772 123456"),
@@ -277,6 +279,21 @@ def test_the_json_output_says_which_path_wrote(tmp_path: Path) -> None:
 
 
 # ---------------------------------------------------------------- files from other programs
+
+
+def test_an_excel_style_tracker_reads_the_same_from_both_paths(tmp_path: Path) -> None:
+    path = small(tmp_path)
+    excel_style(path)  # shared strings, row spans and Excel's own row attributes
+    with zipfile.ZipFile(path) as archive:
+        sheet = archive.read("xl/worksheets/sheet1.xml")
+    assert b't="s"' in sheet and b"x14ac:dyDescent" in sheet and b't="inlineStr"><is>' \
+        not in sheet
+    fast, slow, backend = both(path, tmp_path, refresh)
+    assert backend.last_write_path == "fast"
+    assert_same(fast, slow)
+    with zipfile.ZipFile(fast) as archive:
+        kept = archive.read("xl/worksheets/sheet1.xml")
+    assert b"x14ac:dyDescent" in kept  # the rows the fast path kept are Excel's own bytes
 
 
 @pytest.mark.libreoffice

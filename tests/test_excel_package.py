@@ -110,3 +110,17 @@ def test_a_failure_while_deflating_is_raised_where_the_file_is_written() -> None
     package = Package(_zip({"a.xml": b"<a/>"}))
     with pytest.raises(TypeError):
         package.replaced({"a.xml": Spliced(b"<a>", Deflating(rows), b"</a>")})
+
+
+def test_the_original_sheets_namespaces_are_declared_where_its_rows_go() -> None:
+    from sheetcrm.backends.excel.package import _declared, declarations
+
+    original = (b'<?xml version="1.0"?><worksheet xmlns="m" xmlns:r="rel" '
+                b'xmlns:mc="mc" mc:Ignorable="x14ac" xmlns:x14ac="ac"><sheetData/></worksheet>')
+    found = declarations(original)
+    assert found == [b'xmlns:r="rel"', b'xmlns:mc="mc"', b'mc:Ignorable="x14ac"',
+                     b'xmlns:x14ac="ac"']
+    saved = b'<worksheet xmlns="m" xmlns:r="rel"><sheetPr/>'
+    assert _declared(saved, found) == (b'<worksheet xmlns="m" xmlns:r="rel" xmlns:mc="mc" '
+                                       b'mc:Ignorable="x14ac" xmlns:x14ac="ac"><sheetPr/>')
+    assert _declared(saved, []) == saved

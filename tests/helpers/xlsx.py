@@ -7,6 +7,7 @@ application would load, whatever the Excel backend under test thinks it wrote.
 from __future__ import annotations
 
 import math
+import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -96,3 +97,53 @@ def same_columns(a: dict[str, dict[int, RawCell]], b: dict[str, dict[int, RawCel
         if not all(a[header][r].same_as(b[header][r]) for r in a[header]):
             return False
     return True
+
+
+_INLINE = re.compile(rb'<c ([^>]*?) ?t="inlineStr"([^>]*)><is><t(?: xml:space="preserve")?>'
+                     rb'(.*?)</t></is></c>', re.S)
+_MAIN = b"http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_EXCEL_ROOT = (b' xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006"'
+               b' mc:Ignorable="x14ac"'
+               b' xmlns:x14ac="http://schemas.microsoft.com/office/spreadsheetml/2009/9/ac"')
+
+
+def excel_style(path: Path) -> None:
+    """Rewrite an .xlsx the way Excel itself saves one.
+
+    Text goes into a shared-strings table (``t="s"`` cells), and every row gets
+    Excel's ``spans`` and its own-namespace ``x14ac:dyDescent`` attribute,
+    declared on the sheet as ignorable, as Excel writes them.
+    """
+    with zipfile.ZipFile(path) as archive:
+        parts = {info.filename: archive.read(info) for info in archive.infolist()}
+    strings: dict[bytes, int] = {}
+
+    def shared(match: re.Match[bytes]) -> bytes:
+        index = strings.setdefault(match.group(3), len(strings))
+        return b"<c " + match.group(1) + b' t="s"' + match.group(2) + b"><v>" + \
+            str(index).encode() + b"</v></c>"
+
+    for name in [n for n in parts if n.startswith("xl/worksheets/sheet")]:
+        xml = _INLINE.sub(shared, parts[name])
+        xml = re.sub(rb"<row r=\"(\d+)\"", rb'<row r="\1" spans="1:20" x14ac:dyDescent="0.25"',
+                     xml)
+        parts[name] = xml.replace(b'<worksheet xmlns="' + _MAIN + b'"',
+                                  b'<worksheet xmlns="' + _MAIN + b'"' + _EXCEL_ROOT, 1)
+    items = b"".join(b'<si><t xml:space="preserve">' + text + b"</t></si>" for text in strings)
+    parts["xl/sharedStrings.xml"] = (
+        b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<sst xmlns="' + _MAIN
+        + f'" count="{len(strings)}" uniqueCount="{len(strings)}">'.encode() + items + b"</sst>")
+    types = parts["[Content_Types].xml"]
+    if b"sharedStrings" not in types:
+        parts["[Content_Types].xml"] = types.replace(b"</Types>", (
+            b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.'
+            b'openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>'))
+    rels = parts["xl/_rels/workbook.xml.rels"]
+    if b"sharedStrings" not in rels:
+        parts["xl/_rels/workbook.xml.rels"] = rels.replace(b"</Relationships>", (
+            b'<Relationship Id="rIdExcelStrings" Type="http://schemas.openxmlformats.org/'
+            b'officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/>'
+            b"</Relationships>"))
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)

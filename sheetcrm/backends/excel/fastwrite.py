@@ -43,6 +43,7 @@ from .package import (
     Package,
     Streamed,
     Unsupported,
+    declarations,
     hollow,
     link_xml,
     original_links,
@@ -155,7 +156,7 @@ class FastWriter:
         new_rows, new_links, bounds = self._stream(ws, body, edits, links)
         del body
         grow_ranges(ws, last_row(plan), self.template.rows)
-        streamed = [Streamed(ws.title, new_rows, new_links, bounds)]
+        streamed = [Streamed(ws.title, new_rows, new_links, bounds, declarations(xml))]
         # The executor does owned tabs (all but their cells), meta and History as on the
         # openpyxl path; the owned tabs' cells are written directly, as computed cells are.
         executor.other_tabs(replace(plan, tabs=[

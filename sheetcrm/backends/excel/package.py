@@ -195,6 +195,7 @@ def splice_sheet(archive: zipfile.ZipFile, part: str, sheet: Streamed,
     start, end, inner = found
     # The rows are never joined into one string: the zip writer takes them in turn.
     head, header, tail = xml[:start], xml[inner[0]:inner[1]], xml[end:]
+    head = _declared(head, sheet.declarations)
     rels_part = rels_of(part)
     rels = archive.read(rels_part) if rels_part in archive.namelist() else (
         b'<Relationships xmlns="' + _PKG.encode() + b'"></Relationships>')
@@ -400,11 +401,17 @@ _LOCAL_HEADER = struct.Struct("<4s2B4HL2L2H")
 
 
 class Streamed:
-    """Rows written outside openpyxl for one tab, put after the rows openpyxl wrote of it."""
+    """Rows written outside openpyxl for one tab, put after the rows openpyxl wrote of it.
+
+    ``declarations`` are the namespace declarations the rows may use (those of the
+    original sheet whose rows were kept), for the sheet openpyxl wrote, which may
+    have dropped them.
+    """
 
     def __init__(self, title: str, rows: list[bytes], links: list[bytes],
-                 bounds: tuple[int, int]) -> None:
+                 bounds: tuple[int, int], declarations: list[bytes] | None = None) -> None:
         self.title, self.links, self.bounds = title, links, bounds
+        self.declarations = declarations or []
         self.rows = Deflating(rows)  # from now on, while the rest is made
 
 
@@ -437,6 +444,33 @@ def _only_external_links(rels: bytes) -> bool:
         if rel.get("Type") != HYPERLINK or rel.get("TargetMode") != "External":
             return False
     return True
+
+
+_ROOT = re.compile(rb"<worksheet\b([^>]*?)(/?)>")
+_DECLARATION = re.compile(rb'\s((?:xmlns:[\w.-]+|mc:Ignorable)="[^"]*")')
+
+
+def declarations(xml: bytes) -> list[bytes]:
+    """The namespace declarations (and ``mc:Ignorable``) on a sheet's root element.
+
+    Excel's rows carry attributes of its own namespaces (``x14ac:dyDescent``);
+    rows kept byte for byte need them declared in the sheet they go into.
+    """
+    root = _ROOT.search(xml)
+    return _DECLARATION.findall(root.group(1)) if root else []
+
+
+def _declared(head: bytes, wanted: list[bytes]) -> bytes:
+    """``head`` with each of ``wanted`` on its root element, unless already there."""
+    root = _ROOT.search(head)
+    if root is None or not wanted:
+        return head
+    names = {d.split(b"=", 1)[0] for d in _DECLARATION.findall(root.group(1))}
+    missing = [d for d in wanted if d.split(b"=", 1)[0] not in names]
+    if not missing:
+        return head
+    at = root.end(1)
+    return head[:at] + b"".join(b" " + d for d in missing) + head[at:]
 
 
 def hollow(xml: bytes) -> bytes:
