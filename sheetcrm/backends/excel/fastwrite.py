@@ -174,14 +174,7 @@ class FastWriter:
 
     def _replaced_parts(self, plan: Plan) -> list[str]:
         """The parts of the owned tabs ``plan`` rewrites that exist already."""
-        titles = self.package.titles()
-        out = []
-        for op in plan.tabs:
-            title = op.name if op.name in titles else next(
-                (t for t in titles if t.strip().casefold() == op.name.strip().casefold()), None)
-            if title is not None and titles[title] in self.names:
-                out.append(titles[title])
-        return out
+        return [part for op in plan.tabs if (part := self.package.part_of(op.name)) is not None]
 
     def _tab_rows(self, ws: Any, op: ReplaceTab) -> Streamed:
         """An owned tab's cells as :func:`.render.write_tab` writes them, as sheet rows."""
@@ -205,14 +198,9 @@ class FastWriter:
     # ------------------------------------------------------------ reading the original
 
     def _enquiries_part(self, name: str) -> str:
-        titles = self.package.titles()
-        title = name if name in titles else next(
-            (t for t in titles if t.strip().casefold() == name.strip().casefold()), None)
-        if title is None:
-            raise Unsupported("no Enquiries tab")
-        part = titles[title]
-        if part not in self.names:
-            raise Unsupported("the Enquiries part is missing")
+        part = self.package.part_of(name)
+        if part is None:
+            raise Unsupported("no Enquiries tab, or its part is missing")
         return part
 
     @staticmethod

@@ -57,9 +57,12 @@ class Package:
     def __init__(self, data: bytes) -> None:
         self.archive = zipfile.ZipFile(BytesIO(data))
         self.names = self.archive.namelist()
+        self._titles: dict[str, str] | None = None
 
     def titles(self) -> dict[str, str]:
-        """Each tab's title and the package part of its sheet."""
+        """Each tab's title and the package part of its sheet (read once: the zip never changes)."""
+        if self._titles is not None:
+            return self._titles
         book = ElementTree.fromstring(self.archive.read("xl/workbook.xml"))
         rels = ElementTree.fromstring(self.archive.read("xl/_rels/workbook.xml.rels"))
         targets = {r.get("Id"): r.get("Target", "") for r in rels}
@@ -68,7 +71,18 @@ class Package:
             target = targets.get(sheet.get(f"{{{RELNS}}}id"), "")
             out[sheet.get("name", "")] = (target.lstrip("/") if target.startswith("/")
                                           else str(PurePosixPath("xl") / target))
+        self._titles = out
         return out
+
+    def part_of(self, name: str) -> str | None:
+        """The part of the tab called ``name`` (exactly, else ignoring case and outer spaces,
+        as :func:`.workbook.find_sheet` finds tabs), if it is in the package."""
+        titles = self.titles()
+        title = name if name in titles else next(
+            (t for t in titles if t.strip().casefold() == name.strip().casefold()), None)
+        if title is None or titles[title] not in self.names:
+            return None
+        return titles[title]
 
 
     def untouched(self, touched: set[str], enquiries: str) -> dict[str, tuple[bytes, bytes | None]]:
