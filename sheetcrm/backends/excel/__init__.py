@@ -331,7 +331,8 @@ class ExcelBackend(BackendBase):
             self._forget()
             raise
         except Exception as exc:  # noqa: BLE001 - any shape the fast path did not expect
-            reason = str(exc) if isinstance(exc, Unsupported) else f"{type(exc).__name__}"
+            reason = (str(exc) if isinstance(exc, Unsupported)
+                      else f"something it did not expect: {type(exc).__name__}")
             self._fallback(data, stamp, reason or "a shape it was not built for")
             return None
         try:
