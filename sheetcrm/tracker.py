@@ -207,7 +207,7 @@ def evaluate(
     last = data_rows(grid, layout, template)
 
     rows: list[RowResult] = []
-    shared = _RowContext.of(layout, settings, cal, now, sources, template, links=writes)
+    shared = _RowContext.of(layout, settings, cal, now, sources, template, writes=writes)
     owner = [i for c in template.owner_columns() if (i := layout.columns.get(c.key)) is not None]
     for r in range(2, last + 1):
         raw = grid[r - 1] if r - 1 < len(grid) else []
@@ -295,18 +295,19 @@ class _RowContext:
     columns: tuple[tuple[str, int], ...]
     headers: Mapping[str, str]  # template key -> header
     greeting: str
-    links: bool
+    #: Whether the evaluation is for a write (links, Problems); a report does without.
+    writes: bool
 
     @classmethod
     def of(cls, layout: Layout, settings: Settings, cal: BusinessCalendar, now: dt.datetime,
-           sources: Sequence[str], template: Template, *, links: bool) -> _RowContext:
+           sources: Sequence[str], template: Template, *, writes: bool) -> _RowContext:
         """The shared context of one evaluation."""
         keys = ("received", "first_contact", "status", "source", "follow_ups_done", "value",
                 "contact")
         return cls(settings=settings, cal=cal, now=now, sources=sources,
                    columns=tuple(layout.columns.items()),
                    headers={key: template.column(key).header for key in keys},
-                   greeting=template.whatsapp_greeting, links=links)
+                   greeting=template.whatsapp_greeting, writes=writes)
 
 
 def _evaluate_row(r: int, raw: Sequence[CellValue], shared: _RowContext) -> RowResult:
@@ -343,7 +344,7 @@ def _evaluate_row(r: int, raw: Sequence[CellValue], shared: _RowContext) -> RowR
     # A report shows no Problems and no links, the only uses of the number: reading it
     # (phonenumbers) was the largest part of a report's rules.
     contact = take(parse_contact(get("contact"), region=settings.country)) \
-        if shared.links else None
+        if shared.writes else None
     phone = contact.value if contact is not None and contact.kind == "phone" else None
     email = contact.value if contact is not None and contact.kind == "email" else None
     name = text_of(get("name"))
@@ -373,7 +374,7 @@ def _evaluate_row(r: int, raw: Sequence[CellValue], shared: _RowContext) -> RowR
     )
     raw_id = text_of(get("id"))
     whatsapp = None
-    if phone and shared.links:
+    if phone and shared.writes:
         # Only a refresh writes the links; building them took a tenth of a report.
         message = links.message_for(settings, name=name, status=status, first_contact=first,
                                     follow_ups_done=done, next_follow_up=follow,
